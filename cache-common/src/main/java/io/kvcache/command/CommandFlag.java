@@ -1,0 +1,28 @@
+package io.kvcache.command;
+
+/** Redis 7 command flags (server.h CMD_*), spelled as COMMAND prints them. */
+public enum CommandFlag {
+    WRITE("write"),
+    READONLY("readonly"),
+    DENYOOM("denyoom"),
+    ADMIN("admin"),
+    PUBSUB("pubsub"),
+    NOSCRIPT("noscript"),
+    BLOCKING("blocking"),
+    LOADING("loading"),
+    STALE("stale"),
+    SKIP_MONITOR("skip_monitor"),
+    FAST("fast"),
+    NO_AUTH("no_auth"),
+    ALLOW_BUSY("allow_busy");
+
+    private final String redisName;
+
+    CommandFlag(String redisName) {
+        this.redisName = redisName;
+    }
+
+    public String redisName() {
+        return redisName;
+    }
+}

@@ -1,0 +1,25 @@
+package io.kvcache.command;
+
+import java.util.Set;
+
+/**
+ * One command, declared once as data: Redis's name and arity (negative: at least -arity
+ * arguments, counting the name), flags, where the keys are, and how a proxy splits and merges
+ * it. The table drives arity checks, routing, COMMAND replies and commandstats.
+ */
+public record CommandSpec(String name, int arity, Set<CommandFlag> flags, KeySpec keys,
+                          RequestPolicy requestPolicy, ResponsePolicy responsePolicy) {
+
+    public boolean is(CommandFlag flag) {
+        return flags.contains(flag);
+    }
+
+    public boolean isWrite() {
+        return flags.contains(CommandFlag.WRITE);
+    }
+
+    /** commandCheckArity: exact for a positive arity, a minimum for a negative one. */
+    public boolean arityAccepts(int argc) {
+        return arity >= 0 ? argc == arity : argc >= -arity;
+    }
+}

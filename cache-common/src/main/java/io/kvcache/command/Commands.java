@@ -1,0 +1,138 @@
+package io.kvcache.command;
+
+import static io.kvcache.command.CommandFlag.*;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The one declaration of every command kvcache knows, with Redis 7.0's arity, flags and key
+ * positions (src/commands/*.json) and the proxy policies of Redis's command tips.
+ * Adding a command = one entry here + one handler + tests.
+ */
+public final class Commands {
+
+    private Commands() {
+    }
+
+    // Connection and server
+    public static final CommandSpec PING = local("ping", -1, FAST, STALE, LOADING);
+    public static final CommandSpec ECHO = local("echo", 2, FAST, STALE, LOADING);
+    public static final CommandSpec QUIT = local("quit", -1, FAST, STALE, LOADING, NO_AUTH, ALLOW_BUSY);
+    public static final CommandSpec HELLO = local("hello", -1, FAST, NO_AUTH, STALE, LOADING);
+    public static final CommandSpec AUTH = local("auth", -2, FAST, NO_AUTH, STALE, LOADING);
+    public static final CommandSpec SELECT = local("select", 2, FAST, STALE, LOADING);
+    public static final CommandSpec COMMAND = local("command", -1, STALE, LOADING);
+    public static final CommandSpec CLIENT = local("client", -2, STALE, LOADING);
+    public static final CommandSpec READONLY_CMD = local("readonly", 1, FAST, STALE, LOADING);
+    public static final CommandSpec READWRITE = local("readwrite", 1, FAST, STALE, LOADING);
+    public static final CommandSpec INFO = all("info", -1, ResponsePolicy.DEFAULT, STALE, LOADING);
+    public static final CommandSpec DBSIZE = all("dbsize", 1, ResponsePolicy.AGG_SUM, READONLY, FAST);
+    public static final CommandSpec FLUSHALL = all("flushall", -1, ResponsePolicy.ALL_SUCCEEDED, WRITE);
+    public static final CommandSpec FLUSHDB = all("flushdb", -1, ResponsePolicy.ALL_SUCCEEDED, WRITE);
+    public static final CommandSpec TIME = local("time", 1, FAST, STALE, LOADING);
+
+    // Strings (t_string.c)
+    public static final CommandSpec GET = key("get", 2, READONLY, FAST);
+    public static final CommandSpec SET = key("set", -3, WRITE, DENYOOM);
+    public static final CommandSpec SETNX = key("setnx", 3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec SETEX = key("setex", 4, WRITE, DENYOOM);
+    public static final CommandSpec PSETEX = key("psetex", 4, WRITE, DENYOOM);
+    public static final CommandSpec GETSET = key("getset", 3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec GETDEL = key("getdel", 2, WRITE, FAST);
+    public static final CommandSpec GETEX = key("getex", -2, WRITE, FAST);
+    public static final CommandSpec MGET = keys("mget", -2, 1, -1, 1, ResponsePolicy.KEY_ORDER, READONLY, FAST);
+    public static final CommandSpec MSET = keys("mset", -3, 1, -1, 2, ResponsePolicy.ALL_SUCCEEDED, WRITE, DENYOOM);
+    public static final CommandSpec MSETNX = new CommandSpec("msetnx", -3, flags(WRITE, DENYOOM),
+            new KeySpec(1, -1, 2), RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
+    public static final CommandSpec INCR = key("incr", 2, WRITE, DENYOOM, FAST);
+    public static final CommandSpec INCRBY = key("incrby", 3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec INCRBYFLOAT = key("incrbyfloat", 3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec DECR = key("decr", 2, WRITE, DENYOOM, FAST);
+    public static final CommandSpec DECRBY = key("decrby", 3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec APPEND = key("append", 3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec STRLEN = key("strlen", 2, READONLY, FAST);
+    public static final CommandSpec GETRANGE = key("getrange", 4, READONLY);
+    public static final CommandSpec SUBSTR = key("substr", 4, READONLY);
+    public static final CommandSpec SETRANGE = key("setrange", 4, WRITE, DENYOOM);
+
+    // Keys (db.c, expire.c)
+    public static final CommandSpec DEL = keys("del", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, WRITE);
+    public static final CommandSpec UNLINK = keys("unlink", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, WRITE, FAST);
+    public static final CommandSpec EXISTS = keys("exists", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, READONLY, FAST);
+    public static final CommandSpec TOUCH = keys("touch", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, READONLY, FAST);
+    public static final CommandSpec TYPE = key("type", 2, READONLY, FAST);
+    public static final CommandSpec EXPIRE = key("expire", -3, WRITE, FAST);
+    public static final CommandSpec PEXPIRE = key("pexpire", -3, WRITE, FAST);
+    public static final CommandSpec EXPIREAT = key("expireat", -3, WRITE, FAST);
+    public static final CommandSpec PEXPIREAT = key("pexpireat", -3, WRITE, FAST);
+    public static final CommandSpec EXPIRETIME = key("expiretime", 2, READONLY, FAST);
+    public static final CommandSpec PEXPIRETIME = key("pexpiretime", 2, READONLY, FAST);
+    public static final CommandSpec TTL = key("ttl", 2, READONLY, FAST);
+    public static final CommandSpec PTTL = key("pttl", 2, READONLY, FAST);
+    public static final CommandSpec PERSIST = key("persist", 2, WRITE, FAST);
+    public static final CommandSpec KEYS = all("keys", 2, ResponsePolicy.CONCAT, READONLY);
+    public static final CommandSpec SCAN = all("scan", -2, ResponsePolicy.CURSOR, READONLY);
+    public static final CommandSpec RANDOMKEY = all("randomkey", 1, ResponsePolicy.ONE_SUCCEEDED, READONLY);
+    public static final CommandSpec RENAME = move("rename", 3, WRITE);
+    public static final CommandSpec RENAMENX = move("renamenx", 3, WRITE, FAST);
+
+    // Lists (t_list.c)
+    public static final CommandSpec LPUSH = key("lpush", -3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec RPUSH = key("rpush", -3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec LPUSHX = key("lpushx", -3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec RPUSHX = key("rpushx", -3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec LPOP = key("lpop", -2, WRITE, FAST);
+    public static final CommandSpec RPOP = key("rpop", -2, WRITE, FAST);
+    public static final CommandSpec LLEN = key("llen", 2, READONLY, FAST);
+    public static final CommandSpec LRANGE = key("lrange", 4, READONLY);
+    public static final CommandSpec LINDEX = key("lindex", 3, READONLY);
+    public static final CommandSpec LSET = key("lset", 4, WRITE, DENYOOM);
+    public static final CommandSpec LINSERT = key("linsert", 5, WRITE, DENYOOM);
+    public static final CommandSpec LTRIM = key("ltrim", 4, WRITE);
+    /** Arity -3, not Redis's 4: the seed's {@code LREM key value} removes the first occurrence. */
+    public static final CommandSpec LREM = key("lrem", -3, WRITE);
+    public static final CommandSpec LPOS = key("lpos", -3, READONLY);
+    public static final CommandSpec RPOPLPUSH = move("rpoplpush", 3, WRITE, DENYOOM);
+    public static final CommandSpec LMOVE = move("lmove", 5, WRITE, DENYOOM);
+
+    /** Every command, in declaration order. */
+    public static final List<CommandSpec> ALL = List.of(
+            PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
+            FLUSHALL, FLUSHDB, TIME,
+            GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
+            INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE,
+            DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
+            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX,
+            LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
+            RPOPLPUSH, LMOVE);
+
+    private static Set<CommandFlag> flags(CommandFlag... flags) {
+        return flags.length == 0 ? Set.of() : Set.copyOf(EnumSet.of(flags[0], flags));
+    }
+
+    private static CommandSpec local(String name, int arity, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), KeySpec.NONE, RequestPolicy.LOCAL, ResponsePolicy.DEFAULT);
+    }
+
+    private static CommandSpec all(String name, int arity, ResponsePolicy merge, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), KeySpec.NONE, RequestPolicy.ALL_SHARDS, merge);
+    }
+
+    private static CommandSpec key(String name, int arity, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), KeySpec.single(), RequestPolicy.SINGLE_SHARD,
+                ResponsePolicy.DEFAULT);
+    }
+
+    private static CommandSpec keys(String name, int arity, int first, int last, int step, ResponsePolicy merge,
+                                    CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), new KeySpec(first, last, step), RequestPolicy.MULTI_SHARD,
+                merge);
+    }
+
+    private static CommandSpec move(String name, int arity, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), new KeySpec(1, 2, 1), RequestPolicy.TWO_KEYS_MOVE,
+                ResponsePolicy.DEFAULT);
+    }
+}

@@ -1,0 +1,15 @@
+package io.kvcache.command;
+
+/** How a proxy sends a command to shards (Redis's request_policy tips). */
+public enum RequestPolicy {
+    /** Every key maps to one shard; the command goes there (or is refused as CROSSSLOT). */
+    SINGLE_SHARD,
+    /** Split by key into one sub-command per shard, then merged by the response policy. */
+    MULTI_SHARD,
+    /** Sent to every shard, merged by the response policy. */
+    ALL_SHARDS,
+    /** Answered by the proxy itself (PING, ECHO, HELLO, COMMAND, SELECT, QUIT, ...). */
+    LOCAL,
+    /** Keys may live on two shards and the proxy moves the value (RPOPLPUSH, LMOVE, RENAME). */
+    TWO_KEYS_MOVE
+}

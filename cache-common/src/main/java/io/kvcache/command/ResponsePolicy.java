@@ -1,0 +1,19 @@
+package io.kvcache.command;
+
+/** How a proxy merges the replies of a split command (Redis's response_policy tips). */
+public enum ResponsePolicy {
+    /** One reply, relayed as it is. */
+    DEFAULT,
+    /** Integer replies added up (DEL, EXISTS, UNLINK, DBSIZE, TOUCH). */
+    AGG_SUM,
+    /** OK when every shard said OK, otherwise the first error (MSET, FLUSHALL). */
+    ALL_SUCCEEDED,
+    /** Array replies put back in the order of the keys that asked for them (MGET). */
+    KEY_ORDER,
+    /** Arrays of every shard concatenated (KEYS). */
+    CONCAT,
+    /** Any one shard's non-null reply (RANDOMKEY). */
+    ONE_SUCCEEDED,
+    /** The proxy walks the shards one after another (SCAN). */
+    CURSOR
+}

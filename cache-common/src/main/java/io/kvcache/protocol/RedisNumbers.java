@@ -1,0 +1,148 @@
+package io.kvcache.protocol;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Redis's number parsing and formatting (util.c string2ll, string2ld, ld2string), so that
+ * kvcache accepts and prints exactly what Redis does: no leading '+', spaces or zeros, no "-0".
+ */
+public final class RedisNumbers {
+
+    /** Thrown (without a stack trace) when bytes are not a number in Redis's strict syntax. */
+    public static final class NotANumber extends RuntimeException {
+        static final NotANumber INSTANCE = new NotANumber();
+
+        private NotANumber() {
+            super("not a number", null, false, false);
+        }
+    }
+
+    private RedisNumbers() {
+    }
+
+    public static long parseLong(byte[] s) {
+        return parseLong(s, 0, s.length);
+    }
+
+    /** util.c string2ll: the whole range [from, to) must be a canonical signed 64-bit integer. */
+    public static long parseLong(byte[] s, int from, int to) {
+        int p = from;
+        if (p == to) {
+            throw NotANumber.INSTANCE;
+        }
+        if (to - from == 1 && s[p] == '0') {
+            return 0;
+        }
+        boolean negative = false;
+        if (s[p] == '-') {
+            negative = true;
+            if (++p == to) {
+                throw NotANumber.INSTANCE;
+            }
+        }
+        if (s[p] < '1' || s[p] > '9') {
+            throw NotANumber.INSTANCE;
+        }
+        // Accumulate as a negative number: its range holds Long.MIN_VALUE.
+        long v = -(s[p++] - '0');
+        for (; p < to; p++) {
+            int d = s[p] - '0';
+            if (d < 0 || d > 9) {
+                throw NotANumber.INSTANCE;
+            }
+            if (v < Long.MIN_VALUE / 10) {
+                throw NotANumber.INSTANCE;
+            }
+            v *= 10;
+            if (v < Long.MIN_VALUE + d) {
+                throw NotANumber.INSTANCE;
+            }
+            v -= d;
+        }
+        if (negative) {
+            return v;
+        }
+        if (v == Long.MIN_VALUE) {
+            throw NotANumber.INSTANCE;
+        }
+        return -v;
+    }
+
+    /** True when the bytes are a canonical integer (string2ll succeeds). */
+    public static boolean isLong(byte[] s) {
+        try {
+            parseLong(s);
+            return true;
+        } catch (NotANumber e) {
+            return false;
+        }
+    }
+
+    /**
+     * util.c string2ld as used by INCRBYFLOAT: strtold over the whole string, no leading space,
+     * NaN rejected. Infinity is accepted here; the command rejects an infinite result.
+     */
+    public static double parseDouble(byte[] s) {
+        if (s.length == 0 || s.length > 5 * 1024 || Ascii.isSpace(s[0])) {
+            throw NotANumber.INSTANCE;
+        }
+        String text = new String(s, StandardCharsets.ISO_8859_1);
+        double d;
+        try {
+            d = parseCDouble(text);
+        } catch (NumberFormatException e) {
+            throw NotANumber.INSTANCE;
+        }
+        if (Double.isNaN(d)) {
+            throw NotANumber.INSTANCE;
+        }
+        return d;
+    }
+
+    /** Accepts what C's strtod accepts for a whole string (decimal, exponent, hex, inf, nan). */
+    private static double parseCDouble(String t) {
+        String lower = t.toLowerCase(java.util.Locale.ROOT);
+        String body = lower.startsWith("-") || lower.startsWith("+") ? lower.substring(1) : lower;
+        boolean neg = lower.startsWith("-");
+        if (body.equals("inf") || body.equals("infinity")) {
+            return neg ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (body.equals("nan") || body.startsWith("nan(")) {
+            return Double.NaN;
+        }
+        if (body.startsWith("0x")) {
+            String hex = body.contains("p") ? body : body + "p0";
+            return Double.parseDouble((neg ? "-" : "") + hex);
+        }
+        // Java accepts suffixes C does not ("1d", "1f"); C accepts nothing Java refuses here.
+        char last = body.isEmpty() ? ' ' : body.charAt(body.length() - 1);
+        if (!(Character.isDigit(last) || last == '.') || body.indexOf(' ') >= 0) {
+            throw new NumberFormatException(t);
+        }
+        return Double.parseDouble(t);
+    }
+
+    /**
+     * Formats like Redis's ld2string in LD_STR_HUMAN mode (INCRBYFLOAT's reply): "%.17Lf" with
+     * trailing zeros and a trailing dot removed. Redis uses long double; see docs/compatibility.md
+     * for where 64-bit doubles can differ in the last digits.
+     */
+    public static String formatHuman(double d) {
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        java.math.BigDecimal bd = new java.math.BigDecimal(d).setScale(17, java.math.RoundingMode.HALF_EVEN);
+        String s = bd.toPlainString();
+        if (s.indexOf('.') >= 0) {
+            int end = s.length();
+            while (s.charAt(end - 1) == '0') {
+                end--;
+            }
+            if (s.charAt(end - 1) == '.') {
+                end--;
+            }
+            s = s.substring(0, end);
+        }
+        return s.equals("-0") ? "0" : s;
+    }
+}

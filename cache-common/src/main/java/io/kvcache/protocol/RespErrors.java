@@ -1,0 +1,65 @@
+package io.kvcache.protocol;
+
+/**
+ * Every error reply kvcache sends, spelled as Redis 7 spells it (server.c createSharedObjects,
+ * networking.c, t_string.c, t_list.c, db.c). Constants hold the text without the leading
+ * '-' and the trailing CRLF; {@link RespWriter#error(String)} adds both.
+ */
+public final class RespErrors {
+
+    public static final String WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    public static final String SYNTAX = "ERR syntax error";
+    public static final String NOT_INTEGER = "ERR value is not an integer or out of range";
+    public static final String NOT_FLOAT = "ERR value is not a valid float";
+    public static final String OVERFLOW = "ERR increment or decrement would overflow";
+    public static final String INCR_NAN_OR_INF = "ERR increment would produce NaN or Infinity";
+    public static final String NO_SUCH_KEY = "ERR no such key";
+    public static final String INDEX_OUT_OF_RANGE = "ERR index out of range";
+    public static final String DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range";
+    public static final String SELECT_NOT_INTEGER = "ERR value is not an integer or out of range";
+    public static final String OFFSET_OUT_OF_RANGE = "ERR offset is out of range";
+    public static final String STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    public static final String INVALID_CURSOR = "ERR invalid cursor";
+    public static final String NOT_POSITIVE = "ERR value is out of range, must be positive";
+    public static final String EXPIRE_OPTIONS_NX_XX_GT_LT =
+            "ERR NX and XX, GT or LT options at the same time are not compatible";
+    public static final String EXPIRE_OPTIONS_GT_LT = "ERR GT and LT options at the same time are not compatible";
+    public static final String UNKNOWN_SUBCOMMAND_FORMAT = "ERR unknown subcommand '%s'. Try %s HELP.";
+    public static final String LPOS_RANK =
+            "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+                    + "or use negative to start from the end of the list";
+    public static final String LPOS_COUNT = "ERR COUNT can't be negative";
+    public static final String LPOS_MAXLEN = "ERR MAXLEN can't be negative";
+
+    // Protocol errors (networking.c): the client is closed after the reply is written.
+    public static final String PROTOCOL_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length";
+    public static final String PROTOCOL_INVALID_BULK = "ERR Protocol error: invalid bulk length";
+    public static final String PROTOCOL_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request";
+    public static final String PROTOCOL_TOO_BIG_INLINE = "ERR Protocol error: too big inline request";
+    public static final String PROTOCOL_TOO_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count string";
+    public static final String PROTOCOL_TOO_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string";
+    public static final String PROTOCOL_EXPECTED_DOLLAR_FORMAT = "ERR Protocol error: expected '$', got '%c'";
+    public static final String PROTOCOL_UNAUTHENTICATED_MULTIBULK =
+            "ERR Protocol error: unauthenticated multibulk length";
+    public static final String PROTOCOL_UNAUTHENTICATED_BULK = "ERR Protocol error: unauthenticated bulk length";
+
+    private RespErrors() {
+    }
+
+    /** {@code -ERR wrong number of arguments for 'get' command} (server.c commandCheckArity). */
+    public static String wrongArity(String commandName) {
+        return "ERR wrong number of arguments for '" + commandName + "' command";
+    }
+
+    /** {@code -ERR invalid expire time in 'set' command}. */
+    public static String invalidExpireTime(String commandName) {
+        return "ERR invalid expire time in '" + commandName + "' command";
+    }
+
+    /** Like Redis's addReplyErrorFormat: an error line may not contain CR or LF. */
+    public static String sanitize(String error) {
+        return error.indexOf('\r') < 0 && error.indexOf('\n') < 0
+                ? error
+                : error.replace('\r', ' ').replace('\n', ' ');
+    }
+}

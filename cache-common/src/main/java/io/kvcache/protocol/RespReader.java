@@ -1,0 +1,298 @@
+package io.kvcache.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * A resumable request parser for one connection, following Redis 7's networking.c
+ * (processInlineBuffer, processMultibulkBuffer): the first byte of each request decides
+ * between a RESP multibulk ({@code *}) and an inline command; arguments are binary-safe.
+ * <p>
+ * Feed bytes with {@link #readFrom(InputStream)} or {@link #feed(byte[], int, int)}, then
+ * call {@link #next()} until it returns null. It returns a {@link Request} or, once, a
+ * {@link ProtocolError}, after which the connection must be closed.
+ */
+public final class RespReader {
+
+    /** Bulks at least this long are read straight into their own array (Redis's PROTO_MBULK_BIG_ARG). */
+    static final int BIG_ARG = 32 * 1024;
+    private static final int INITIAL_BUFFER = 16 * 1024;
+    private static final int SHRINK_ABOVE = 1024 * 1024;
+
+    private static final int TYPE_NONE = 0;
+    private static final int TYPE_MULTIBULK = 1;
+    private static final int TYPE_INLINE = 2;
+
+    private final ProtocolLimits limits;
+
+    private byte[] buf = new byte[INITIAL_BUFFER];
+    private int start;
+    private int end;
+
+    private int reqType = TYPE_NONE;
+    private int multibulkRemaining;
+    private long bulkLen = -1;
+    private byte[][] argv;
+    private int argc;
+    private long pendingArgBytes;
+
+    /** A bulk of BIG_ARG or more, filled directly (grown progressively: a declared length is no promise). */
+    private byte[] bigArg;
+    private int bigArgFilled;
+
+    private boolean failed;
+
+    public RespReader(ProtocolLimits limits) {
+        this.limits = limits;
+    }
+
+    /**
+     * Reads what the stream has (blocking until at least one byte) into this reader.
+     *
+     * @return the number of bytes read, or -1 at end of stream
+     */
+    public int readFrom(InputStream in) throws IOException {
+        if (bigArg != null && bigArgFilled < bulkLen) {
+            ensureBigArgRoom();
+            int n = in.read(bigArg, bigArgFilled, (int) Math.min(bigArg.length, bulkLen) - bigArgFilled);
+            if (n > 0) {
+                bigArgFilled += n;
+            }
+            return n;
+        }
+        makeRoom();
+        int n = in.read(buf, end, buf.length - end);
+        if (n > 0) {
+            end += n;
+        }
+        return n;
+    }
+
+    /** Appends bytes, as if read from the connection (tests, and callers that own the I/O). */
+    public void feed(byte[] data, int off, int len) {
+        while (len > 0) {
+            if (bigArg != null && bigArgFilled < bulkLen) {
+                ensureBigArgRoom();
+                int n = (int) Math.min(len, Math.min(bigArg.length, bulkLen) - bigArgFilled);
+                System.arraycopy(data, off, bigArg, bigArgFilled, n);
+                bigArgFilled += n;
+                off += n;
+                len -= n;
+                // The bytes after the argument may still be for the buffer.
+                continue;
+            }
+            makeRoom();
+            int n = Math.min(len, buf.length - end);
+            System.arraycopy(data, off, buf, end, n);
+            end += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** Bytes buffered but not yet parsed into requests. */
+    public int buffered() {
+        return end - start;
+    }
+
+    /**
+     * The next complete request, a protocol error (returned once; the reader is then dead), or
+     * null when more bytes are needed.
+     */
+    public Object next() {
+        if (failed) {
+            return null;
+        }
+        while (true) {
+            if (reqType == TYPE_NONE) {
+                if (start == end) {
+                    compactWhenIdle();
+                    return null;
+                }
+                reqType = buf[start] == '*' ? TYPE_MULTIBULK : TYPE_INLINE;
+            }
+            Object result = reqType == TYPE_INLINE ? parseInline() : parseMultibulk();
+            if (result == NEED_MORE) {
+                if (exceedsQueryBuffer()) {
+                    return fail(null);
+                }
+                return null;
+            }
+            reqType = TYPE_NONE;
+            if (result != SKIP) {
+                return result;
+            }
+        }
+    }
+
+    private static final Object NEED_MORE = new Object();
+    private static final Object SKIP = new Object();
+
+    private Object parseInline() {
+        int newline = indexOf((byte) '\n', start, end);
+        if (newline < 0) {
+            return end - start > limits.maxInlineLength() ? fail(RespErrors.PROTOCOL_TOO_BIG_INLINE) : NEED_MORE;
+        }
+        if (newline - start > limits.maxInlineLength()) {
+            return fail(RespErrors.PROTOCOL_TOO_BIG_INLINE);
+        }
+        int lineEnd = newline;
+        if (lineEnd != start && buf[lineEnd - 1] == '\r') {
+            lineEnd--;
+        }
+        byte[][] args = InlineSplitter.split(buf, start, lineEnd);
+        if (args == null) {
+            return fail(RespErrors.PROTOCOL_UNBALANCED_QUOTES);
+        }
+        start = newline + 1;
+        return args.length == 0 ? SKIP : new Request(args);
+    }
+
+    private Object parseMultibulk() {
+        if (argv == null) {
+            int cr = indexOf((byte) '\r', start, end);
+            if (cr < 0) {
+                return end - start > limits.maxInlineLength()
+                        ? fail(RespErrors.PROTOCOL_TOO_BIG_MBULK_COUNT) : NEED_MORE;
+            }
+            if (cr + 1 >= end) {
+                return NEED_MORE; // Redis wants the byte after '\r' present (it does not check it is '\n')
+            }
+            long count;
+            try {
+                count = RedisNumbers.parseLong(buf, start + 1, cr);
+            } catch (RedisNumbers.NotANumber e) {
+                return fail(RespErrors.PROTOCOL_INVALID_MULTIBULK);
+            }
+            if (count > Integer.MAX_VALUE) {
+                return fail(RespErrors.PROTOCOL_INVALID_MULTIBULK);
+            }
+            start = cr + 2;
+            if (count <= 0) {
+                return SKIP;
+            }
+            multibulkRemaining = (int) count;
+            // Grow argv as arguments arrive: a declared count is no promise (Redis caps its first allocation at 1024).
+            argv = new byte[Math.min(multibulkRemaining, 1024)][];
+            argc = 0;
+            pendingArgBytes = 0;
+        }
+        while (multibulkRemaining > 0) {
+            if (bulkLen == -1) {
+                int cr = indexOf((byte) '\r', start, end);
+                if (cr < 0) {
+                    return end - start > limits.maxInlineLength()
+                            ? fail(RespErrors.PROTOCOL_TOO_BIG_BULK_COUNT) : NEED_MORE;
+                }
+                if (cr + 1 >= end) {
+                    return NEED_MORE;
+                }
+                if (buf[start] != '$') {
+                    return fail(String.format(RespErrors.PROTOCOL_EXPECTED_DOLLAR_FORMAT, (char) (buf[start] & 0xff)));
+                }
+                long len;
+                try {
+                    len = RedisNumbers.parseLong(buf, start + 1, cr);
+                } catch (RedisNumbers.NotANumber e) {
+                    return fail(RespErrors.PROTOCOL_INVALID_BULK);
+                }
+                if (len < 0 || len > limits.maxBulkLength()) {
+                    return fail(RespErrors.PROTOCOL_INVALID_BULK);
+                }
+                start = cr + 2;
+                bulkLen = len;
+            }
+            byte[] arg;
+            if (bigArg != null) {
+                // Redis skips the two bytes after a bulk without checking them; so do we.
+                if (bigArgFilled < bulkLen || end - start < 2) {
+                    return NEED_MORE;
+                }
+                arg = bigArg.length == bulkLen ? bigArg : Arrays.copyOf(bigArg, (int) bulkLen);
+                bigArg = null;
+                start += 2;
+            } else if (end - start >= bulkLen + 2) {
+                arg = Arrays.copyOfRange(buf, start, start + (int) bulkLen);
+                start += (int) bulkLen + 2;
+            } else if (bulkLen >= BIG_ARG) {
+                startBigArg();
+                return NEED_MORE;
+            } else {
+                return NEED_MORE;
+            }
+            bulkLen = -1;
+            if (argc == argv.length) {
+                argv = Arrays.copyOf(argv, Math.min(argv.length * 2, argc + multibulkRemaining));
+            }
+            argv[argc++] = arg;
+            pendingArgBytes += arg.length;
+            multibulkRemaining--;
+        }
+        Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc));
+        argv = null;
+        pendingArgBytes = 0;
+        return request;
+    }
+
+    /** Moves what is buffered of a big bulk into its own array; further reads go straight there. */
+    private void startBigArg() {
+        int have = (int) Math.min(end - start, bulkLen);
+        bigArg = new byte[(int) Math.min(bulkLen, Math.max(have, 1024 * 1024))];
+        System.arraycopy(buf, start, bigArg, 0, have);
+        bigArgFilled = have;
+        start += have;
+    }
+
+    private void ensureBigArgRoom() {
+        if (bigArgFilled == bigArg.length && bigArg.length < bulkLen) {
+            bigArg = Arrays.copyOf(bigArg, (int) Math.min(bulkLen, (long) bigArg.length * 2));
+        }
+    }
+
+    private boolean exceedsQueryBuffer() {
+        long pending = (long) (end - start) + pendingArgBytes + (bigArg == null ? 0 : bigArgFilled);
+        return pending > limits.maxQueryBuffer();
+    }
+
+    private ProtocolError fail(String reply) {
+        failed = true;
+        buf = new byte[0];
+        start = end = 0;
+        argv = null;
+        bigArg = null;
+        return new ProtocolError(reply);
+    }
+
+    /** Makes room at the end of the buffer, compacting first and growing only for one long request. */
+    private void makeRoom() {
+        if (end < buf.length) {
+            return;
+        }
+        if (start > 0) {
+            System.arraycopy(buf, start, buf, 0, end - start);
+            end -= start;
+            start = 0;
+        }
+        if (end == buf.length) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+    }
+
+    private void compactWhenIdle() {
+        start = end = 0;
+        if (buf.length > SHRINK_ABOVE) {
+            buf = new byte[INITIAL_BUFFER];
+        }
+    }
+
+    private int indexOf(byte b, int from, int to) {
+        byte[] a = buf;
+        for (int i = from; i < to; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
