@@ -1,0 +1,293 @@
+package io.kvcache.command;
+
+import static io.kvcache.command.Commands.*;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.security.MessageDigest;
+
+import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespErrors;
+import io.kvcache.protocol.RespWriter;
+
+/**
+ * The commands about the connection itself, answered where the client is connected (by the
+ * master for its clients, by a slave on its data port): PING, ECHO, QUIT, HELLO, AUTH, SELECT,
+ * COMMAND, CLIENT, TIME, READONLY, READWRITE.
+ */
+public final class ConnectionCommands {
+
+    /** The Redis version kvcache answers as (HELLO, INFO redis_version): the one its replies match. */
+    public static final String REDIS_VERSION = "7.0.15";
+
+    public static final String NOAUTH = "NOAUTH Authentication required.";
+    private static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+
+    private final CommandTable table;
+    private final Clients clients;
+    private final byte[] requirepass;
+    private final String mode;
+
+    /**
+     * @param requirepass the password clients must AUTH with, or null for none
+     * @param mode what HELLO reports as mode ("cluster" for kvcache)
+     */
+    public ConnectionCommands(CommandTable table, Clients clients, String requirepass, String mode) {
+        this.table = table;
+        this.clients = clients;
+        this.requirepass = requirepass == null || requirepass.isEmpty()
+                ? null : requirepass.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.mode = mode;
+    }
+
+    /** True when this session must AUTH before it may run the command (server.c authRequired). */
+    public boolean authRequired(Session session, CommandSpec spec) {
+        return requirepass != null && !session.isAuthenticated() && !spec.is(CommandFlag.NO_AUTH);
+    }
+
+    public void register(Handlers h) {
+        h.on(PING, this::ping)
+                .on(ECHO, (r, out, s) -> out.bulk(r.arg(1)))
+                .on(QUIT, (r, out, s) -> {
+                    out.ok();
+                    s.closeAfterReply();
+                })
+                .on(HELLO, this::hello)
+                .on(AUTH, this::auth)
+                .on(SELECT, this::select)
+                .on(COMMAND, this::command)
+                .on(CLIENT, this::client)
+                .on(READONLY_CMD, (r, out, s) -> out.ok())
+                .on(READWRITE, (r, out, s) -> out.ok())
+                .on(TIME, this::time);
+    }
+
+    private void ping(Request r, RespWriter out, Session s) {
+        if (r.argc() > 2) {
+            throw new ErrorReply(RespErrors.wrongArity("ping"));
+        }
+        if (r.argc() == 2) {
+            out.bulk(r.arg(1));
+        } else {
+            out.simple("PONG");
+        }
+    }
+
+    /** HELLO [2 [AUTH user pass] [SETNAME name]]: RESP3 does not exist yet, so 3 gets NOPROTO. */
+    private void hello(Request r, RespWriter out, Session s) {
+        long version = 0;
+        int next = 1;
+        if (r.argc() >= 2) {
+            version = Arguments.longArg(r, next++, "ERR Protocol version is not an integer or out of range");
+            if (version != 2) {
+                throw new ErrorReply("NOPROTO unsupported protocol version");
+            }
+        }
+        for (int j = next; j < r.argc(); j++) {
+            int more = r.argc() - 1 - j;
+            if (r.is(j, "auth") && more >= 2) {
+                if (!authenticate(r.arg(j + 1), r.arg(j + 2))) {
+                    throw new ErrorReply(WRONGPASS);
+                }
+                s.authenticated(true);
+                j += 2;
+            } else if (r.is(j, "setname") && more >= 1) {
+                s.name(validClientName(r.arg(++j)));
+            } else {
+                throw new ErrorReply("ERR Syntax error in HELLO option '" + r.text(j) + "'");
+            }
+        }
+        if (requirepass != null && !s.isAuthenticated()) {
+            throw new ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                    + "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
+                    + "the RESP protocol version at the same time");
+        }
+        out.array(14);
+        out.bulk("server").bulk("redis");
+        out.bulk("version").bulk(REDIS_VERSION);
+        out.bulk("proto").integer(2);
+        out.bulk("id").integer(s.id());
+        out.bulk("mode").bulk(mode);
+        out.bulk("role").bulk("master");
+        out.bulk("modules").array(0);
+    }
+
+    /** AUTH [username] password: only the "default" user exists, as in Redis without ACL users. */
+    private void auth(Request r, RespWriter out, Session s) {
+        if (r.argc() > 3) {
+            throw Arguments.SYNTAX;
+        }
+        if (r.argc() == 2 && requirepass == null) {
+            throw new ErrorReply("ERR AUTH <password> called without any password configured for the default user. "
+                    + "Are you sure your configuration is correct?");
+        }
+        byte[] user = r.argc() == 2 ? DEFAULT_USER : r.arg(1);
+        if (!authenticate(user, r.arg(r.argc() - 1))) {
+            throw new ErrorReply(WRONGPASS);
+        }
+        s.authenticated(true);
+        out.ok();
+    }
+
+    private static final byte[] DEFAULT_USER = {'d', 'e', 'f', 'a', 'u', 'l', 't'};
+
+    /** The default user with the configured password; without one, any password (Redis's nopass). */
+    private boolean authenticate(byte[] user, byte[] password) {
+        if (!java.util.Arrays.equals(user, DEFAULT_USER)) {
+            return false;
+        }
+        // Constant time, so the password cannot be guessed byte by byte from response times.
+        return requirepass == null || MessageDigest.isEqual(requirepass, password);
+    }
+
+    /** kvcache has one database, as Redis Cluster: SELECT 0 only. */
+    private void select(Request r, RespWriter out, Session s) {
+        long id = Arguments.rangeLong(r, 1, Integer.MIN_VALUE, Integer.MAX_VALUE, null);
+        if (id != 0) {
+            throw new ErrorReply("ERR SELECT is not allowed in cluster mode");
+        }
+        out.ok();
+    }
+
+    private void time(Request r, RespWriter out, Session s) {
+        long micros = Math.multiplyExact(System.currentTimeMillis(), 1000L)
+                + (System.nanoTime() / 1000) % 1000;
+        out.array(2).bulk(Long.toString(micros / 1_000_000)).bulk(Long.toString(micros % 1_000_000));
+    }
+
+    /** COMMAND, COMMAND COUNT|LIST|INFO|DOCS|GETKEYS|HELP, from the one command table. */
+    private void command(Request r, RespWriter out, Session s) {
+        if (r.argc() == 1) {
+            out.array(table.specs().size());
+            table.specs().forEach(spec -> commandInfo(spec, out));
+            return;
+        }
+        if (r.is(1, "count") && r.argc() == 2) {
+            out.integer(table.specs().size());
+        } else if (r.is(1, "list") && r.argc() == 2) {
+            out.array(table.specs().size());
+            table.specs().forEach(spec -> out.bulk(spec.name()));
+        } else if (r.is(1, "info")) {
+            out.array(r.argc() - 2);
+            for (int i = 2; i < r.argc(); i++) {
+                CommandSpec spec = table.lookup(r.arg(i));
+                if (spec == null) {
+                    out.nullArray();
+                } else {
+                    commandInfo(spec, out);
+                }
+            }
+        } else if (r.is(1, "docs")) {
+            // No documentation is served; redis-cli then falls back to its built-in hints.
+            out.array(0);
+        } else if (r.is(1, "getkeys") && r.argc() >= 3) {
+            commandGetKeys(r, out);
+        } else if (r.is(1, "help") && r.argc() == 2) {
+            helpReply(out, List.of("COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "(no subcommand)", "    Return details about all Redis commands.",
+                    "COUNT", "    Return the total number of commands in this Redis server.",
+                    "LIST", "    Return a list of all commands in this Redis server.",
+                    "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+                    "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+                    "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+                    "HELP", "    Print this help."));
+        } else {
+            throw unknownSubcommand(r, "COMMAND");
+        }
+    }
+
+    private void commandGetKeys(Request r, RespWriter out) {
+        CommandSpec spec = table.lookup(r.arg(2));
+        if (spec == null) {
+            throw new ErrorReply("ERR Invalid command specified");
+        }
+        int argc = r.argc() - 2;
+        if (!spec.arityAccepts(argc)) {
+            throw new ErrorReply("ERR Invalid number of arguments specified for command");
+        }
+        if (!spec.keys().hasKeys()) {
+            throw new ErrorReply("ERR The command has no key arguments");
+        }
+        int last = spec.keys().lastIndex(argc);
+        out.array((last - spec.keys().first()) / spec.keys().step() + 1);
+        for (int i = spec.keys().first(); i <= last; i += spec.keys().step()) {
+            out.bulk(r.arg(i + 2));
+        }
+    }
+
+    /** One COMMAND entry: name, arity, flags, first key, last key, step, ACL categories, tips, key specs, subcommands. */
+    private static void commandInfo(CommandSpec spec, RespWriter out) {
+        out.array(10);
+        out.bulk(spec.name());
+        out.integer(spec.arity());
+        out.array(spec.flags().size());
+        for (CommandFlag flag : CommandFlag.values()) {
+            if (spec.is(flag)) {
+                out.simple(flag.redisName());
+            }
+        }
+        out.integer(spec.keys().first());
+        out.integer(spec.keys().last());
+        out.integer(spec.keys().step());
+        out.array(0);
+        out.array(0);
+        out.array(0);
+        out.array(0);
+    }
+
+    /** CLIENT SETNAME|GETNAME|ID|LIST|INFO|HELP; other subcommands answer as unknown. */
+    private void client(Request r, RespWriter out, Session s) {
+        if (r.is(1, "setname") && r.argc() == 3) {
+            s.name(validClientName(r.arg(2)));
+            out.ok();
+        } else if (r.is(1, "getname") && r.argc() == 2) {
+            out.bulkOrNull(s.name() == null ? null : s.name().getBytes(StandardCharsets.ISO_8859_1));
+        } else if (r.is(1, "id") && r.argc() == 2) {
+            out.integer(s.id());
+        } else if (r.is(1, "info") && r.argc() == 2) {
+            out.bulk(clientLine(s) + "\n");
+        } else if (r.is(1, "list") && r.argc() == 2) {
+            StringBuilder sb = new StringBuilder();
+            for (Session each : clients.all()) {
+                sb.append(clientLine(each)).append('\n');
+            }
+            out.bulk(sb.toString());
+        } else if (r.is(1, "help") && r.argc() == 2) {
+            helpReply(out, List.of("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "GETNAME", "    Return the name of the current connection.",
+                    "ID", "    Return the ID of the current connection.",
+                    "INFO", "    Return information about the current client connection.",
+                    "LIST", "    Return information about client connections.",
+                    "SETNAME <name>", "    Assign the name <name> to the current connection.",
+                    "HELP", "    Print this help."));
+        } else {
+            throw unknownSubcommand(r, "CLIENT");
+        }
+    }
+
+    private static String clientLine(Session s) {
+        long age = (System.currentTimeMillis() - s.createdMillis()) / 1000;
+        return "id=" + s.id() + " addr=" + s.address() + " name=" + (s.name() == null ? "" : s.name())
+                + " age=" + age + " db=0 cmd=client";
+    }
+
+    /** clientSetNameOrReply: no spaces, newlines or other characters outside '!'..'~'. */
+    private static String validClientName(byte[] name) {
+        for (byte b : name) {
+            if (b < '!' || b > '~') {
+                throw new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
+            }
+        }
+        return name.length == 0 ? null : new String(name, StandardCharsets.ISO_8859_1);
+    }
+
+    private static ErrorReply unknownSubcommand(Request r, String command) {
+        return new ErrorReply(String.format(RespErrors.UNKNOWN_SUBCOMMAND_FORMAT, r.text(1), command));
+    }
+
+    private static void helpReply(RespWriter out, List<String> lines) {
+        out.array(lines.size());
+        lines.forEach(out::simple);
+    }
+}

@@ -1,0 +1,62 @@
+package io.kvcache.command;
+
+/** What the server knows of one client connection. Used by the connection's own thread only. */
+public final class Session {
+
+    private final long id;
+    private final String connectionId;
+    private final String address;
+    private final long createdMillis = System.currentTimeMillis();
+    private volatile String name;
+    private boolean closeAfterReply;
+    private boolean authenticated;
+
+    public Session(long id, String connectionId, String address) {
+        this.id = id;
+        this.connectionId = connectionId;
+        this.address = address;
+    }
+
+    /** The transport's id of the connection (Spring Integration's ip_connectionId). */
+    public String connectionId() {
+        return connectionId;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public void name(String name) {
+        this.name = name;
+    }
+
+    /** QUIT and protocol errors: write the pending replies, run nothing more, then close. */
+    public void closeAfterReply() {
+        this.closeAfterReply = true;
+    }
+
+    public boolean isClosing() {
+        return closeAfterReply;
+    }
+
+    /** True once AUTH succeeded (only asked when a password is required). */
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    public void authenticated(boolean authenticated) {
+        this.authenticated = authenticated;
+    }
+}

@@ -1,0 +1,56 @@
+package io.kvcache.master.client;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.integration.dsl.IntegrationFlow;
+import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
+import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
+
+import io.kvcache.command.Clients;
+import io.kvcache.master.config.MasterProperties;
+import io.kvcache.master.routing.Router;
+import io.kvcache.server.RespPorts;
+import io.kvcache.server.RespServerEndpoint;
+
+/**
+ * Port 6666: clients speak Redis's protocol (RESP2 and inline) through collaborating Spring
+ * Integration TCP adapters, so they may pipeline; the router answers each batch in order.
+ */
+@Configuration(proxyBeanMethods = false)
+class ClientPortConfiguration {
+
+    @Bean
+    TcpNetServerConnectionFactory clientPortConnectionFactory(MasterProperties properties) {
+        return RespPorts.serverFactory("client-port", properties.port(), properties.bind(), properties.limits(),
+                properties.virtualThreads());
+    }
+
+    @Bean
+    TcpSendingMessageHandler clientPortOutbound(TcpNetServerConnectionFactory clientPortConnectionFactory) {
+        TcpSendingMessageHandler handler = new TcpSendingMessageHandler();
+        handler.setConnectionFactory(clientPortConnectionFactory);
+        return handler;
+    }
+
+    @Bean
+    TcpReceivingChannelAdapter clientPortInbound(TcpNetServerConnectionFactory clientPortConnectionFactory) {
+        TcpReceivingChannelAdapter adapter = new TcpReceivingChannelAdapter();
+        adapter.setConnectionFactory(clientPortConnectionFactory);
+        return adapter;
+    }
+
+    @Bean
+    RespServerEndpoint clientPortEndpoint(Router router, Clients clientSessions,
+                                          TcpSendingMessageHandler clientPortOutbound,
+                                          TcpNetServerConnectionFactory clientPortConnectionFactory) {
+        return new RespServerEndpoint(router::execute, clientSessions, clientPortOutbound,
+                clientPortConnectionFactory);
+    }
+
+    @Bean
+    IntegrationFlow clientPortFlow(TcpReceivingChannelAdapter clientPortInbound,
+                                   RespServerEndpoint clientPortEndpoint) {
+        return IntegrationFlow.from(clientPortInbound).handle(clientPortEndpoint).get();
+    }
+}

@@ -1,0 +1,82 @@
+package io.kvcache.master.enrollment;
+
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.integration.dsl.IntegrationFlow;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionCloseEvent;
+import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
+import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
+
+import io.kvcache.command.Clients;
+import io.kvcache.master.config.ClusterProperties;
+import io.kvcache.master.config.MasterProperties;
+import io.kvcache.master.topology.TopologyRegistry;
+import io.kvcache.protocol.ProtocolLimits;
+import io.kvcache.server.RespPorts;
+import io.kvcache.server.RespServerEndpoint;
+
+/**
+ * Port 6667: slaves enroll and beat over long-lived connections (collaborating Spring
+ * Integration TCP adapters, RESP framing); a closed connection marks its replica down.
+ */
+@Configuration(proxyBeanMethods = false)
+class EnrollmentPortConfiguration {
+
+    /** Enrollment frames are tiny: limits far below the client port's. */
+    private static final ProtocolLimits ENROLLMENT_LIMITS = new ProtocolLimits(4096, 4096, 64 * 1024);
+
+    @Bean
+    TcpNetServerConnectionFactory enrollmentConnectionFactory(MasterProperties properties) {
+        return RespPorts.serverFactory("enrollment", properties.enrollmentPort(), properties.bind(),
+                ENROLLMENT_LIMITS, true);
+    }
+
+    @Bean
+    TcpSendingMessageHandler enrollmentOutbound(TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+        TcpSendingMessageHandler handler = new TcpSendingMessageHandler();
+        handler.setConnectionFactory(enrollmentConnectionFactory);
+        return handler;
+    }
+
+    @Bean
+    TcpReceivingChannelAdapter enrollmentInbound(TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+        TcpReceivingChannelAdapter adapter = new TcpReceivingChannelAdapter();
+        adapter.setConnectionFactory(enrollmentConnectionFactory);
+        return adapter;
+    }
+
+    @Bean
+    EnrollmentProtocol enrollmentProtocol(TopologyRegistry registry, ClusterProperties cluster) {
+        if (cluster.secret().isBlank()) {
+            throw new IllegalStateException("kvcache.cluster.secret must be set: slaves enroll with it");
+        }
+        return new EnrollmentProtocol(registry, cluster.secret());
+    }
+
+    @Bean
+    RespServerEndpoint enrollmentEndpoint(EnrollmentProtocol protocol,
+                                          TcpSendingMessageHandler enrollmentOutbound,
+                                          TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+        return new RespServerEndpoint(protocol::execute, new Clients(), enrollmentOutbound,
+                enrollmentConnectionFactory);
+    }
+
+    /** A replica whose enrollment connection closes is down at once. */
+    @Bean
+    ApplicationListener<TcpConnectionCloseEvent> enrollmentCloseListener(
+            TopologyRegistry registry, TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+        return event -> {
+            if (enrollmentConnectionFactory.getComponentName().equals(event.getConnectionFactoryName())) {
+                registry.connectionClosed(event.getConnectionId());
+            }
+        };
+    }
+
+    @Bean
+    IntegrationFlow enrollmentFlow(TcpReceivingChannelAdapter enrollmentInbound,
+                                   RespServerEndpoint enrollmentEndpoint) {
+        return IntegrationFlow.from(enrollmentInbound).handle(enrollmentEndpoint).get();
+    }
+}

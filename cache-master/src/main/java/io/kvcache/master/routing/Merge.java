@@ -1,0 +1,66 @@
+package io.kvcache.master.routing;
+
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.kvcache.command.ResponsePolicy;
+import io.kvcache.master.routing.Fragmenter.Fragment;
+import io.kvcache.master.upstream.PendingReply;
+import io.kvcache.protocol.Replies;
+import io.kvcache.protocol.RespWriter;
+
+/**
+ * The replies of a split or fanned-out command, merged by the command's response policy
+ * (twemproxy's redis_post_coalesce; Redis's response_policy tips). An error from any shard is
+ * the answer.
+ */
+record Merge(ResponsePolicy policy, List<Fragment> fragments, List<PendingReply> parts, int keyCount) {
+
+    void writeTo(RespWriter out) {
+        for (PendingReply part : parts) {
+            byte[] reply = Router.reply(part);
+            if (Replies.isError(reply)) {
+                out.raw(reply);
+                return;
+            }
+        }
+        switch (policy) {
+            case AGG_SUM -> {
+                long sum = 0;
+                for (PendingReply part : parts) {
+                    sum += Replies.integer(Router.reply(part));
+                }
+                out.integer(sum);
+            }
+            case ALL_SUCCEEDED -> out.ok();
+            case KEY_ORDER -> keyOrder(out);
+            case CONCAT -> {
+                List<List<byte[]>> arrays = parts.stream().map(p -> Replies.elements(Router.reply(p))).toList();
+                out.array(arrays.stream().mapToInt(List::size).sum());
+                arrays.forEach(a -> a.forEach(out::raw));
+            }
+            case ONE_SUCCEEDED -> {
+                List<byte[]> found = parts.stream().map(Router::reply).filter(r -> !Replies.isNullBulk(r)).toList();
+                out.raw(found.isEmpty() ? Router.reply(parts.getFirst())
+                        : found.get(ThreadLocalRandom.current().nextInt(found.size())));
+            }
+            default -> out.raw(Router.reply(parts.getFirst()));
+        }
+    }
+
+    /** MGET: each shard's array element goes back to the position of the key that asked for it. */
+    private void keyOrder(RespWriter out) {
+        byte[][] slots = new byte[keyCount][];
+        for (int f = 0; f < fragments.size(); f++) {
+            List<byte[]> elements = Replies.elements(Router.reply(parts.get(f)));
+            List<Integer> positions = fragments.get(f).keyPositions();
+            for (int i = 0; i < positions.size(); i++) {
+                slots[positions.get(i)] = elements.get(i);
+            }
+        }
+        out.array(keyCount);
+        for (byte[] element : slots) {
+            out.raw(element);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package io.kvcache.master.routing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kvcache.command.Arguments;
+import io.kvcache.command.CommandErrors;
+import io.kvcache.command.CommandHandler;
+import io.kvcache.command.CommandSpec;
+import io.kvcache.command.CommandTable;
+import io.kvcache.command.Commands;
+import io.kvcache.command.ConnectionCommands;
+import io.kvcache.command.Handlers;
+import io.kvcache.command.ScanCursor;
+import io.kvcache.command.Session;
+import io.kvcache.master.routing.Fragmenter.Fragment;
+import io.kvcache.master.topology.Replica;
+import io.kvcache.master.topology.Shard;
+import io.kvcache.master.topology.Topology;
+import io.kvcache.master.topology.TopologyRegistry;
+import io.kvcache.master.upstream.PendingReply;
+import io.kvcache.master.upstream.ReplyGroup;
+import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.Replies;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespWriter;
+
+/**
+ * Routes each client request by its spec's request policy: answered here (connection
+ * commands), forwarded to the shard owning its key, split over shards and merged, sent to all
+ * shards, or moved between two shards. A batch of pipelined requests is forwarded at once; the
+ * replies are written in request order once all have arrived.
+ */
+public final class Router {
+
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    static final String CLUSTER_DOWN = "CLUSTERDOWN The cluster is down";
+    static final String SLOT_NOT_SERVED = "CLUSTERDOWN Hash slot not served";
+    static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+    private static final int SCAN_SHARD_BITS = 10;
+
+    private final CommandTable table;
+    private final Handlers localHandlers;
+    private final ConnectionCommands connection;
+    private final TopologyRegistry topology;
+    private final MasterInfo info;
+    private final long replyTimeoutMillis;
+    private final LongAdder commandsProcessed = new LongAdder();
+
+    public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
+                  long replyTimeoutMillis) {
+        this.table = table;
+        this.connection = connection;
+        this.topology = topology;
+        this.info = info;
+        this.replyTimeoutMillis = replyTimeoutMillis;
+        this.localHandlers = new Handlers();
+        connection.register(localHandlers);
+        info.commandsProcessed(commandsProcessed::sum);
+    }
+
+    public long commandsProcessed() {
+        return commandsProcessed.sum();
+    }
+
+    /** Runs a batch; every reply is appended to out in request order. Stops after QUIT. */
+    public void execute(List<Request> requests, Session session, RespWriter out) {
+        int n = requests.size();
+        Object[] results = new Object[n];
+        ReplyGroup group = new ReplyGroup();
+        int routed = 0;
+        for (; routed < n && !session.isClosing(); routed++) {
+            results[routed] = route(requests.get(routed), session, group);
+        }
+        await(group);
+        for (int i = 0; i < routed; i++) {
+            write(results[i], out);
+        }
+    }
+
+    private Object route(Request r, Session s, ReplyGroup group) {
+        commandsProcessed.increment();
+        CommandSpec spec = table.lookup(r.arg(0));
+        if (spec == null) {
+            return error(CommandErrors.unknownCommand(r));
+        }
+        String arityError = CommandErrors.checkArity(spec, r.argc());
+        if (arityError != null) {
+            return error(arityError);
+        }
+        if (connection.authRequired(s, spec)) {
+            return error(ConnectionCommands.NOAUTH);
+        }
+        try {
+            Topology t = topology.current();
+            return switch (spec.requestPolicy()) {
+                case LOCAL -> local(spec, r, s);
+                case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
+                case MULTI_SHARD -> multiShard(spec, r, s, group, t);
+                case ALL_SHARDS -> allShards(spec, r, s, group, t);
+                case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t);
+            };
+        } catch (ErrorReply e) {
+            return error(e.getMessage());
+        }
+    }
+
+    private Object local(CommandSpec spec, Request r, Session s) {
+        CommandHandler handler = localHandlers.get(spec);
+        RespWriter out = new RespWriter(64);
+        try {
+            handler.handle(r, out, s);
+        } catch (ErrorReply e) {
+            out.truncate(0);
+            out.error(e.getMessage());
+        }
+        return out.toByteArray();
+    }
+
+    /** One key, or keys that must share a shard (MSETNX: atomic only there). */
+    private Object singleShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+        List<Shard> shards = Fragmenter.shardsOf(spec, r, t);
+        if (shards.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
+            return error(CROSSSLOT);
+        }
+        return forward(shards.getFirst(), r, spec.isWrite(), s, group);
+    }
+
+    /** MGET, MSET, DEL, UNLINK, EXISTS, TOUCH: one sub-request per shard, merged by response policy. */
+    private Object multiShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+        List<Shard> shards = Fragmenter.shardsOf(spec, r, t);
+        if (shards.size() == 1 || !Fragmenter.keysWellFormed(spec, r)) {
+            return forward(shards.getFirst(), r, spec.isWrite(), s, group);
+        }
+        List<Fragment> fragments = Fragmenter.split(spec, r, t);
+        List<PendingReply> parts = new ArrayList<>(fragments.size());
+        for (Fragment f : fragments) {
+            Object part = forward(f.shard(), f.request(), spec.isWrite(), s, group);
+            if (part instanceof byte[] failure) {
+                return failure;
+            }
+            parts.add((PendingReply) part);
+        }
+        int keys = fragments.stream().mapToInt(f -> f.keyPositions().size()).sum();
+        return new Merge(spec.responsePolicy(), fragments, parts, keys);
+    }
+
+    /** DBSIZE, KEYS, FLUSHALL, FLUSHDB, RANDOMKEY, INFO over every shard; SCAN walks them in turn. */
+    private Object allShards(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+        List<Shard> shards = t.orderedShards();
+        if (spec == Commands.INFO) {
+            return info.collect(r, shards, s, group, this);
+        }
+        if (shards.isEmpty() || !t.allShardsUp()) {
+            return error(CLUSTER_DOWN);
+        }
+        if (spec == Commands.SCAN) {
+            return scan(r, s, group, shards);
+        }
+        List<PendingReply> parts = new ArrayList<>(shards.size());
+        for (Shard shard : shards) {
+            parts.add((PendingReply) forward(shard, r, spec.isWrite(), s, group));
+        }
+        return new Merge(spec.responsePolicy(), null, parts, 0);
+    }
+
+    /**
+     * SCAN's cursor carries the shard being walked in its low bits and that shard's own cursor
+     * above them; a shard's end moves on to the next shard, the last one's end is cursor 0.
+     */
+    private Object scan(Request r, Session s, ReplyGroup group, List<Shard> shards) {
+        long cursor = ScanCursor.parse(r.arg(1));
+        int shardIndex = (int) (cursor & ((1 << SCAN_SHARD_BITS) - 1));
+        long shardCursor = cursor >>> SCAN_SHARD_BITS;
+        if (shardIndex >= shards.size()) {
+            return error(io.kvcache.protocol.RespErrors.INVALID_CURSOR);
+        }
+        byte[][] argv = r.argv().clone();
+        argv[1] = Long.toUnsignedString(shardCursor).getBytes(StandardCharsets.US_ASCII);
+        PendingReply part = (PendingReply) forward(shards.get(shardIndex), new Request(argv), false, s, group);
+        return new ScanStep(part, shardIndex, shards.size());
+    }
+
+    /** RPOPLPUSH, LMOVE, RENAME, RENAMENX: one shard forwards as is; across shards only list moves exist. */
+    private Object twoKeys(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+        Shard source = t.shardFor(r.arg(1));
+        Shard target = t.shardFor(r.arg(2));
+        if (source == target) {
+            return forward(source, r, true, s, group);
+        }
+        if (spec == Commands.RENAME || spec == Commands.RENAMENX) {
+            return error(CROSSSLOT);
+        }
+        boolean fromLeft = spec == Commands.LMOVE && side(r, 3);
+        boolean toLeft = spec == Commands.RPOPLPUSH || side(r, 4);
+        // Later requests of this batch must see the move done: wait for everything before it.
+        await(group);
+        return new ListMove(this, s).move(r.arg(1), source, r.arg(2), target, fromLeft, toLeft);
+    }
+
+    private static boolean side(Request r, int i) {
+        if (r.is(i, "left")) {
+            return true;
+        }
+        if (r.is(i, "right")) {
+            return false;
+        }
+        throw Arguments.SYNTAX;
+    }
+
+    /**
+     * Sends a request to a shard: reads to its primary; writes to every live replica (until the
+     * slaves replicate among themselves), answering with the primary's reply.
+     *
+     * @return the primary's pending reply, or the error bytes when the shard cannot be served
+     */
+    Object forward(Shard shard, Request r, boolean write, Session s, ReplyGroup group) {
+        if (shard == null) {
+            return error(CLUSTER_DOWN);
+        }
+        Replica primary = shard.primary();
+        if (primary == null) {
+            return error(SLOT_NOT_SERVED);
+        }
+        byte[] encoded = encode(r);
+        PendingReply reply = group.expect();
+        primary.pool().send(s.id(), encoded, reply);
+        if (write) {
+            for (Replica replica : shard.replicas()) {
+                if (replica != primary && replica.isUp()) {
+                    replica.pool().send(s.id(), encoded, group.expect());
+                }
+            }
+        }
+        return reply;
+    }
+
+    /** Sends and waits: for the steps of a command that must happen one after another. */
+    byte[] call(Shard shard, boolean write, Session s, byte[]... argv) {
+        ReplyGroup group = new ReplyGroup();
+        Object result = forward(shard, new Request(argv), write, s, group);
+        await(group);
+        return reply(result);
+    }
+
+    void await(ReplyGroup group) {
+        if (!group.await(replyTimeoutMillis, TimeUnit.MILLISECONDS)) {
+            log.warn("Replies from shards took longer than {} ms", replyTimeoutMillis);
+        }
+    }
+
+    static byte[] reply(Object result) {
+        if (result instanceof byte[] bytes) {
+            return bytes;
+        }
+        byte[] reply = ((PendingReply) result).reply();
+        return reply != null ? reply : TIMEOUT;
+    }
+
+    private static final byte[] TIMEOUT = error("CLUSTERDOWN The shard did not answer in time");
+
+    private static void write(Object result, RespWriter out) {
+        switch (result) {
+            case Merge merge -> merge.writeTo(out);
+            case ScanStep step -> step.writeTo(out);
+            case MasterInfo.Collected collected -> collected.writeTo(out);
+            default -> out.raw(reply(result));
+        }
+    }
+
+    static byte[] encode(Request r) {
+        RespWriter w = new RespWriter(64);
+        w.array(r.argc());
+        for (byte[] arg : r.argv()) {
+            w.bulk(arg);
+        }
+        return w.toByteArray();
+    }
+
+    static byte[] error(String message) {
+        return new RespWriter(message.length() + 3).error(message).toByteArray();
+    }
+
+    /** One step of a SCAN over the shards: relays the keys, rewrites the cursor. */
+    private record ScanStep(PendingReply part, int shardIndex, int shardCount) {
+        void writeTo(RespWriter out) {
+            byte[] reply = reply(part);
+            if (Replies.isError(reply)) {
+                out.raw(reply);
+                return;
+            }
+            List<byte[]> elements = Replies.elements(reply);
+            long next = Long.parseUnsignedLong(new String(Replies.bulk(elements.get(0)), StandardCharsets.US_ASCII));
+            long cursor;
+            if (next != 0) {
+                cursor = (next << SCAN_SHARD_BITS) | shardIndex;
+            } else if (shardIndex + 1 < shardCount) {
+                cursor = shardIndex + 1;
+            } else {
+                cursor = 0;
+            }
+            out.array(2).bulk(Long.toUnsignedString(cursor)).raw(elements.get(1));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.kvcache.master.topology;
+
+import java.net.InetSocketAddress;
+
+import io.kvcache.master.upstream.UpstreamPool;
+
+/**
+ * One replica of a shard as the master sees it, in one topology snapshot.
+ *
+ * @param enrolledAtMillis when it (last) enrolled; the earliest live replica is the shard's primary
+ * @param pool the master's connections to its data port
+ */
+public record Replica(String shard, String id, InetSocketAddress dataAddress, InetSocketAddress httpAddress,
+                      ReplicaState state, long enrolledAtMillis, long lastHeartbeatMillis, UpstreamPool pool) {
+
+    public boolean isUp() {
+        return state == ReplicaState.UP;
+    }
+
+    Replica withState(ReplicaState newState) {
+        return new Replica(shard, id, dataAddress, httpAddress, newState, enrolledAtMillis, lastHeartbeatMillis,
+                pool);
+    }
+
+    Replica withHeartbeat(long millis) {
+        return new Replica(shard, id, dataAddress, httpAddress, state, enrolledAtMillis, millis, pool);
+    }
+}

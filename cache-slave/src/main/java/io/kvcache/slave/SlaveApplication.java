@@ -1,0 +1,13 @@
+package io.kvcache.slave;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/** A kvcache slave: holds one shard's data and serves it on its data port (default 7001). */
+@SpringBootApplication
+public class SlaveApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(SlaveApplication.class, args);
+    }
+}

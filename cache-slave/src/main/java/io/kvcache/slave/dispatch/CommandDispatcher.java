@@ -1,0 +1,157 @@
+package io.kvcache.slave.dispatch;
+
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kvcache.command.CommandErrors;
+import io.kvcache.command.CommandSpec;
+import io.kvcache.command.CommandTable;
+import io.kvcache.command.CommandHandler;
+import io.kvcache.command.Handlers;
+import io.kvcache.command.Session;
+import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.store.Keyspace;
+
+/**
+ * Runs requests against the store, one at a time as Redis does: every command executes under
+ * one lock, so each is atomic. The order of checks is server.c processCommand's: unknown
+ * command, then arity, then the handler.
+ * <p>
+ * A handler that throws has its partial reply discarded and answers {@code -ERR ...}; handlers
+ * validate all arguments and types before they change anything, so the store is left as it was.
+ */
+public final class CommandDispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
+
+    private final CommandTable table;
+    private final Keyspace keyspace;
+    private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Long> errorCounts = new TreeMap<>();
+    private long commandsProcessed;
+    private long errorReplies;
+
+    public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers) {
+        this.table = table;
+        this.keyspace = keyspace;
+        for (CommandSpec spec : table.specs()) {
+            CommandHandler handler = handlers.get(spec);
+            if (handler == null) {
+                throw new IllegalStateException("No handler for command " + spec.name());
+            }
+            bindings.put(spec, new Binding(spec, handler));
+        }
+    }
+
+    /** Runs the requests in order, replies appended to out; stops after QUIT. */
+    public void execute(List<Request> requests, Session session, RespWriter out) {
+        lock.lock();
+        try {
+            for (int i = 0, n = requests.size(); i < n && !session.isClosing(); i++) {
+                executeOne(requests.get(i), session, out);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs a task with the store to itself (active expiry, INFO, snapshots). */
+    public <T> T exclusive(java.util.function.Supplier<T> task) {
+        lock.lock();
+        try {
+            return task.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void executeOne(Request request, Session session, RespWriter out) {
+        commandsProcessed++;
+        CommandSpec spec = table.lookup(request.arg(0));
+        if (spec == null) {
+            error(out, CommandErrors.unknownCommand(request));
+            return;
+        }
+        Binding binding = bindings.get(spec);
+        String arityError = CommandErrors.checkArity(spec, request.argc());
+        if (arityError != null) {
+            binding.rejectedCalls++;
+            error(out, arityError);
+            return;
+        }
+        keyspace.beginCommand();
+        int mark = out.size();
+        long start = System.nanoTime();
+        try {
+            binding.handler.handle(request, out, session);
+        } catch (ErrorReply e) {
+            out.truncate(mark);
+            out.error(e.getMessage());
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            out.truncate(mark);
+            log.warn("Command {} failed: {}", spec.name(), e.toString());
+            out.error("ERR " + (e instanceof OutOfMemoryError ? "out of memory" : "internal error"));
+        }
+        binding.calls++;
+        binding.nanos += System.nanoTime() - start;
+        if (out.size() > mark && out.byteAt(mark) == '-') {
+            binding.failedCalls++;
+            countError(out, mark);
+        }
+    }
+
+    private void error(RespWriter out, String message) {
+        int mark = out.size();
+        out.error(message);
+        countError(out, mark);
+    }
+
+    /** Errorstats count by the first word of the error, as Redis 7 does (ERR, WRONGTYPE, ...). */
+    private void countError(RespWriter out, int mark) {
+        errorReplies++;
+        String prefix = out.errorPrefix(mark);
+        errorCounts.merge(prefix, 1L, Long::sum);
+    }
+
+    /** Commands run since start (INFO total_commands_processed). Call under {@link #exclusive}. */
+    public long commandsProcessed() {
+        return commandsProcessed;
+    }
+
+    public long errorReplies() {
+        return errorReplies;
+    }
+
+    public Map<String, Long> errorCounts() {
+        return new LinkedHashMap<>(errorCounts);
+    }
+
+    /** Visits the commandstats of every command called at least once. */
+    public void forEachCommandStat(Consumer<CommandStat> visitor) {
+        for (CommandSpec spec : table.specs()) {
+            Binding b = bindings.get(spec);
+            if (b.calls > 0 || b.rejectedCalls > 0) {
+                visitor.accept(new CommandStat(spec.name(), b.calls, b.nanos / 1000, b.rejectedCalls, b.failedCalls));
+            }
+        }
+    }
+
+    public CommandTable table() {
+        return table;
+    }
+
+    /** One line of INFO commandstats. */
+    public record CommandStat(String name, long calls, long usec, long rejectedCalls, long failedCalls) {
+    }
+}

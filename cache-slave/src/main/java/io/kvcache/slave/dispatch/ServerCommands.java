@@ -1,0 +1,38 @@
+package io.kvcache.slave.dispatch;
+
+import static io.kvcache.command.Commands.*;
+
+import io.kvcache.command.Arguments;
+import io.kvcache.command.Handlers;
+import io.kvcache.command.Session;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.store.Keyspace;
+
+/** The commands about a slave's whole store: INFO, DBSIZE, FLUSHALL, FLUSHDB. */
+public final class ServerCommands {
+
+    private final Keyspace db;
+    private final InfoReport info;
+
+    public ServerCommands(Keyspace db, InfoReport info) {
+        this.db = db;
+        this.info = info;
+    }
+
+    public void register(Handlers h) {
+        h.on(INFO, (r, out, s) -> out.bulk(info.render(r)))
+                .on(DBSIZE, (r, out, s) -> out.integer(db.size()))
+                .on(FLUSHALL, this::flush)
+                .on(FLUSHDB, this::flush);
+    }
+
+    /** FLUSHALL / FLUSHDB [SYNC|ASYNC]: both flush at once. */
+    private void flush(Request r, RespWriter out, Session s) {
+        if (r.argc() > 2 || (r.argc() == 2 && !r.is(1, "sync") && !r.is(1, "async"))) {
+            throw Arguments.SYNTAX;
+        }
+        db.clear();
+        out.ok();
+    }
+}

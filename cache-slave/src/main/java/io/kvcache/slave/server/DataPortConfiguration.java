@@ -1,0 +1,55 @@
+package io.kvcache.slave.server;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.integration.dsl.IntegrationFlow;
+import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
+import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
+
+import io.kvcache.command.Clients;
+import io.kvcache.server.RespPorts;
+import io.kvcache.server.RespServerEndpoint;
+import io.kvcache.slave.config.SlaveProperties;
+import io.kvcache.slave.dispatch.CommandDispatcher;
+
+/**
+ * The data port: a Spring Integration TCP server speaking RESP2 and inline commands, with
+ * collaborating adapters (an inbound adapter and an outbound handler sharing one connection
+ * factory) so a connection may pipeline: an inbound gateway would serve one request at a time.
+ */
+@Configuration(proxyBeanMethods = false)
+class DataPortConfiguration {
+
+    @Bean
+    TcpNetServerConnectionFactory dataPortConnectionFactory(SlaveProperties properties) {
+        return RespPorts.serverFactory("data-port", properties.port(), properties.bind(), properties.limits(),
+                properties.virtualThreads());
+    }
+
+    @Bean
+    TcpSendingMessageHandler dataPortOutbound(TcpNetServerConnectionFactory dataPortConnectionFactory) {
+        TcpSendingMessageHandler handler = new TcpSendingMessageHandler();
+        handler.setConnectionFactory(dataPortConnectionFactory);
+        return handler;
+    }
+
+    @Bean
+    TcpReceivingChannelAdapter dataPortInbound(TcpNetServerConnectionFactory dataPortConnectionFactory) {
+        TcpReceivingChannelAdapter adapter = new TcpReceivingChannelAdapter();
+        adapter.setConnectionFactory(dataPortConnectionFactory);
+        return adapter;
+    }
+
+    @Bean
+    RespServerEndpoint dataPortEndpoint(CommandDispatcher dispatcher, Clients clients,
+                                        TcpSendingMessageHandler dataPortOutbound,
+                                        TcpNetServerConnectionFactory dataPortConnectionFactory) {
+        return new RespServerEndpoint(dispatcher::execute, clients, dataPortOutbound, dataPortConnectionFactory);
+    }
+
+    @Bean
+    IntegrationFlow dataPortFlow(TcpReceivingChannelAdapter dataPortInbound, RespServerEndpoint dataPortEndpoint) {
+        return IntegrationFlow.from(dataPortInbound).handle(dataPortEndpoint).get();
+    }
+}

@@ -1,0 +1,248 @@
+package io.kvcache.slave.store;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * The store of one slave: keys to values and deadlines (db.c, expire.c). Not thread-safe: the
+ * dispatcher runs every command under one lock, so each command is atomic as in Redis.
+ * <p>
+ * Time is read once per command ({@link #beginCommand()}), as Redis caches mstime per command, so
+ * a key cannot expire halfway through one. A key whose deadline has passed is removed when
+ * touched (lazy expiry) or by {@link #activeExpireCycle} (Redis's active expiry).
+ */
+public final class Keyspace {
+
+    private final HashMap<Entry, Entry> map = new HashMap<>(1024);
+    private final DenseArray all = new DenseArray(false);
+    private final DenseArray volatiles = new DenseArray(true);
+    private final LongSupplier clock;
+    private long now;
+
+    private long hits;
+    private long misses;
+    private long expiredKeys;
+
+    public Keyspace(LongSupplier clockMillis) {
+        this.clock = clockMillis;
+        this.now = clockMillis.getAsLong();
+    }
+
+    /** Reads the clock once for the command about to run. */
+    public void beginCommand() {
+        now = clock.getAsLong();
+    }
+
+    /** The time of the current command, in Unix milliseconds. */
+    public long now() {
+        return now;
+    }
+
+    /** Lookup for a read: lazily expires, counts keyspace hits and misses. */
+    Entry lookupRead(byte[] key) {
+        Entry e = lookup(key);
+        if (e == null) {
+            misses++;
+        } else {
+            hits++;
+        }
+        return e;
+    }
+
+    /** Lookup without statistics (writes, EXISTS, TYPE, TTL). Expired keys are removed first. */
+    Entry lookup(byte[] key) {
+        Entry e = map.get(Entry.probe(key));
+        if (e != null && e.expireAt != Entry.NO_EXPIRY && now > e.expireAt) {
+            expire(e);
+            return null;
+        }
+        return e;
+    }
+
+    /** True when the entry's deadline has passed (Redis's keyIsExpired: strictly after). */
+    boolean isExpired(Entry e) {
+        return e.expireAt != Entry.NO_EXPIRY && now > e.expireAt;
+    }
+
+    /** Adds a key that is known to be absent. */
+    Entry add(byte[] key, Object value) {
+        Entry e = new Entry(key, value);
+        map.put(e, e);
+        all.add(e);
+        return e;
+    }
+
+    /**
+     * Redis's setKey: stores the value, creating the key if needed; drops the deadline unless
+     * keepTtl.
+     */
+    Entry set(byte[] key, Object value, boolean keepTtl) {
+        Entry e = lookup(key);
+        if (e == null) {
+            return add(key, value);
+        }
+        e.value = value;
+        if (!keepTtl) {
+            persist(e);
+        }
+        return e;
+    }
+
+    /** Deletes the key if present (after lazy expiry); true when a live key was deleted. */
+    boolean delete(byte[] key) {
+        Entry e = lookup(key);
+        if (e == null) {
+            return false;
+        }
+        remove(e);
+        return true;
+    }
+
+    void remove(Entry e) {
+        map.remove(e);
+        all.remove(e);
+        if (e.volatileSlot >= 0) {
+            volatiles.remove(e);
+        }
+    }
+
+    void setExpire(Entry e, long whenMillis) {
+        if (e.volatileSlot < 0) {
+            volatiles.add(e);
+        }
+        e.expireAt = whenMillis;
+    }
+
+    /** Removes the deadline; true if there was one. */
+    boolean persist(Entry e) {
+        if (e.volatileSlot < 0) {
+            return false;
+        }
+        volatiles.remove(e);
+        e.expireAt = Entry.NO_EXPIRY;
+        return true;
+    }
+
+    private void expire(Entry e) {
+        remove(e);
+        expiredKeys++;
+    }
+
+    /** Number of keys, including expired ones not yet reclaimed (as Redis's DBSIZE). */
+    public int size() {
+        return map.size();
+    }
+
+    public int volatileCount() {
+        return volatiles.size();
+    }
+
+    public void clear() {
+        map.clear();
+        all.clear();
+        volatiles.clear();
+    }
+
+    /** A uniformly random live key, or null when empty (expired picks are reclaimed, as dbRandomKey). */
+    Entry randomEntry() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (all.size() > 0) {
+            Entry e = all.get(random.nextInt(all.size()));
+            if (!isExpired(e)) {
+                return e;
+            }
+            expire(e);
+        }
+        return null;
+    }
+
+    /**
+     * One SCAN step. The cursor counts the positions of the dense key array not yet visited,
+     * walking from the end down: a removal moves the last entry (already visited, or itself
+     * unvisited and staying below the cursor) into the hole, so every key present for the whole
+     * iteration is returned at least once, as SCAN guarantees.
+     *
+     * @param cursor 0 to start; otherwise a value this method returned
+     * @return the next cursor (0 when done); visited entries go to out
+     */
+    long scan(long cursor, long count, List<Entry> out) {
+        long position = cursor == 0 || Long.compareUnsigned(cursor, all.size()) > 0 ? all.size() : cursor;
+        long steps = Math.max(1, count);
+        while (position > 0 && steps-- > 0) {
+            out.add(all.get((int) --position));
+        }
+        if (position == 0) {
+            return 0;
+        }
+        // A cursor is never 0 mid-iteration; positions are >= 1 here.
+        return position;
+    }
+
+    /** Every entry (for KEYS); the caller filters expired ones without deleting them, as Redis. */
+    List<Entry> entries() {
+        List<Entry> list = new ArrayList<>(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            list.add(all.get(i));
+        }
+        return list;
+    }
+
+    /**
+     * Redis's activeExpireCycle (expire.c), simplified: sample 20 keys with a deadline, remove
+     * the expired ones, and repeat while more than a quarter of the sample had expired and the
+     * time budget allows.
+     *
+     * @return keys removed
+     */
+    public int activeExpireCycle(long budgetNanos) {
+        long deadline = System.nanoTime() + budgetNanos;
+        beginCommand();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int removed = 0;
+        while (volatiles.size() > 0) {
+            int sample = Math.min(20, volatiles.size());
+            int expired = 0;
+            for (int i = 0; i < sample && volatiles.size() > 0; i++) {
+                Entry e = volatiles.get(random.nextInt(volatiles.size()));
+                if (isExpired(e)) {
+                    expire(e);
+                    expired++;
+                }
+            }
+            removed += expired;
+            if (expired * 4 <= sample || System.nanoTime() > deadline) {
+                break;
+            }
+        }
+        return removed;
+    }
+
+    public long hits() {
+        return hits;
+    }
+
+    public long misses() {
+        return misses;
+    }
+
+    public long expiredKeys() {
+        return expiredKeys;
+    }
+
+    /** Keys with a deadline and the mean time left, for INFO keyspace's avg_ttl. */
+    public long averageTtl() {
+        int n = volatiles.size();
+        if (n == 0) {
+            return 0;
+        }
+        int sample = Math.min(n, 100);
+        long sum = 0;
+        for (int i = 0; i < sample; i++) {
+            sum += Math.max(0, volatiles.get(i).expireAt - now);
+        }
+        return sum / sample;
+    }
+}

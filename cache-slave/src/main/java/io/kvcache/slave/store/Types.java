@@ -1,0 +1,27 @@
+package io.kvcache.slave.store;
+
+import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.RespErrors;
+
+/** checkType: a value of the wrong type raises WRONGTYPE before the command changes anything. */
+final class Types {
+
+    static final ErrorReply WRONGTYPE = new ErrorReply(RespErrors.WRONGTYPE);
+
+    private Types() {
+    }
+
+    static byte[] string(Entry e) {
+        if (e.value instanceof byte[] bytes) {
+            return bytes;
+        }
+        throw WRONGTYPE;
+    }
+
+    static QuickList list(Entry e) {
+        if (e.value instanceof QuickList list) {
+            return list;
+        }
+        throw WRONGTYPE;
+    }
+}
