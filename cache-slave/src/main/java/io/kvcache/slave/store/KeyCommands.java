@@ -157,7 +157,8 @@ public final class KeyCommands {
             return;
         }
         long ttl = absolute ? e.expireAt : Math.max(0, e.expireAt - db.now());
-        out.integer(milliseconds ? ttl : (ttl + 500) / 1000);
+        // ttl >= 0 here; Redis's (ttl+500)/1000 comes out as unsigned arithmetic at 2^63-1 ms.
+        out.integer(milliseconds ? ttl : Long.divideUnsigned(ttl + 500, 1000));
     }
 
     private void persist(Request r, RespWriter out, Session s) {

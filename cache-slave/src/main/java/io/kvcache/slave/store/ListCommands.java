@@ -18,8 +18,6 @@ import io.kvcache.command.Session;
  */
 public final class ListCommands {
 
-    private static final long LONG_MAX = Long.MAX_VALUE;
-
     private final Keyspace db;
 
     public ListCommands(Keyspace db) {
@@ -240,21 +238,29 @@ public final class ListCommands {
             return;
         }
         QuickList list = Types.list(e);
+        // As t_list.c: a negative count walks from the tail; the limit is compared with ==, so
+        // -2^63 (which negates to itself) removes every occurrence, as 0 does.
+        boolean fromTail = toRemove < 0;
+        long limit = fromTail ? -toRemove : toRemove;
         long removed = 0;
-        if (toRemove >= 0) {
-            for (int i = 0; i < list.size() && (toRemove == 0 || removed < toRemove); ) {
+        if (!fromTail) {
+            for (int i = 0; i < list.size(); ) {
                 if (Arrays.equals(list.get(i), value)) {
                     list.removeAt(i);
-                    removed++;
+                    if (++removed == limit) {
+                        break;
+                    }
                 } else {
                     i++;
                 }
             }
         } else {
-            for (int i = list.size() - 1; i >= 0 && removed < -toRemove; i--) {
+            for (int i = list.size() - 1; i >= 0; i--) {
                 if (Arrays.equals(list.get(i), value)) {
                     list.removeAt(i);
-                    removed++;
+                    if (++removed == limit) {
+                        break;
+                    }
                 }
             }
         }
@@ -270,7 +276,8 @@ public final class ListCommands {
         for (int j = 3; j < r.argc(); j++) {
             boolean more = j < r.argc() - 1;
             if (r.is(j, "rank") && more) {
-                rank = Arguments.rangeLong(r, ++j, -LONG_MAX, LONG_MAX, null);
+                // Redis 7.0 takes any long here; -2^63 negates to itself and so matches from the tail.
+                rank = Arguments.longArg(r, ++j);
                 if (rank == 0) {
                     throw new ErrorReply(RespErrors.LPOS_RANK);
                 }

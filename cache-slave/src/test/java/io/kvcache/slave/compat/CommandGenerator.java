@@ -1,0 +1,600 @@
+package io.kvcache.slave.compat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * Generates a reproducible stream of random Redis commands (string, list, key-space and expiry
+ * commands) from a seed, mixing valid and invalid usage: wrong arity, wrong types, non-integers,
+ * overflows, bad or conflicting options and mixed-case names.
+ * <p>
+ * The key space is deliberately tiny ({@link #KEYS}) so that commands keep colliding on the same
+ * keys and on keys of the other type.
+ * <p>
+ * <b>Determinism.</b> Two correct servers must answer every generated command identically, so the
+ * generator avoids everything whose reply depends on timing or randomness:
+ * <ul>
+ * <li>A deadline is either already in the past (the key expires at once on both servers) or at
+ * least 100 s in the future; nothing in between can expire during a run.</li>
+ * <li>EXPIRE/PEXPIRE with GT or LT compare the new deadline with the old one. Relative deadlines are
+ * "now + n" and "now" differs a little between the servers, so two deadlines with the same n set in
+ * the same or in different milliseconds would compare differently. Every family of deadlines therefore
+ * lives in its own range, days apart: ordinary relative ones (100 s .. 1 day, plus ~3000 years),
+ * absolute ones (~30 days ahead and beyond, see {@code farFutureEpochSeconds}), and the relative ones
+ * used with GT/LT, which start at 10^7 s and strictly increase (each at least 1 s above the previous), so
+ * "new > old" has the same answer on both servers.</li>
+ * <li>No DBSIZE (it counts expired keys not yet reclaimed), RANDOMKEY, INFO, TIME, COMMAND, QUIT or
+ * FLUSHALL.</li>
+ * </ul>
+ * Arguments are built as ISO-8859-1 strings, one char per byte, so binary keys and values are plain
+ * string literals here.
+ */
+public final class CommandGenerator {
+
+    /** The whole key space: 7 plain keys, 2 binary ones and 3 sharing a {tag}. */
+    static final List<String> KEYS = List.of(
+            "k0", "k1", "k2", "k3", "k4", "k5", "k6",
+            "k\u0000\u00ff", "k\r\n\u00e9",
+            "{tag}a", "{tag}b", "{tag}c");
+    /**
+     * String commands prefer one half of the key space and list commands the other: SET overwrites a list
+     * but LPUSH cannot overwrite a string, so with uniform keys most keys would hold strings and most list
+     * commands would only test WRONGTYPE. Some picks still cross over (one in ten for string commands, one
+     * in five for list commands), so WRONGTYPE and type changes stay frequent.
+     */
+    private static final List<String> STRING_LEANING_KEYS = List.of("k0", "k1", "k2", "k3", "k\u0000\u00ff", "{tag}a");
+    private static final List<String> LIST_LEANING_KEYS = List.of("k4", "k5", "k6", "k\r\n\u00e9", "{tag}b", "{tag}c");
+
+    /** Few distinct short values, so LREM, LPOS, LINSERT pivots and SET GET results keep matching. */
+    private static final String[] SHORT_VALUES = {"a", "b", "c", "hello", "x y", "v1", "v2", "foo\r\nbar", "k0"};
+    private static final String[] INTEGER_VALUES = {"0", "1", "-1", "2", "10", "42", "-42", "100", "123456789",
+            "9223372036854775807", "-9223372036854775808", "9223372036854775806", "-9223372036854775807",
+            "9223372036854775808", "-9223372036854775809", "99999999999999999999",
+            "007", "+1", " 1", "1 ", "-0", "1.5", "0x1A", "1e3"};
+    private static final String[] FLOAT_VALUES = {"3.14", "-0.5", "0.1", "1e3", "1.5e-3", "-2E2", ".5", "5.",
+            "1e308", "-1e308", "1e400", "inf", "-inf", "nan", "+inf", "1.0000000000000001"};
+    private static final String[] BINARY_VALUES = {"\u0000", "\u00ff\u00fe", "a\u0000b", "\r\n", "\u00e9t\u00e9"};
+    private static final String[] GARBAGE_NUMBERS = {"abc", "1.5", "", " 1", "1 ", "+1", "0x10", "1e2", "-", "--1",
+            "9223372036854775808", "-9223372036854775809", "99999999999999999999"};
+    private static final String[] INCRBYFLOAT_INCREMENTS = {"1", "-1", "0", "1.5", "-0.25", "0.1", "3.0e-2",
+            "1e3", "5E+2", "1e308", "-1e308", "1e400", "inf", "-inf", "+inf", "nan", "abc", "", " 1", "1 ",
+            "0x10", "1.5.5", "9223372036854775807", "-9223372036854775808", "1e-400", "00.5"};
+    private static final String[] JUNK_ARGUMENTS = {"junk", "0", "nx"};
+
+    /** Ordinary relative durations: at least 100 s, and never compared with GT/LT (see class comment). */
+    private static final long[] FAR_SECONDS = {100, 150, 1000, 3600, 86400};
+    private static final String[] HUGE_SECONDS = {"100000000000", "9223372036854"};
+    private static final String[] HUGE_MILLIS = {"100000000000000", "9223372036854775"};
+    /** Relative expire times that are already over: the key is deleted at once, identically on both servers. */
+    private static final String[] NOT_POSITIVE = {"0", "-1", "-100", "-9223372036854775808"};
+    /** Out of range once converted to milliseconds and added to "now": "invalid expire time". */
+    private static final String[] OVERFLOWING_SECONDS = {"9223372036854775807", "9223372036854775"};
+    private static final String[] OVERFLOWING_MILLIS = {"9223372036854775807", "9223372036854775000"};
+    private static final long FIRST_COMPARED_SECONDS = 10_000_000;
+
+    private final Random random;
+    private final long farFutureEpochSeconds;
+    private final List<Choice> choices = new ArrayList<>();
+    private final int totalWeight;
+    private long comparedSeconds = FIRST_COMPARED_SECONDS;
+
+    /**
+     * @param seed                  makes the stream reproducible
+     * @param farFutureEpochSeconds base of the absolute future deadlines (EXAT, PXAT, EXPIREAT, PEXPIREAT);
+     *                              must be at least now + 100 s, and should be days away from now + 10^7 s and
+     *                              from now + 1 day, see {@link #defaultFarFuture()}
+     */
+    public CommandGenerator(long seed, long farFutureEpochSeconds) {
+        this.random = new Random(seed);
+        this.farFutureEpochSeconds = farFutureEpochSeconds;
+        registerCommands();
+        totalWeight = choices.stream().mapToInt(Choice::weight).sum();
+    }
+
+    /**
+     * Midnight UTC 30 days from today: far enough to be future for the whole run, stable within a day so
+     * a replayed seed on the same day generates exactly the same bytes.
+     */
+    public static long defaultFarFuture() {
+        long day = 86_400;
+        return (System.currentTimeMillis() / 1000 / day + 30) * day;
+    }
+
+    public byte[][] next() {
+        int pick = random.nextInt(totalWeight);
+        for (Choice choice : choices) {
+            pick -= choice.weight();
+            if (pick < 0) {
+                return choice.generate().get();
+            }
+        }
+        throw new AssertionError("weights out of sync");
+    }
+
+    private record Choice(int weight, Supplier<byte[][]> generate) {
+    }
+
+    private void add(int weight, Supplier<byte[][]> generate) {
+        choices.add(new Choice(weight, generate));
+    }
+
+    private void registerCommands() {
+        // connection and unknown commands
+        add(1, this::ping);
+        add(1, this::echo);
+        add(1, () -> exact("SELECT", "0"));
+        add(1, this::unknownCommand);
+        // key space
+        add(3, () -> command("TYPE", key()));
+        add(3, () -> command(withKeys("EXISTS", 1 + random.nextInt(4))));
+        add(3, () -> command(withKeys("DEL", random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3))));
+        add(2, () -> command(withKeys("UNLINK", random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3))));
+        add(2, () -> command("RENAME", key(), key()));
+        add(2, () -> command("RENAMENX", key(), key()));
+        add(2, this::keys);
+        add(1, this::scan);
+        // expiry
+        add(3, () -> expire("EXPIRE", false, false));
+        add(3, () -> expire("PEXPIRE", true, false));
+        add(2, () -> expire("EXPIREAT", false, true));
+        add(2, () -> expire("PEXPIREAT", true, true));
+        add(3, () -> command("TTL", key()));
+        add(3, () -> command("PTTL", key()));
+        add(2, () -> command("EXPIRETIME", key()));
+        add(2, () -> command("PEXPIRETIME", key()));
+        add(2, () -> command("PERSIST", key()));
+        // strings
+        add(10, this::set);
+        add(2, () -> command("SETNX", stringKey(), value()));
+        add(2, () -> command("SETEX", stringKey(), relativeTime(false, false), value()));
+        add(2, () -> command("PSETEX", stringKey(), relativeTime(true, false), value()));
+        add(6, () -> command("GET", stringKey()));
+        add(2, () -> command("GETSET", stringKey(), value()));
+        add(2, () -> command("GETDEL", stringKey()));
+        add(3, this::getex);
+        add(3, () -> command(withKeys("MGET", 1 + random.nextInt(5))));
+        add(3, () -> mset("MSET"));
+        add(2, () -> mset("MSETNX"));
+        add(3, () -> command("INCR", stringKey()));
+        add(2, () -> command("DECR", stringKey()));
+        add(3, () -> command("INCRBY", stringKey(), integer()));
+        add(2, () -> command("DECRBY", stringKey(), integer()));
+        add(4, () -> command("INCRBYFLOAT", stringKey(), pick(INCRBYFLOAT_INCREMENTS)));
+        add(3, () -> command("APPEND", stringKey(), value()));
+        add(2, () -> command("STRLEN", stringKey()));
+        add(2, () -> command("GETRANGE", stringKey(), index(), index()));
+        add(1, () -> command("SUBSTR", stringKey(), index(), index()));
+        add(3, () -> command("SETRANGE", stringKey(), offset(), value()));
+        // lists
+        add(6, () -> push("LPUSH"));
+        add(6, () -> push("RPUSH"));
+        add(2, () -> push("LPUSHX"));
+        add(2, () -> push("RPUSHX"));
+        add(3, () -> pop("LPOP"));
+        add(3, () -> pop("RPOP"));
+        add(3, () -> command("LLEN", listKey()));
+        add(4, () -> command("LRANGE", listKey(), index(), index()));
+        add(2, () -> command("LINDEX", listKey(), index()));
+        add(2, () -> command("LSET", listKey(), index(), element()));
+        add(2, this::linsert);
+        add(2, () -> command("LTRIM", listKey(), index(), index()));
+        // LREM only in its 4-argument form: kvcache deliberately accepts a 3-argument form Redis rejects.
+        add(2, () -> exact("LREM", listKey(), index(), element()));
+        add(3, this::lpos);
+        add(2, () -> command("RPOPLPUSH", listKey(), listKey()));
+        add(2, this::lmove);
+    }
+
+    // ---- commands ------------------------------------------------------------------------------------------
+
+    private byte[][] ping() {
+        return switch (random.nextInt(10)) {
+            case 0 -> exact("PING", "a", "b"); // wrong arity
+            case 1, 2, 3 -> exact("PING", value());
+            default -> exact("PING");
+        };
+    }
+
+    private byte[][] echo() {
+        return switch (random.nextInt(10)) {
+            case 0 -> exact("ECHO");
+            case 1 -> exact("ECHO", "a", "b");
+            default -> exact("ECHO", value());
+        };
+    }
+
+    private byte[][] unknownCommand() {
+        return switch (random.nextInt(4)) {
+            case 0 -> raw("FOOBAR", "a", "b");
+            case 1 -> raw("foobar");
+            case 2 -> raw("GETT", key());
+            default -> raw("LPUSHH", key(), "v");
+        };
+    }
+
+    private byte[][] set() {
+        List<String> args = new ArrayList<>(List.of(name("SET"), stringKey(), value()));
+        int options = switch (random.nextInt(10)) {
+            case 0, 1, 2 -> 0;
+            case 3, 4, 5, 6 -> 1;
+            case 7, 8 -> 2;
+            default -> 3;
+        };
+        for (int i = 0; i < options; i++) {
+            switch (random.nextInt(9)) {
+                case 0 -> args.add(option("NX"));
+                case 1 -> args.add(option("XX"));
+                case 2 -> args.add(option("GET"));
+                case 3 -> args.add(option("KEEPTTL"));
+                case 4 -> addAll(args, option("EX"), relativeTime(false, false));
+                case 5 -> addAll(args, option("PX"), relativeTime(true, false));
+                case 6 -> addAll(args, option("EXAT"), absoluteTime(false));
+                case 7 -> addAll(args, option("PXAT"), absoluteTime(true));
+                default -> args.add(random.nextBoolean() ? "FOO" : option("EX")); // unknown option / missing value
+            }
+        }
+        return maybeBreakArity(args);
+    }
+
+    private byte[][] getex() {
+        List<String> args = new ArrayList<>(List.of(name("GETEX"), stringKey()));
+        int options = random.nextInt(10) < 7 ? random.nextInt(2) : 2;
+        for (int i = 0; i < options; i++) {
+            switch (random.nextInt(7)) {
+                case 0 -> addAll(args, option("EX"), relativeTime(false, false));
+                case 1 -> addAll(args, option("PX"), relativeTime(true, false));
+                case 2 -> addAll(args, option("EXAT"), absoluteTime(false));
+                case 3 -> addAll(args, option("PXAT"), absoluteTime(true));
+                case 4, 5 -> args.add(option("PERSIST"));
+                default -> args.add(random.nextBoolean() ? "FOO" : option("PX"));
+            }
+        }
+        return maybeBreakArity(args);
+    }
+
+    /**
+     * EXPIRE family. With GT or LT the new deadline is compared with the current one, so relative times
+     * then come from the strictly increasing range (see the class comment).
+     */
+    private byte[][] expire(String command, boolean millis, boolean absolute) {
+        List<String> options = new ArrayList<>();
+        switch (random.nextInt(20)) {
+            case 0, 1, 2, 3 -> options.add(option(pick("NX", "XX", "GT", "LT")));
+            case 4, 5 -> options.add(option(pick("GT", "LT")));
+            case 6 -> addAll(options, option(pick("NX", "XX", "GT", "LT")), option(pick("NX", "XX", "GT", "LT")));
+            case 7 -> options.add(pick("FOO", "EX", ""));
+            default -> {
+            }
+        }
+        boolean comparesDeadlines = options.stream().anyMatch(o -> o.equalsIgnoreCase("GT") || o.equalsIgnoreCase("LT"));
+        String time = absolute ? absoluteTime(millis) : relativeTime(millis, comparesDeadlines);
+        List<String> args = new ArrayList<>(List.of(name(command), key(), time));
+        args.addAll(options);
+        return maybeBreakArity(args);
+    }
+
+    private byte[][] keys() {
+        String pattern = switch (random.nextInt(3)) {
+            case 0 -> composedPattern();
+            default -> pick("*", "k*", "K*", "k?", "k[0-3]", "k[^0-3]", "k[a-c]", "k[3-1]", "{tag}*", "\\{tag\\}?",
+                    "{tag}[ab]", "{tag}[^a]", "k\\*", "*\\", "k[", "[", "?", "??", "???", "*a", "*\u00ff*", "k\u0000*",
+                    "k[\\]]", "", "*[!0]", "k[0-", "k\\?", "*\r\n*", "k[\u0000-\u00ff]*", "*}*", "**", "k*?");
+        };
+        return command("KEYS", pattern);
+    }
+
+    private String composedPattern() {
+        StringBuilder pattern = new StringBuilder();
+        int pieces = 1 + random.nextInt(4);
+        for (int i = 0; i < pieces; i++) {
+            pattern.append(pick("k", "*", "?", "[0-3]", "[^a]", "\\", "{", "}", "tag", "a", "\u00ff", "[", "]", "-", "^"));
+        }
+        return pattern.toString();
+    }
+
+    /** The harness compares SCAN by a full iteration with the same options; see {@link ScanComparison}. */
+    private byte[][] scan() {
+        List<String> args = new ArrayList<>();
+        args.add(name("SCAN"));
+        args.add(random.nextInt(10) < 7 ? "0"
+                : pick("7", "12345", "18446744073709551615", "18446744073709551616", "abc", "-1", "", "1.5"));
+        int options = random.nextInt(4);
+        for (int i = 0; i < options; i++) {
+            switch (random.nextInt(7)) {
+                case 0, 1 -> addAll(args, option("MATCH"), random.nextBoolean() ? composedPattern()
+                        : pick("*", "k*", "{tag}*", "k[0-3]", "k?", "*\u00ff*"));
+                case 2, 3 -> addAll(args, option("COUNT"), pick("1", "2", "5", "10", "100", "1000",
+                        "0", "-1", "abc", "9223372036854775808"));
+                case 4, 5 -> addAll(args, option("TYPE"), pick("string", "list", "STRING", "List", "hash", "none", "garbage"));
+                default -> args.add(pick("FOO", "MATCH", "COUNT", "TYPE")); // unknown option or missing value
+            }
+        }
+        return raw(args);
+    }
+
+    private byte[][] mset(String command) {
+        List<String> args = new ArrayList<>(List.of(name(command)));
+        int pairs = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3);
+        for (int i = 0; i < pairs; i++) {
+            addAll(args, stringKey(), value());
+        }
+        if (random.nextInt(8) == 0 && args.size() > 1) {
+            args.removeLast(); // odd number of arguments
+        }
+        return raw(args);
+    }
+
+    private byte[][] push(String command) {
+        List<String> args = new ArrayList<>(List.of(name(command), listKey()));
+        int values = random.nextInt(15) == 0 ? 0 : 1 + random.nextInt(4);
+        for (int i = 0; i < values; i++) {
+            args.add(element());
+        }
+        return raw(args);
+    }
+
+    private byte[][] pop(String command) {
+        return switch (random.nextInt(10)) {
+            case 0, 1, 2, 3, 4 -> command(command, listKey());
+            case 5, 6, 7 -> command(command, listKey(), pick("1", "2", "3", "10"));
+            default -> command(command, listKey(), pick("0", "-1", "abc", "9223372036854775807", "-9223372036854775808",
+                    "1.5", ""));
+        };
+    }
+
+    private byte[][] linsert() {
+        String where = random.nextInt(10) == 0 ? pick("MIDDLE", "", "BEFOREE") : option(pick("BEFORE", "AFTER"));
+        return command("LINSERT", listKey(), where, element(), element());
+    }
+
+    private byte[][] lpos() {
+        List<String> args = new ArrayList<>(List.of(name("LPOS"), listKey(), element()));
+        int options = random.nextInt(4);
+        for (int i = 0; i < options; i++) {
+            switch (random.nextInt(7)) {
+                case 0, 1 -> addAll(args, option("RANK"), pick("1", "2", "-1", "-2", "3", "0", "-9223372036854775808",
+                        "9223372036854775807", "abc"));
+                case 2, 3 -> addAll(args, option("COUNT"), pick("0", "1", "2", "5", "-1", "abc"));
+                case 4, 5 -> addAll(args, option("MAXLEN"), pick("0", "1", "2", "5", "-1", "abc"));
+                default -> args.add(pick("FOO", "RANK", "COUNT", "MAXLEN"));
+            }
+        }
+        return maybeBreakArity(args);
+    }
+
+    private byte[][] lmove() {
+        return command("LMOVE", listKey(), listKey(), direction(), direction());
+    }
+
+    private String direction() {
+        return random.nextInt(12) == 0 ? pick("UP", "", "LEFTT") : option(pick("LEFT", "RIGHT"));
+    }
+
+    // ---- arguments -----------------------------------------------------------------------------------------
+
+    private String key() {
+        return KEYS.get(random.nextInt(KEYS.size()));
+    }
+
+    private String stringKey() {
+        return random.nextInt(10) == 0 ? key() : STRING_LEANING_KEYS.get(random.nextInt(STRING_LEANING_KEYS.size()));
+    }
+
+    private String listKey() {
+        return random.nextInt(5) == 0 ? key() : LIST_LEANING_KEYS.get(random.nextInt(LIST_LEANING_KEYS.size()));
+    }
+
+    private List<String> withKeys(String command, int count) {
+        List<String> args = new ArrayList<>(List.of(command));
+        for (int i = 0; i < count; i++) {
+            args.add(key());
+        }
+        return args;
+    }
+
+    private String value() {
+        int r = random.nextInt(200);
+        if (r < 60) {
+            return pick(SHORT_VALUES);
+        } else if (r < 120) {
+            return pick(INTEGER_VALUES);
+        } else if (r < 140) {
+            return pick(FLOAT_VALUES);
+        } else if (r < 150) {
+            return "";
+        } else if (r < 175) {
+            return pick(BINARY_VALUES);
+        } else if (r < 198) {
+            return randomBytes(1 + random.nextInt(8));
+        }
+        return bigValue();
+    }
+
+    /** List elements come mostly from a small pool so that LREM, LPOS and LINSERT find them. */
+    private String element() {
+        return random.nextInt(10) < 7 ? pick("a", "b", "c", "1", "0", "hello", "") : value();
+    }
+
+    /** An occasional 1-10 KB value exercises multi-segment reads and big replies. */
+    private String bigValue() {
+        int length = 1024 + random.nextInt(9 * 1024);
+        if (random.nextBoolean()) {
+            return randomBytes(length);
+        }
+        char[] text = new char[length];
+        for (int i = 0; i < length; i++) {
+            text[i] = (char) ('a' + random.nextInt(26));
+        }
+        return new String(text);
+    }
+
+    private String randomBytes(int length) {
+        char[] bytes = new char[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (char) random.nextInt(256);
+        }
+        return new String(bytes);
+    }
+
+    private String integer() {
+        int r = random.nextInt(10);
+        if (r < 6) {
+            return Integer.toString(random.nextInt(21) - 10);
+        } else if (r < 8) {
+            return pick("9223372036854775807", "-9223372036854775808", "9223372036854775806", "-9223372036854775807",
+                    "1000000", "-1000000");
+        }
+        return pick(GARBAGE_NUMBERS);
+    }
+
+    /** Indexes for ranges: mostly inside small lists and strings, sometimes extreme or not a number. */
+    private String index() {
+        int r = random.nextInt(20);
+        if (r < 15) {
+            return Integer.toString(random.nextInt(15) - 7);
+        } else if (r < 17) {
+            return pick("-100", "100", "1000");
+        } else if (r < 19) {
+            return pick("9223372036854775807", "-9223372036854775808");
+        }
+        return pick(GARBAGE_NUMBERS);
+    }
+
+    /** SETRANGE offsets: never near the 512 MB limit, which would make both servers allocate it. */
+    private String offset() {
+        int r = random.nextInt(20);
+        if (r < 14) {
+            return Integer.toString(random.nextInt(12));
+        } else if (r < 17) {
+            return pick("100", "1000", "10000", "100000");
+        }
+        return pick("-1", "-100", "abc", "1.5", "", "9223372036854775808");
+    }
+
+    /**
+     * A relative expire time in seconds or milliseconds: far future, already over (EXPIRE deletes the key;
+     * SET, SETEX and GETEX reject it), overflowing or not a number. When the command compares deadlines
+     * (GT/LT) the future values come from the strictly increasing range instead.
+     */
+    private String relativeTime(boolean millis, boolean comparesDeadlines) {
+        int r = random.nextInt(20);
+        if (r < 12) {
+            long seconds = comparesDeadlines ? nextComparedSeconds() : FAR_SECONDS[random.nextInt(FAR_SECONDS.length)];
+            return Long.toString(millis ? seconds * 1000 : seconds);
+        } else if (r < 13 && !comparesDeadlines) {
+            return pick(millis ? HUGE_MILLIS : HUGE_SECONDS);
+        } else if (r < 16) {
+            return pick(NOT_POSITIVE);
+        } else if (r < 18) {
+            return pick(millis ? OVERFLOWING_MILLIS : OVERFLOWING_SECONDS);
+        }
+        return pick(GARBAGE_NUMBERS);
+    }
+
+    private long nextComparedSeconds() {
+        comparedSeconds += 1 + random.nextInt(3);
+        return comparedSeconds;
+    }
+
+    /**
+     * An absolute deadline (unix time in seconds or milliseconds): far future, in the past (the key expires
+     * at once), the largest valid value, or invalid.
+     */
+    private String absoluteTime(boolean millis) {
+        int r = random.nextInt(20);
+        long scale = millis ? 1000 : 1;
+        if (r < 10) {
+            long seconds = farFutureEpochSeconds + pick(0L, 1L, 3600L, 86400L);
+            return Long.toString(seconds * scale + (millis ? pick(0L, 1L, 999L) : 0L));
+        } else if (r < 12) {
+            return millis ? pick("4102444800000", "9223372036854775807") : pick("4102444800", "9223372036854775");
+        } else if (r < 16) {
+            return millis ? pick("1", "1000000000000") : pick("1", "1000000000");
+        } else if (r < 18) {
+            return millis ? pick("0", "-1", "-9223372036854775808") : pick("0", "-1", "9223372036854776");
+        }
+        return pick(GARBAGE_NUMBERS);
+    }
+
+    // ---- assembling ----------------------------------------------------------------------------------------
+
+    /** Upper case mostly; Redis matches command names case-insensitively, so mix the case sometimes. */
+    private String name(String canonical) {
+        return switch (random.nextInt(20)) {
+            case 0, 1 -> canonical.toLowerCase();
+            case 2 -> mixedCase(canonical);
+            default -> canonical;
+        };
+    }
+
+    private String option(String canonical) {
+        return name(canonical);
+    }
+
+    private String mixedCase(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = random.nextBoolean() ? Character.toLowerCase(chars[i]) : Character.toUpperCase(chars[i]);
+        }
+        return new String(chars);
+    }
+
+    private byte[][] command(String name, String... args) {
+        List<String> all = new ArrayList<>();
+        all.add(name(name));
+        all.addAll(Arrays.asList(args));
+        return maybeBreakArity(all);
+    }
+
+    private byte[][] command(List<String> nameAndArgs) {
+        List<String> all = new ArrayList<>(nameAndArgs);
+        all.set(0, name(all.getFirst()));
+        return maybeBreakArity(all);
+    }
+
+    /** A command whose arity must not be changed (SELECT stays SELECT 0, LREM keeps 4 arguments). */
+    private byte[][] exact(String name, String... args) {
+        List<String> all = new ArrayList<>();
+        all.add(name(name));
+        all.addAll(Arrays.asList(args));
+        return raw(all);
+    }
+
+    /**
+     * Sometimes drops the last argument or appends a junk one. Neither can create a near deadline: numbers
+     * are never altered, and a "0" appended after a dangling EX/PX/EXAT/PXAT is rejected as invalid.
+     */
+    private byte[][] maybeBreakArity(List<String> args) {
+        int r = random.nextInt(40);
+        if (r == 0 && args.size() > 1) {
+            args.removeLast();
+        } else if (r == 1) {
+            args.add(pick(JUNK_ARGUMENTS));
+        }
+        return raw(args);
+    }
+
+    private static byte[][] raw(String... args) {
+        return raw(Arrays.asList(args));
+    }
+
+    private static byte[][] raw(List<String> args) {
+        byte[][] argv = new byte[args.size()][];
+        for (int i = 0; i < argv.length; i++) {
+            argv[i] = Escaping.ascii(args.get(i));
+        }
+        return argv;
+    }
+
+    private static void addAll(List<String> list, String... items) {
+        list.addAll(Arrays.asList(items));
+    }
+
+    @SafeVarargs
+    private <T> T pick(T... options) {
+        return options[random.nextInt(options.length)];
+    }
+}
