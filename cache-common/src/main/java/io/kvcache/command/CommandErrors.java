@@ -18,7 +18,8 @@ public final class CommandErrors {
     public static String unknownCommand(Request request) {
         StringBuilder args = new StringBuilder();
         for (int i = 1; i < request.argc() && args.length() < 128; i++) {
-            args.append('\'').append(cString(request.arg(i), 128 - args.length())).append("' ");
+            int room = 128 - args.length(); // measured before the quote, as sdscatprintf's %.*s is
+            args.append('\'').append(cString(request.arg(i), room)).append("' ");
         }
         return "ERR unknown command '" + cString(request.arg(0), 128) + "', with args beginning with: " + args;
     }

@@ -56,7 +56,14 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
             if (requests != null) {
                 return new RequestBatch(requests, null);
             }
-            if (reader == DEAD || reader.readFrom(in) < 0) {
+            int read;
+            try {
+                read = reader == DEAD ? -1 : reader.readFrom(in);
+            } catch (IOException e) {
+                release(in);
+                throw e;
+            }
+            if (read < 0) {
                 release(in);
                 throw endOfStream.create("Connection closed by client");
             }

@@ -53,6 +53,9 @@ public final class RespReader {
      * @return the number of bytes read, or -1 at end of stream
      */
     public int readFrom(InputStream in) throws IOException {
+        if (failed) {
+            return -1; // the connection is being closed: read nothing more, as Redis
+        }
         if (bigArg != null && bigArgFilled < bulkLen) {
             ensureBigArgRoom();
             int n = in.read(bigArg, bigArgFilled, (int) Math.min(bigArg.length, bulkLen) - bigArgFilled);
@@ -71,6 +74,9 @@ public final class RespReader {
 
     /** Appends bytes, as if read from the connection (tests, and callers that own the I/O). */
     public void feed(byte[] data, int off, int len) {
+        if (failed) {
+            return;
+        }
         while (len > 0) {
             if (bigArg != null && bigArgFilled < bulkLen) {
                 ensureBigArgRoom();
@@ -257,7 +263,7 @@ public final class RespReader {
 
     private ProtocolError fail(String reply) {
         failed = true;
-        buf = new byte[0];
+        buf = new byte[16];
         start = end = 0;
         argv = null;
         bigArg = null;
@@ -286,11 +292,18 @@ public final class RespReader {
         }
     }
 
+    /**
+     * Where the line ends, as Redis's strchr finds it: a NUL byte ends the search, so a line with
+     * a NUL before its end is never complete for Redis (it waits, then fails as too big).
+     */
     private int indexOf(byte b, int from, int to) {
         byte[] a = buf;
         for (int i = from; i < to; i++) {
             if (a[i] == b) {
                 return i;
+            }
+            if (a[i] == 0) {
+                return -1;
             }
         }
         return -1;

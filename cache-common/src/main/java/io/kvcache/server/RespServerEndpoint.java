@@ -1,9 +1,15 @@
 package io.kvcache.server;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.springframework.context.ApplicationListener;
 import org.springframework.integration.ip.IpHeaders;
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
+import org.springframework.integration.ip.tcp.connection.TcpConnection;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionCloseEvent;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionEvent;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionOpenEvent;
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageHandler;
@@ -12,6 +18,7 @@ import org.springframework.messaging.support.MessageBuilder;
 import io.kvcache.command.Clients;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ProtocolError;
+import io.kvcache.protocol.RespDeserializer;
 import io.kvcache.protocol.RequestBatch;
 import io.kvcache.protocol.RespWriter;
 
@@ -20,7 +27,7 @@ import io.kvcache.protocol.RespWriter;
  * and sends all their replies in one message through the outbound adapter (routed by the
  * ip_connectionId header). A QUIT or a protocol error closes the connection after its reply.
  */
-public final class RespServerEndpoint implements MessageHandler, ApplicationListener<TcpConnectionCloseEvent> {
+public final class RespServerEndpoint implements MessageHandler, ApplicationListener<TcpConnectionEvent> {
 
     private final BatchExecutor executor;
     private final Clients clients;
@@ -28,6 +35,8 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
     private final AbstractServerConnectionFactory connections;
     /** One reply buffer per connection thread, reused: replies are written before the next read. */
     private final ThreadLocal<RespWriter> writers = ThreadLocal.withInitial(RespWriter::new);
+    /** Each open connection's parse-state key, taken at open: once the socket closes it can't be asked. */
+    private final Map<String, Object> stateKeys = new ConcurrentHashMap<>();
 
     public RespServerEndpoint(BatchExecutor executor, Clients clients, TcpSendingMessageHandler outbound,
                               AbstractServerConnectionFactory connections) {
@@ -65,12 +74,30 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         }
     }
 
-    /** Forgets the session of a closed connection of this port (events of other ports are ignored). */
+    /**
+     * A connection of this port opened (it counts as a client at once, as in Redis) or closed (its
+     * session and parse state are released however it ended). Other ports' events are ignored.
+     */
     @Override
-    public void onApplicationEvent(TcpConnectionCloseEvent event) {
-        if (connections.getComponentName() == null
-                || connections.getComponentName().equals(event.getConnectionFactoryName())) {
-            clients.closed(event.getConnectionId());
+    public void onApplicationEvent(TcpConnectionEvent event) {
+        if (!(event.getSource() instanceof TcpConnection connection)
+                || (connections.getComponentName() != null
+                && !connections.getComponentName().equals(event.getConnectionFactoryName()))) {
+            return;
+        }
+        String id = event.getConnectionId();
+        if (event instanceof TcpConnectionOpenEvent) {
+            clients.session(id, connection.getHostAddress() + ":" + connection.getPort());
+            Object key = connection.getDeserializerStateKey();
+            if (key != null) {
+                stateKeys.put(id, key);
+            }
+        } else if (event instanceof TcpConnectionCloseEvent) {
+            clients.closed(id);
+            Object key = stateKeys.remove(id);
+            if (key != null && connections.getDeserializer() instanceof RespDeserializer deserializer) {
+                deserializer.release(key);
+            }
         }
     }
 

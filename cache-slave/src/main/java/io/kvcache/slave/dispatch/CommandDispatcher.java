@@ -77,7 +77,6 @@ public final class CommandDispatcher {
     }
 
     private void executeOne(Request request, Session session, RespWriter out) {
-        commandsProcessed++;
         CommandSpec spec = table.lookup(request.arg(0));
         if (spec == null) {
             error(out, CommandErrors.unknownCommand(request));
@@ -103,6 +102,8 @@ public final class CommandDispatcher {
             log.warn("Command {} failed: {}", spec.name(), e.toString());
             out.error("ERR " + (e instanceof OutOfMemoryError ? "out of memory" : "internal error"));
         }
+        // As Redis's call(): counted once run, so rejected commands and this very INFO are not.
+        commandsProcessed++;
         binding.calls++;
         binding.nanos += System.nanoTime() - start;
         if (out.size() > mark && out.byteAt(mark) == '-') {

@@ -31,6 +31,11 @@ import java.util.function.Supplier;
  * </ul>
  * Arguments are built as ISO-8859-1 strings, one char per byte, so binary keys and values are plain
  * string literals here.
+ * <p>
+ * <b>Cluster mode</b> (off by default; for a candidate that is the sharded master): RENAME, RENAMENX and
+ * MSETNX only use the keys sharing {@code {tag}} ({@link #TAGGED_KEYS}), because Redis Cluster, and the
+ * master with it, answers CROSSSLOT when their keys hash to different slots. Every other command is
+ * generated exactly as without it; without cluster mode the stream is unchanged.
  */
 public final class CommandGenerator {
 
@@ -47,6 +52,8 @@ public final class CommandGenerator {
      */
     private static final List<String> STRING_LEANING_KEYS = List.of("k0", "k1", "k2", "k3", "k\u0000\u00ff", "{tag}a");
     private static final List<String> LIST_LEANING_KEYS = List.of("k4", "k5", "k6", "k\r\n\u00e9", "{tag}b", "{tag}c");
+    /** The keys of one hash slot: in cluster mode, the only keys of RENAME, RENAMENX and MSETNX. */
+    static final List<String> TAGGED_KEYS = List.of("{tag}a", "{tag}b", "{tag}c");
 
     /** Few distinct short values, so LREM, LPOS, LINSERT pivots and SET GET results keep matching. */
     private static final String[] SHORT_VALUES = {"a", "b", "c", "hello", "x y", "v1", "v2", "foo\r\nbar", "k0"};
@@ -77,6 +84,7 @@ public final class CommandGenerator {
 
     private final Random random;
     private final long farFutureEpochSeconds;
+    private final boolean clusterMode;
     private final List<Choice> choices = new ArrayList<>();
     private final int totalWeight;
     private long comparedSeconds = FIRST_COMPARED_SECONDS;
@@ -88,8 +96,17 @@ public final class CommandGenerator {
      *                              from now + 1 day, see {@link #defaultFarFuture()}
      */
     public CommandGenerator(long seed, long farFutureEpochSeconds) {
+        this(seed, farFutureEpochSeconds, false);
+    }
+
+    /**
+     * @param clusterMode RENAME, RENAMENX and MSETNX only on keys of one hash slot (see the class comment);
+     *                    false generates the standard stream
+     */
+    public CommandGenerator(long seed, long farFutureEpochSeconds, boolean clusterMode) {
         this.random = new Random(seed);
         this.farFutureEpochSeconds = farFutureEpochSeconds;
+        this.clusterMode = clusterMode;
         registerCommands();
         totalWeight = choices.stream().mapToInt(Choice::weight).sum();
     }
@@ -132,8 +149,8 @@ public final class CommandGenerator {
         add(3, () -> command(withKeys("EXISTS", 1 + random.nextInt(4))));
         add(3, () -> command(withKeys("DEL", random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3))));
         add(2, () -> command(withKeys("UNLINK", random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3))));
-        add(2, () -> command("RENAME", key(), key()));
-        add(2, () -> command("RENAMENX", key(), key()));
+        add(2, () -> command("RENAME", sameSlotKey(), sameSlotKey()));
+        add(2, () -> command("RENAMENX", sameSlotKey(), sameSlotKey()));
         add(2, this::keys);
         add(1, this::scan);
         // expiry
@@ -318,8 +335,9 @@ public final class CommandGenerator {
     private byte[][] mset(String command) {
         List<String> args = new ArrayList<>(List.of(name(command)));
         int pairs = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3);
+        boolean sameSlot = clusterMode && command.equals("MSETNX");
         for (int i = 0; i < pairs; i++) {
-            addAll(args, stringKey(), value());
+            addAll(args, sameSlot ? taggedKey() : stringKey(), value());
         }
         if (random.nextInt(8) == 0 && args.size() > 1) {
             args.removeLast(); // odd number of arguments
@@ -377,6 +395,15 @@ public final class CommandGenerator {
 
     private String key() {
         return KEYS.get(random.nextInt(KEYS.size()));
+    }
+
+    /** Any key; in cluster mode one of the keys sharing {tag}, so that two of them are in one slot. */
+    private String sameSlotKey() {
+        return clusterMode ? taggedKey() : key();
+    }
+
+    private String taggedKey() {
+        return TAGGED_KEYS.get(random.nextInt(TAGGED_KEYS.size()));
     }
 
     private String stringKey() {

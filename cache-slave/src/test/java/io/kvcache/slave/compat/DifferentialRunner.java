@@ -18,6 +18,8 @@ import java.util.Random;
  * <li>{@link #run(InetSocketAddress, InetSocketAddress, long, int)}: one seed, a given number of commands;</li>
  * <li>{@link #runConfigured(InetSocketAddress, InetSocketAddress)}: the seeds and command count of the system
  * properties {@code kvcache.diff.seed} / {@code kvcache.diff.commands} (see {@link DifferentialSettings}).</li>
+ * <li>{@link #runConfiguredInClusterMode(InetSocketAddress, InetSocketAddress)}: the same with the cluster-mode
+ * stream, for a sharded candidate (see {@link CommandGenerator}).</li>
  * </ul>
  * Both throw an {@link AssertionError} whose message is the full report of the first difference.
  * <p>
@@ -59,6 +61,15 @@ public final class DifferentialRunner {
         return run(reference, candidate, DifferentialSettings.fromSystemProperties());
     }
 
+    /**
+     * Like {@link #runConfigured}, with the cluster-mode stream whatever {@code kvcache.diff.cluster} says: for a
+     * candidate that shards keys and answers CROSSSLOT for RENAME, RENAMENX and MSETNX across slots.
+     */
+    public static List<DifferentialResult> runConfiguredInClusterMode(InetSocketAddress reference,
+                                                                      InetSocketAddress candidate) {
+        return run(reference, candidate, DifferentialSettings.fromSystemProperties().inClusterMode());
+    }
+
     public static List<DifferentialResult> run(InetSocketAddress reference, InetSocketAddress candidate,
                                                DifferentialSettings settings) {
         List<DifferentialResult> results = new ArrayList<>();
@@ -90,7 +101,7 @@ public final class DifferentialRunner {
     }
 
     private void runStream(ServerPair servers) {
-        CommandGenerator generator = new CommandGenerator(seed, settings.farFutureEpochSeconds());
+        CommandGenerator generator = new CommandGenerator(seed, settings.farFutureEpochSeconds(), settings.clusterMode());
         Random chunkSizes = new Random(seed ^ CHUNK_SALT);
         List<byte[][]> chunk = new ArrayList<>();
         int chunkSize = nextChunkSize(chunkSizes);

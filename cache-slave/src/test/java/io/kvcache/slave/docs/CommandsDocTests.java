@@ -1,0 +1,88 @@
+package io.kvcache.slave.docs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import io.kvcache.command.CommandFlag;
+import io.kvcache.command.CommandSpec;
+import io.kvcache.command.CommandTable;
+import io.kvcache.command.KeySpec;
+
+/**
+ * docs/commands.md is generated from the one command table, so it cannot drift: this test fails
+ * when the file differs from the table; {@code -Dkvcache.docs.write=true} rewrites it.
+ */
+class CommandsDocTests {
+
+    private static final Path DOC = Path.of("..", "docs", "commands.md");
+
+    /** Where kvcache answers differently from Redis 7.0, on purpose. */
+    private static final Map<String, String> NOTES = Map.ofEntries(
+            Map.entry("lrem", "`LREM key value` (2 arguments) removes the first occurrence, as the seed defines;"
+                    + " `LREM key count value` is Redis's."),
+            Map.entry("select", "Only database 0: other indexes answer `-ERR SELECT is not allowed in cluster mode`,"
+                    + " as Redis Cluster."),
+            Map.entry("hello", "RESP2 only: `HELLO 3` answers `-NOPROTO unsupported protocol version`;"
+                    + " clients such as Lettuce then fall back to RESP2."),
+            Map.entry("command", "COMMAND, COUNT, LIST, INFO, GETKEYS, HELP; `COMMAND DOCS` answers an empty list."),
+            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, HELP."),
+            Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
+                    + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
+            Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
+            Map.entry("rename", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("renamenx", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("msetnx", "Through the master: atomic within a shard; across shards `-CROSSSLOT`."),
+            Map.entry("mset", "Through the master: split per shard; atomic within each shard only."),
+            Map.entry("rpoplpush", "Through the master, across shards: pop, push, put back on failure (docs/master.md)."),
+            Map.entry("lmove", "Through the master, across shards: pop, push, put back on failure (docs/master.md)."),
+            Map.entry("scan", "Cursors are kvcache's own (the master's carry the shard being walked);"
+                    + " guarantees as Redis's."));
+
+    @Test
+    void commandsDocIsGeneratedFromTheCommandTable() throws IOException {
+        String expected = render(CommandTable.standard());
+        if (Boolean.getBoolean("kvcache.docs.write")) {
+            Files.writeString(DOC, expected, StandardCharsets.UTF_8);
+        }
+        assertThat(Files.readString(DOC, StandardCharsets.UTF_8))
+                .as("docs/commands.md is stale: run ./mvnw -pl cache-slave test -Dtest=CommandsDocTests"
+                        + " -Dkvcache.docs.write=true")
+                .isEqualTo(expected);
+    }
+
+    static String render(CommandTable table) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Commands\n\n")
+                .append("Generated from the command table (`cache-common/.../command/Commands.java`) by\n")
+                .append("`CommandsDocTests`; do not edit by hand. Arity counts the command name; a negative\n")
+                .append("arity means \"at least\". Keys are Redis's (first, last, step); the policies say how the\n")
+                .append("master routes and merges the command. Replies match Redis 7.0.15 byte for byte except\n")
+                .append("where a note says otherwise.\n\n")
+                .append("| command | arity | flags | keys | request policy | response policy | notes |\n")
+                .append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (CommandSpec spec : table.specs()) {
+            String flags = java.util.Arrays.stream(CommandFlag.values()).filter(spec::is)
+                    .map(CommandFlag::redisName).collect(Collectors.joining(" "));
+            KeySpec k = spec.keys();
+            String keys = k.hasKeys() ? k.first() + ", " + k.last() + ", " + k.step() : "";
+            sb.append("| ").append(spec.name().toUpperCase(java.util.Locale.ROOT))
+                    .append(" | ").append(spec.arity())
+                    .append(" | ").append(flags)
+                    .append(" | ").append(keys)
+                    .append(" | ").append(spec.requestPolicy().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(" | ").append(spec.responsePolicy().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(" | ").append(NOTES.getOrDefault(spec.name(), ""))
+                    .append(" |\n");
+        }
+        sb.append("\n").append(table.specs().size()).append(" commands.\n");
+        return sb.toString();
+    }
+}
