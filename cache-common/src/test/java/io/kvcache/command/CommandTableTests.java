@@ -12,7 +12,6 @@ import java.util.Set;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -164,20 +163,19 @@ class CommandTableTests {
      * (server.c processCommand). Confirmed against redis-server 7.0.15 in RedisInlineComparisonTests.
      */
     @Test
-    @Tag("known-bug")
-    void bugUnknownCommandCutsEachArgumentToWhatIsLeftOf128BytesNotOneByteLess() {
+    void unknownCommandCutsEachArgumentToWhatIsLeftOf128BytesNotOneByteLess() {
         // A first argument of 128 bytes or more fills the list alone: Redis shows 128 bytes of it.
         assertThat(CommandErrors.unknownCommand(Request.of("foo", "x".repeat(300), "y")))
-                .as("BUG: first argument cut to 127 bytes instead of 128")
+                .as("regression: first argument cut to 127 bytes instead of 128")
                 .isEqualTo("ERR unknown command 'foo', with args beginning with: '" + "x".repeat(128) + "' ");
         // After 'aaa…' (100 bytes + 3 = 103), 25 bytes are left: the second argument is cut to 25.
         assertThat(CommandErrors.unknownCommand(Request.of("foo", "a".repeat(100), "b".repeat(50), "c")))
-                .as("BUG: second argument cut to 24 bytes instead of 25")
+                .as("regression: second argument cut to 24 bytes instead of 25")
                 .isEqualTo("ERR unknown command 'foo', with args beginning with: '" + "a".repeat(100) + "' '"
                         + "b".repeat(25) + "' ");
         // At 124 bytes the list is 127 long: one more argument, cut to 1 byte.
         assertThat(CommandErrors.unknownCommand(Request.of("foo", "x".repeat(124), "yz")))
-                .as("BUG: last argument cut to 0 bytes instead of 1")
+                .as("regression: last argument cut to 0 bytes instead of 1")
                 .isEqualTo("ERR unknown command 'foo', with args beginning with: '" + "x".repeat(124) + "' 'y' ");
     }
 

@@ -173,11 +173,11 @@ class RedisInlineComparisonTests {
         p.add(new Probe("echo alone, inline", bytes("ECHO\r\n")));
         p.add(new Probe("unknown command name of 200 bytes", mb("n".repeat(200), "a")));
         // CommandErrors.unknownCommand cuts arguments one byte short (see CommandTableTests).
-        p.add(new Probe("BUG: unknown command, second argument cut", mb("foo", "a".repeat(100), "b".repeat(50), "c"),
+        p.add(new Probe("regression: unknown command, second argument cut", mb("foo", "a".repeat(100), "b".repeat(50), "c"),
                 true));
-        p.add(new Probe("BUG: unknown command, first argument over 128 bytes", mb("foo", "x".repeat(300), "y"), true));
+        p.add(new Probe("regression: unknown command, first argument over 128 bytes", mb("foo", "x".repeat(300), "y"), true));
         p.add(new Probe("unknown command, list exactly 128 bytes", mb("foo", "x".repeat(125), "y")));
-        p.add(new Probe("BUG: unknown command, list 127 bytes", mb("foo", "x".repeat(124), "yz"), true));
+        p.add(new Probe("regression: unknown command, list 127 bytes", mb("foo", "x".repeat(124), "yz"), true));
         p.add(new Probe("unknown command, ten short arguments fill the list", mb("foo", "abcdefghij", "abcdefghij",
                 "abcdefghij", "abcdefghij", "abcdefghij", "abcdefghij", "abcdefghij", "abcdefghij", "abcdefghij",
                 "abcdefghij", "abcdefghij", "abcdefghij")));
@@ -189,10 +189,10 @@ class RedisInlineComparisonTests {
         // before the line end Redis finds no line and waits (until 64 KB are buffered: "too big
         // inline request" / "too big mbulk count string" / "too big bulk count string"). RespReader's
         // indexOf scans past NUL bytes, so it parses the line (InlineSplitter then stops at the NUL).
-        p.add(new Probe("BUG: NUL inside an inline line", bytes("ECHO a\0b\r\nPING\r\n"), true));
-        p.add(new Probe("BUG: NUL first on an inline line", bytes("\0PING\r\nPING\r\n"), true));
-        p.add(new Probe("BUG: NUL inside a multibulk count line", bytes("*1\0\r\n"), true));
-        p.add(new Probe("BUG: NUL where a bulk count line starts", bytes("*1\r\n\0\r\n"), true));
+        p.add(new Probe("regression: NUL inside an inline line", bytes("ECHO a\0b\r\nPING\r\n"), true));
+        p.add(new Probe("regression: NUL first on an inline line", bytes("\0PING\r\nPING\r\n"), true));
+        p.add(new Probe("regression: NUL inside a multibulk count line", bytes("*1\0\r\n"), true));
+        p.add(new Probe("regression: NUL where a bulk count line starts", bytes("*1\r\n\0\r\n"), true));
         return p;
     }
 

@@ -18,7 +18,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -277,8 +276,7 @@ class RespReaderTests {
      * this JVM would slow down every later test.
      */
     @Test
-    @Tag("known-bug")
-    void bugFeedingBytesAfterAProtocolErrorReturnsInsteadOfLoopingForever() throws Exception {
+    void feedingBytesAfterAProtocolErrorReturnsInsteadOfLoopingForever() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), FeedAfterError.class.getName())
@@ -287,7 +285,7 @@ class RespReaderTests {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).as("child JVM started").isEqualTo(FeedAfterError.FEEDING);
             boolean returned = child.waitFor(1, TimeUnit.SECONDS);
-            assertThat(returned).as("BUG: RespReader.feed() after a protocol error never returns").isTrue();
+            assertThat(returned).as("regression: RespReader.feed() after a protocol error never returns").isTrue();
             assertThat(out.readLine()).isEqualTo(FeedAfterError.RETURNED);
         } finally {
             child.destroyForcibly();
@@ -315,17 +313,16 @@ class RespReaderTests {
         }
     }
 
-    /* BUG: same cause; readFrom() after an error returns 0 and reads nothing, so a read loop never ends. */
+    /* Regression, same cause; readFrom() after an error returns 0 and reads nothing, so a read loop never ends. */
     @Test
-    @Tag("known-bug")
-    void bugReadFromAfterAProtocolErrorMakesProgress() throws IOException {
+    void readFromAfterAProtocolErrorMakesProgress() throws IOException {
         RespReader reader = new RespReader(DEFAULTS);
         byte[] bad = bytes("*x\r\n");
         reader.feed(bad, 0, bad.length);
         assertThat(reader.next()).isInstanceOf(ProtocolError.class);
         ByteArrayInputStream in = new ByteArrayInputStream(bytes("PING\r\n"));
         assertThat(reader.readFrom(in))
-                .as("BUG: readFrom after a protocol error returns 0 (reads nothing) instead of consuming or -1")
+                .as("regression: readFrom after a protocol error returns 0 (reads nothing) instead of consuming or -1")
                 .isNotZero();
         assertThat(reader.next()).isNull();
     }
@@ -337,17 +334,16 @@ class RespReaderTests {
      * (then fails with the "too big ..." error once 64 KB are buffered). RespReader scans past the
      * NUL: "ECHO a\0b\r\n" runs ECHO a, "\0PING\r\n" is skipped as blank and the next line runs,
      * "*1\0\r\n" and "*1\r\n\0\r\n" give protocol errors. Verified against redis-server 7.0.15
-     * (RedisInlineComparisonTests, probes "BUG: NUL ...": Redis sends nothing).
+     * (RedisInlineComparisonTests, probes "regression: NUL ...": Redis sends nothing).
      */
     @Test
-    @Tag("known-bug")
-    void bugNulBeforeTheEndOfALineHidesTheLineAsRedisStrchrDoes() {
-        assertThat(parse(DEFAULTS, bytes("ECHO a\0b\r\nPING\r\n"))).as("BUG: inline line with a NUL").isEmpty();
-        assertThat(parse(DEFAULTS, bytes("\0PING\r\nPING\r\n"))).as("BUG: inline line starting with NUL").isEmpty();
-        assertThat(parse(DEFAULTS, bytes("*1\0\r\n"))).as("BUG: NUL in a multibulk count line").isEmpty();
-        assertThat(parse(DEFAULTS, bytes("*1\r\n\0\r\n"))).as("BUG: NUL starting a bulk count line").isEmpty();
+    void nulBeforeTheEndOfALineHidesTheLineAsRedisStrchrDoes() {
+        assertThat(parse(DEFAULTS, bytes("ECHO a\0b\r\nPING\r\n"))).as("regression: inline line with a NUL").isEmpty();
+        assertThat(parse(DEFAULTS, bytes("\0PING\r\nPING\r\n"))).as("regression: inline line starting with NUL").isEmpty();
+        assertThat(parse(DEFAULTS, bytes("*1\0\r\n"))).as("regression: NUL in a multibulk count line").isEmpty();
+        assertThat(parse(DEFAULTS, bytes("*1\r\n\0\r\n"))).as("regression: NUL starting a bulk count line").isEmpty();
         assertThat(parse(DEFAULTS, concat(bytes("ECHO a\0b\r\n"), repeat('c', INLINE_MAX))))
-                .as("BUG: hidden line, then over 64 KB").containsExactly(err(RespErrors.PROTOCOL_TOO_BIG_INLINE));
+                .as("regression: hidden line, then over 64 KB").containsExactly(err(RespErrors.PROTOCOL_TOO_BIG_INLINE));
     }
 
     @Test
