@@ -20,7 +20,9 @@ import io.kvcache.protocol.RespWriter;
  * <li>{@code ENROLL secret shard replica dataHost dataPort httpHost httpPort [knownShards]} →
  * {@code *2 +OK $shards} (every shard name the master knows, comma-separated); a wrong secret
  * gets an error and the connection is closed.</li>
- * <li>{@code HEARTBEAT} → {@code +OK}, or an error when this connection has not enrolled.</li>
+ * <li>{@code HEARTBEAT} → {@code *2 +OK $shards}, or an error when this connection has not enrolled.
+ * Every reply carries every shard name, so each slave can give a restarted master the whole
+ * ring back, not only the names that were known when it enrolled.</li>
  * </ul>
  */
 public final class EnrollmentProtocol {
@@ -42,7 +44,7 @@ public final class EnrollmentProtocol {
             }
             if (r.is(0, "heartbeat") && r.argc() == 1) {
                 if (registry.heartbeat(session.connectionId())) {
-                    out.ok();
+                    out.array(2).ok().bulk(String.join(",", registry.knownShards()));
                 } else {
                     out.error("ERR not enrolled");
                 }

@@ -180,7 +180,9 @@ public final class Router {
         int shardIndex = (int) (cursor & ((1 << SCAN_SHARD_BITS) - 1));
         long shardCursor = cursor >>> SCAN_SHARD_BITS;
         if (shardIndex >= shards.size()) {
-            return error(io.kvcache.protocol.RespErrors.INVALID_CURSOR);
+            // Not a cursor this master issued (Redis accepts any number): walk the last shard, so the
+            // options are still checked there and the iteration ends.
+            shardIndex = shards.size() - 1;
         }
         byte[][] argv = r.argv().clone();
         argv[1] = Long.toUnsignedString(shardCursor).getBytes(StandardCharsets.US_ASCII);

@@ -49,6 +49,11 @@ public final class TopologyRegistry {
         return current;
     }
 
+    /** Every shard name this master has heard of, from enrollments and from slaves' memories. */
+    public synchronized List<String> knownShards() {
+        return List.copyOf(knownShards);
+    }
+
     /** A replica (re-)enrolls over the given enrollment connection; returns every shard name known. */
     public synchronized List<String> enroll(String connectionId, String shard, String replicaId,
                                             InetSocketAddress data, InetSocketAddress http,

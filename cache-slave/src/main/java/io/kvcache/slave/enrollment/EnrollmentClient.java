@@ -103,6 +103,7 @@ public final class EnrollmentClient implements SmartLifecycle {
                     if (Replies.isError(reply)) {
                         throw new IOException("heartbeat refused: " + text(reply));
                     }
+                    rememberShards(reply);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -136,12 +137,17 @@ public final class EnrollmentClient implements SmartLifecycle {
             // The master's error names the problem; the secret itself is never logged.
             throw new IOException("enrollment refused: " + text(reply));
         }
+        rememberShards(reply);
+        enrolled = true;
+        log.info("Enrolled with the master at {} as {}/{}", master, shard, replicaId);
+    }
+
+    /** Keeps the shard names the master reported (an {@code *2 +OK $shards} reply). */
+    private void rememberShards(byte[] reply) {
         List<byte[]> parts = Replies.elements(reply);
         byte[] shards = Replies.bulk(parts.get(1));
         knownShards = shards.length == 0 ? List.of()
                 : Arrays.asList(new String(shards, StandardCharsets.UTF_8).split(","));
-        enrolled = true;
-        log.info("Enrolled with the master at {} as {}/{}", master, shard, replicaId);
     }
 
     private static byte[] call(OutputStream out, InputStream in, String... argv) throws IOException {

@@ -1,0 +1,264 @@
+package io.kvcache.master.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.kvcache.master.support.LocalCluster;
+import io.kvcache.master.support.Resp;
+import io.kvcache.slave.compat.RawRedisClient;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.StatefulRedisConnectionImpl;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+
+/**
+ * Real Redis clients against the master of 3 shards: Jedis, Lettuce (which opens with HELLO 3, gets
+ * NOPROTO and falls back to RESP2) and redis-cli.
+ */
+class ClientCompatibilityIntegrationTests {
+
+    private static LocalCluster cluster;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = LocalCluster.builder().shards(3).replicas(1).start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void flush() throws IOException {
+        try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(raw, "FLUSHALL")).isEqualTo(Resp.OK);
+        }
+    }
+
+    // ---- Jedis ---------------------------------------------------------------------------------------------
+
+    @Test
+    void jedisPipelinesAThousandCommandsAcrossShards() {
+        try (Jedis jedis = jedis()) {
+            Pipeline pipeline = jedis.pipelined();
+            List<Response<String>> sets = new ArrayList<>();
+            List<Response<String>> gets = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                sets.add(pipeline.set("jp:" + i, "v" + i));
+                gets.add(pipeline.get("jp:" + (i - i % 2))); // every other GET reads a key set just before
+            }
+            pipeline.sync();
+
+            assertThat(sets).extracting(Response::get).containsOnly("OK");
+            for (int i = 0; i < 500; i++) {
+                assertThat(gets.get(i).get()).as("GET #%d", i).isEqualTo("v" + (i - i % 2));
+            }
+            assertThat(jedis.dbSize()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void jedisMgetAcrossShardsSetexWithTtlListsAndIncr() {
+        try (Jedis jedis = jedis()) {
+            List<String> keys = IntStream.range(0, 20).mapToObj(i -> "jm:" + i).toList();
+            keys.forEach(k -> jedis.set(k, "value of " + k));
+            Set<String> shards = new HashSet<>();
+            keys.forEach(k -> shards.add(cluster.shardOf(k)));
+            assertThat(shards).as("shards of the MGET's keys").hasSize(3);
+
+            List<String> withMissing = new ArrayList<>(keys);
+            withMissing.add(5, "jm:missing");
+            List<String> expected = new ArrayList<>(keys.stream().map(k -> "value of " + k).toList());
+            expected.add(5, null);
+            assertThat(jedis.mget(withMissing.toArray(String[]::new))).containsExactlyElementsOf(expected);
+
+            assertThat(jedis.setex("js:session", 100, "token")).isEqualTo("OK");
+            assertThat(jedis.ttl("js:session")).isBetween(99L, 100L);
+            assertThat(jedis.pttl("js:session")).isBetween(90_000L, 100_000L);
+            assertThat(jedis.ttl("jm:0")).isEqualTo(-1);
+            assertThat(jedis.ttl("jm:missing")).isEqualTo(-2);
+
+            assertThat(jedis.lpush("jl:queue", "a", "b", "c")).isEqualTo(3);
+            assertThat(jedis.rpop("jl:queue")).isEqualTo("a");
+            assertThat(jedis.rpop("jl:queue", 5)).containsExactly("b", "c");
+            assertThat(jedis.rpop("jl:queue")).isNull();
+
+            assertThat(jedis.incr("ji:counter")).isEqualTo(1);
+            assertThat(jedis.incr("ji:counter")).isEqualTo(2);
+            assertThat(jedis.incrBy("ji:counter", 40)).isEqualTo(42);
+            assertThat(jedis.get("ji:counter")).isEqualTo("42");
+            assertThat(jedis.del("jm:0", "jm:1", "jm:2", "jm:missing")).isEqualTo(3);
+        }
+    }
+
+    // ---- Lettuce -------------------------------------------------------------------------------------------
+
+    @Test
+    void lettuceConnectsAfterNoprotoForHello3AndWorksSynchronously() {
+        RedisClient client = lettuce();
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> sync = connection.sync();
+
+            // Lettuce's default handshake tries HELLO 3 first and falls back to RESP2 on NOPROTO
+            assertThat(((StatefulRedisConnectionImpl<String, String>) connection).getConnectionState()
+                    .getNegotiatedProtocolVersion()).isEqualTo(ProtocolVersion.RESP2);
+            assertThat(sync.ping()).isEqualTo("PONG");
+            assertThat(sync.set("lt:a", "1")).isEqualTo("OK");
+            assertThat(sync.get("lt:a")).isEqualTo("1");
+            assertThat(sync.incr("lt:a")).isEqualTo(2);
+            assertThat(sync.mset(java.util.Map.of("lt:b", "b", "lt:c", "c", "lt:d", "d"))).isEqualTo("OK");
+            assertThat(sync.mget("lt:a", "lt:b", "lt:missing", "lt:c", "lt:d"))
+                    .extracting(kv -> kv.hasValue() ? kv.getValue() : null)
+                    .containsExactly("2", "b", null, "c", "d");
+            assertThat(sync.lpush("lt:list", "x", "y")).isEqualTo(2);
+            assertThat(sync.lrange("lt:list", 0, -1)).containsExactly("y", "x");
+            assertThat(sync.dbsize()).isEqualTo(5);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void masterAnswersNoprotoToHello3AndRepliesInResp2ToHello2() throws IOException {
+        try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(raw, "HELLO", "3")).isEqualTo("-NOPROTO unsupported protocol version\r\n");
+            String hello2 = Resp.call(raw, "HELLO", "2");
+            assertThat(hello2).startsWith("*14\r\n").contains("$5\r\nproto\r\n:2\r\n");
+        }
+    }
+
+    @Test
+    void lettuceAsyncPipelineOfAThousandCommandsAndExpiry() throws Exception {
+        RedisClient client = lettuce();
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisAsyncCommands<String, String> async = connection.async();
+            connection.setAutoFlushCommands(false);
+            List<RedisFuture<String>> sets = new ArrayList<>();
+            List<RedisFuture<Long>> incrs = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                sets.add(async.set("la:" + i, "v" + i));
+                incrs.add(async.incr("la:counter" + (i % 7)));
+            }
+            connection.flushCommands();
+            assertThat(LettuceFutures.awaitAll(Duration.ofSeconds(30), sets.toArray(RedisFuture[]::new))).isTrue();
+            assertThat(LettuceFutures.awaitAll(Duration.ofSeconds(30), incrs.toArray(RedisFuture[]::new))).isTrue();
+            connection.setAutoFlushCommands(true);
+
+            assertThat(sets).allSatisfy(f -> assertThat(f.get()).isEqualTo("OK"));
+            for (int i = 0; i < 500; i++) {
+                assertThat(incrs.get(i).get()).as("INCR #%d", i).isEqualTo(i / 7 + 1);
+            }
+            List<KeyValue<String, String>> values = async.mget("la:0", "la:250", "la:499").get(10, TimeUnit.SECONDS);
+            assertThat(values).extracting(KeyValue::getValue).containsExactly("v0", "v250", "v499");
+
+            RedisCommands<String, String> sync = connection.sync();
+            assertThat(sync.setex("la:expiring", 100, "soon")).isEqualTo("OK");
+            assertThat(sync.ttl("la:expiring")).isBetween(99L, 100L);
+            assertThat(sync.pexpire("la:expiring", 300)).isTrue();
+            Awaitility.await("la:expiring expires").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> sync.get("la:expiring") == null);
+            assertThat(sync.exists("la:expiring")).isZero();
+            assertThat(sync.ttl("la:expiring")).isEqualTo(-2);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+        }
+    }
+
+    // ---- redis-cli -----------------------------------------------------------------------------------------
+
+    @Test
+    void redisCliSetsGetsAndScansThroughTheMaster() throws Exception {
+        Path cli = Path.of("/usr/bin/redis-cli");
+        if (!Files.isExecutable(cli)) {
+            cli = findOnPath("redis-cli");
+        }
+        Assumptions.assumeTrue(cli != null, "redis-cli is not installed");
+
+        assertThat(redisCli(cli, "SET", "cli:a", "b")).isEqualTo("OK");
+        assertThat(redisCli(cli, "GET", "cli:a")).isEqualTo("b");
+        try (Jedis jedis = jedis()) {
+            IntStream.range(0, 30).forEach(i -> jedis.set("cli:" + i, "v"));
+        }
+        Set<String> expected = new HashSet<>(IntStream.range(0, 30).mapToObj(i -> "cli:" + i).toList());
+        expected.add("cli:a");
+
+        Set<String> scanned = new HashSet<>(redisCli(cli, "--scan").lines().toList());
+        assertThat(scanned).isEqualTo(expected);
+        assertThat(new HashSet<>(redisCli(cli, "--scan", "--pattern", "cli:1*").lines().toList()))
+                .isEqualTo(new HashSet<>(expected.stream().filter(k -> k.startsWith("cli:1")).toList()));
+    }
+
+    private static String redisCli(Path cli, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(cli.toString(), "-h", "127.0.0.1",
+                "-p", Integer.toString(cluster.clientPort())));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        String output;
+        try {
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("redis-cli %s finished", String.join(" ", args))
+                    .isTrue();
+            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        } finally {
+            process.destroyForcibly();
+        }
+        assertThat(process.exitValue()).as("exit code of redis-cli %s (output: %s)", String.join(" ", args), output)
+                .isZero();
+        return output;
+    }
+
+    private static Path findOnPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static Jedis jedis() {
+        return new Jedis("127.0.0.1", cluster.clientPort(), 10_000);
+    }
+
+    private static RedisClient lettuce() {
+        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1")
+                .withPort(cluster.clientPort()).withTimeout(Duration.ofSeconds(10)).build());
+        return client;
+    }
+}
