@@ -114,7 +114,22 @@ public final class ListCommands {
             return;
         }
         QuickList list = Types.list(e);
-        long len = list.size();
+        int[] range = range(start, end, list.size());
+        if (range == null) {
+            out.array(0);
+            return;
+        }
+        out.array(range[1] - range[0] + 1);
+        for (int i = range[0]; i <= range[1]; i++) {
+            out.bulk(list.get(i));
+        }
+    }
+
+    /**
+     * LRANGE's and LTRIM's reading of start and end (negative from the tail, clamped to the list):
+     * the inclusive [start, end] indexes, or null when the range is empty.
+     */
+    private static int[] range(long start, long end, long len) {
         if (start < 0) {
             start = len + start;
         }
@@ -125,16 +140,9 @@ public final class ListCommands {
             start = 0;
         }
         if (start > end || start >= len) {
-            out.array(0);
-            return;
+            return null;
         }
-        if (end >= len) {
-            end = len - 1;
-        }
-        out.array((int) (end - start + 1));
-        for (int i = (int) start; i <= end; i++) {
-            out.bulk(list.get(i));
-        }
+        return new int[] {(int) start, (int) Math.min(end, len - 1)};
     }
 
     /** LINDEX looks the key up before it parses the index, as Redis does. */
@@ -200,23 +208,11 @@ public final class ListCommands {
             return;
         }
         QuickList list = Types.list(e);
-        long len = list.size();
-        if (start < 0) {
-            start = len + start;
-        }
-        if (end < 0) {
-            end = len + end;
-        }
-        if (start < 0) {
-            start = 0;
-        }
-        if (start > end || start >= len) {
+        int[] range = range(start, end, list.size());
+        if (range == null) {
             db.remove(e);
         } else {
-            if (end >= len) {
-                end = len - 1;
-            }
-            list.retainRange((int) start, (int) end);
+            list.retainRange(range[0], range[1]);
         }
         out.ok();
     }
