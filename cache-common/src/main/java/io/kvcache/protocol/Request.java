@@ -17,6 +17,19 @@ public record Request(byte[][] argv) {
         return new Request(argv);
     }
 
+    /** The request as a RESP multibulk, as a client sends it (for forwarding to another server). */
+    public byte[] encode() {
+        int size = 16;
+        for (byte[] arg : argv) {
+            size += arg.length + 16;
+        }
+        RespWriter w = new RespWriter(size).array(argv.length);
+        for (byte[] arg : argv) {
+            w.bulk(arg);
+        }
+        return w.toByteArray();
+    }
+
     public int argc() {
         return argv.length;
     }

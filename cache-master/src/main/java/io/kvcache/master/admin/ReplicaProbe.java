@@ -10,12 +10,11 @@ import io.kvcache.master.upstream.PendingReply;
 import io.kvcache.master.upstream.ReplyGroup;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.Request;
-import io.kvcache.protocol.RespWriter;
 
 /** Asks every live replica for its DBSIZE, for the admin view (a short wait, never a client's). */
 final class ReplicaProbe {
 
-    private static final byte[] DBSIZE = encode(Request.of("DBSIZE"));
+    private static final byte[] DBSIZE = Request.of("DBSIZE").encode();
 
     private ReplicaProbe() {
     }
@@ -37,13 +36,5 @@ final class ReplicaProbe {
             }
         });
         return keys;
-    }
-
-    private static byte[] encode(Request r) {
-        RespWriter w = new RespWriter(32).array(r.argc());
-        for (byte[] arg : r.argv()) {
-            w.bulk(arg);
-        }
-        return w.toByteArray();
     }
 }

@@ -231,7 +231,7 @@ public final class Router {
         if (primary == null) {
             return error(SLOT_NOT_SERVED);
         }
-        byte[] encoded = encode(r);
+        byte[] encoded = r.encode();
         PendingReply reply = group.expect();
         primary.pool().send(s.id(), encoded, reply);
         if (write) {
@@ -275,15 +275,6 @@ public final class Router {
             case MasterInfo.Collected collected -> collected.writeTo(out);
             default -> out.raw(reply(result));
         }
-    }
-
-    static byte[] encode(Request r) {
-        RespWriter w = new RespWriter(64);
-        w.array(r.argc());
-        for (byte[] arg : r.argv()) {
-            w.bulk(arg);
-        }
-        return w.toByteArray();
     }
 
     static byte[] error(String message) {

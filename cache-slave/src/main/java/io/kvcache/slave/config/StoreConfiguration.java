@@ -6,11 +6,11 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.kvcache.command.Clients;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
-import io.kvcache.command.Clients;
-import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.command.Handlers;
+import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.dispatch.InfoReport;
 import io.kvcache.slave.dispatch.ServerCommands;
 import io.kvcache.slave.store.ActiveExpiry;

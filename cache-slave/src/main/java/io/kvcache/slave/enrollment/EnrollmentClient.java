@@ -17,7 +17,7 @@ import org.springframework.context.SmartLifecycle;
 
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.ReplyScanner;
-import io.kvcache.protocol.RespWriter;
+import io.kvcache.protocol.Request;
 
 /**
  * Keeps this slave enrolled with the master: connects to the enrollment port, ENROLLs with the
@@ -151,12 +151,7 @@ public final class EnrollmentClient implements SmartLifecycle {
     }
 
     private static byte[] call(OutputStream out, InputStream in, String... argv) throws IOException {
-        RespWriter w = new RespWriter(128);
-        w.array(argv.length);
-        for (String arg : argv) {
-            w.bulk(arg);
-        }
-        w.writeTo(out);
+        out.write(Request.of(argv).encode());
         out.flush();
         byte[] buf = new byte[1024];
         int len = 0;
