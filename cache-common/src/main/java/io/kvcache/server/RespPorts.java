@@ -25,6 +25,7 @@ public final class RespPorts {
         factory.setLocalAddress(bindAddress);
         factory.setDeserializer(new RespDeserializer(limits, SoftEndOfStreamException::new));
         factory.setSerializer(new RespSerializer());
+        factory.setMapper(new RespMessageMapper());
         factory.setSoTcpNoDelay(true);
         factory.setLookupHost(false);
         factory.setBacklog(511);

@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# Helpers shared by the bench/ scripts: sourced, never run on its own.
+#
+# Every server started here is recorded in BENCH_PIDS and stopped by bench_cleanup (installed as
+# an EXIT trap by bench_init); processes are stopped by their PID only, never by name.
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+# The default java on the benchmark machine is 17: insist on 25.
+if [[ ! -x "$JAVA_HOME/bin/java" ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
+    JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+export JAVA_HOME
+JAVA="$JAVA_HOME/bin/java"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+JCMD="$JAVA_HOME/bin/jcmd"
+BENCH_PIDS=()
+BENCH_TMP=""
+
+log() {
+    printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
+}
+
+die() {
+    log "error: $*"
+    exit 1
+}
+
+bench_cleanup() {
+    local pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${BENCH_PIDS[@]}"; do
+        local _
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    BENCH_PIDS=()
+    if [[ -n "$BENCH_TMP" && -d "$BENCH_TMP" && "${KEEP_TMP:-false}" != true ]]; then
+        rm -rf "$BENCH_TMP"
+    fi
+}
+
+bench_init() {
+    local tool
+    for tool in redis-server redis-cli redis-benchmark ss awk; do
+        command -v "$tool" >/dev/null || die "$tool is not installed"
+    done
+    [[ -x "$JAVA" ]] || die "no java at $JAVA"
+    BENCH_TMP="$(mktemp -d /tmp/kvcache-bench.XXXXXX)"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# The runnable slave jar: $JAR if given, else the module's (cache-slave-<version>-exec.jar, the
+# Spring Boot jar; the plain jar is a library), built first if it is missing.
+slave_jar() {
+    if [[ -n "${JAR:-}" ]]; then
+        [[ -f "$JAR" ]] || die "JAR=$JAR does not exist"
+        printf '%s\n' "$JAR"
+        return
+    fi
+    local jar
+    jar="$(find_slave_jar)"
+    if [[ -z "$jar" ]]; then
+        log "building the slave jar"
+        (cd "$REPO_DIR" && ./mvnw -B -q -o install -DskipTests >&2) || die "build failed"
+        jar="$(find_slave_jar)"
+        [[ -n "$jar" ]] || die "the build made no runnable slave jar in cache-slave/target"
+    fi
+    printf '%s\n' "$jar"
+}
+
+find_slave_jar() {
+    local jar
+    for jar in "$REPO_DIR"/cache-slave/target/cache-slave-*-exec.jar; do
+        if [[ -f "$jar" ]]; then
+            printf '%s\n' "$jar"
+            return
+        fi
+    done
+}
+
+# A loopback TCP port nobody listens on (and that this script has not handed out yet).
+BENCH_PORTS_TAKEN=" "
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 40000))
+        [[ "$BENCH_PORTS_TAKEN" == *" $port "* ]] && continue
+        if [[ -z "$(ss -Htan "sport = :$port")" ]]; then
+            BENCH_PORTS_TAKEN+="$port "
+            printf '%s\n' "$port"
+            return
+        fi
+    done
+}
+
+# wait_ping PORT PID TIMEOUT_SECONDS: until the server on PORT answers PING (fails if PID dies).
+wait_ping() {
+    local port="$1" pid="$2" timeout="$3" waited=0
+    while [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" != PONG ]]; do
+        kill -0 "$pid" 2>/dev/null || die "server pid $pid (port $port) exited during start-up"
+        ((waited += 1))
+        ((waited <= timeout * 5)) || die "server on port $port did not answer PING in ${timeout}s"
+        sleep 0.2
+    done
+}
+
+# start_redis PORT: sets REDIS_PID.
+start_redis() {
+    local port="$1"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize no --dir "$BENCH_TMP" --logfile "$BENCH_TMP/redis-$port.log" &
+    REDIS_PID=$!
+    BENCH_PIDS+=("$REDIS_PID")
+    wait_ping "$port" "$REDIS_PID" 10
+    log "redis-server pid $REDIS_PID on 127.0.0.1:$port"
+}
+
+# start_slave JAR PORT [extra java options...]: sets SLAVE_PID. Extra kvcache.slave.* arguments
+# come from SLAVE_ARGS (an array, may be empty).
+start_slave() {
+    local jar="$1" port="$2"
+    shift 2
+    local http_port
+    http_port="$(free_port)"
+    "$JAVA" "$@" -jar "$jar" --kvcache.slave.port="$port" --kvcache.slave.http-port="$http_port" \
+        --kvcache.slave.bind=127.0.0.1 "${SLAVE_ARGS[@]}" >"$BENCH_TMP/slave-$port.log" 2>&1 &
+    SLAVE_PID=$!
+    BENCH_PIDS+=("$SLAVE_PID")
+    wait_ping "$port" "$SLAVE_PID" 90
+    log "slave pid $SLAVE_PID on 127.0.0.1:$port (http $http_port), java options: ${*:-none}"
+}
+
+# rss_kib PID: resident set size in KiB.
+rss_kib() {
+    ps -o rss= -p "$1" | tr -d ' '
+}
