@@ -11,11 +11,18 @@ import io.kvcache.master.topology.Topology;
 /** What the admin API and the topology endpoint show of the cluster (JSON via Jackson). */
 public record TopologyView(long version, boolean allShardsUp, List<ShardView> shards) {
 
-    public record ShardView(String name, boolean up, String primary, List<ReplicaView> replicas) {
+    /** @param epoch the shard's election epoch */
+    public record ShardView(String name, boolean up, String primary, long epoch, List<ReplicaView> replicas) {
     }
 
+    /**
+     * @param replicationOffset how far into the shard's stream it is, as of its last heartbeat
+     * @param lag bytes of the stream its primary had and it had not, as of their last heartbeats
+     * @param synced whether it holds a complete copy (false before and during its full sync)
+     */
     public record ReplicaView(String id, String role, String state, String dataAddress, String httpAddress,
-                              Instant enrolledAt, Instant lastHeartbeat, Long keys) {
+                              Instant enrolledAt, Instant lastHeartbeat, Long keys, long replicationOffset,
+                              long lag, boolean synced) {
     }
 
     static TopologyView of(Topology topology, Map<Replica, Long> keysByReplica) {
@@ -25,11 +32,15 @@ public record TopologyView(long version, boolean allShardsUp, List<ShardView> sh
 
     private static ShardView shard(Shard shard, Map<Replica, Long> keysByReplica) {
         Replica primary = shard.primary();
+        long primaryOffset = primary == null ? 0 : primary.report().offset();
         List<ReplicaView> replicas = shard.replicas().stream().map(r -> new ReplicaView(r.id(),
                 r == primary ? "primary" : "replica", r.state().name(), address(r.dataAddress()),
                 address(r.httpAddress()), Instant.ofEpochMilli(r.enrolledAtMillis()),
-                Instant.ofEpochMilli(r.lastHeartbeatMillis()), keysByReplica.get(r))).toList();
-        return new ShardView(shard.name(), shard.isUp(), primary == null ? null : primary.id(), replicas);
+                Instant.ofEpochMilli(r.lastHeartbeatMillis()), keysByReplica.get(r), r.report().offset(),
+                primary == null ? 0 : Math.max(0, primaryOffset - r.report().offset()), r.report().synced()))
+                .toList();
+        return new ShardView(shard.name(), shard.isUp(), primary == null ? null : primary.id(), shard.epoch(),
+                replicas);
     }
 
     private static String address(java.net.InetSocketAddress a) {

@@ -15,6 +15,7 @@ import io.kvcache.command.ConnectionCommands;
 import io.kvcache.master.routing.MasterInfo;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.ClusterRing;
+import io.kvcache.master.topology.HttpReplicationProbe;
 import io.kvcache.master.topology.TopologyRegistry;
 
 /** The topology, the hash ring bean, the router, and the heartbeat monitor. */
@@ -23,8 +24,10 @@ import io.kvcache.master.topology.TopologyRegistry;
 public class MasterConfiguration {
 
     @Bean
-    TopologyRegistry topologyRegistry(MasterProperties properties) {
-        return new TopologyRegistry(properties.upstreamConnections(), 1000, System::currentTimeMillis);
+    TopologyRegistry topologyRegistry(MasterProperties properties, ClusterProperties cluster) {
+        return new TopologyRegistry(properties.upstreamConnections(), 1000, System::currentTimeMillis,
+                new HttpReplicationProbe(cluster.secret(), java.time.Duration.ofMillis(500)),
+                properties.electionGrace().toMillis());
     }
 
     /** The hash ring as a bean: always the ring of the current topology. */

@@ -18,6 +18,8 @@ import io.kvcache.protocol.ProtocolLimits;
  * @param heartbeatTimeout a replica without heartbeat for this long is down
  * @param replyTimeout how long a client waits for a shard's reply before an error
  * @param virtualThreads serve each client connection on a virtual thread
+ * @param electionGrace after the master starts, how long it waits for shards' primaries to
+ *                      re-enroll before it elects replicas in their place
  */
 @ConfigurationProperties("kvcache.master")
 public record MasterProperties(
@@ -28,7 +30,8 @@ public record MasterProperties(
         @DefaultValue("2") int upstreamConnections,
         @DefaultValue("3s") Duration heartbeatTimeout,
         @DefaultValue("10s") Duration replyTimeout,
-        @DefaultValue("false") boolean virtualThreads) {
+        @DefaultValue("false") boolean virtualThreads,
+        @DefaultValue("3s") Duration electionGrace) {
 
     public ProtocolLimits limits() {
         return ProtocolLimits.REDIS_DEFAULTS;

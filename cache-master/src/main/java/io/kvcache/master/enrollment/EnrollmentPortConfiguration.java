@@ -63,6 +63,12 @@ class EnrollmentPortConfiguration {
                 enrollmentConnectionFactory);
     }
 
+    @Bean
+    AssignmentPusher assignmentPusher(TopologyRegistry registry, EnrollmentProtocol protocol,
+                                      TcpSendingMessageHandler enrollmentOutbound) {
+        return new AssignmentPusher(registry, protocol, enrollmentOutbound);
+    }
+
     /** A replica whose enrollment connection closes is down at once. */
     @Bean
     ApplicationListener<TcpConnectionCloseEvent> enrollmentCloseListener(

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.kvcache.command.Session;
+import io.kvcache.master.topology.ReplicaReport;
 import io.kvcache.master.topology.TopologyRegistry;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -17,13 +18,16 @@ import io.kvcache.protocol.RespWriter;
 /**
  * The enrollment port's commands, in RESP like everything else:
  * <ul>
- * <li>{@code ENROLL secret shard replica dataHost dataPort httpHost httpPort [knownShards]} →
- * {@code *2 +OK $shards} (every shard name the master knows, comma-separated); a wrong secret
- * gets an error and the connection is closed.</li>
- * <li>{@code HEARTBEAT} → {@code *2 +OK $shards}, or an error when this connection has not enrolled.
- * Every reply carries every shard name, so each slave can give a restarted master the whole
- * ring back, not only the names that were known when it enrolled.</li>
+ * <li>{@code ENROLL secret shard replica dataHost dataPort httpHost httpPort knownShards role epoch
+ * replid offset} → {@code *3 +OK $shards $assignment}: every shard name the master knows
+ * (comma-separated) and the slave's assignment (see {@link TopologyRegistry#assignmentFor}); a
+ * wrong secret gets an error and the connection is closed.</li>
+ * <li>{@code HEARTBEAT role epoch replid offset} → the same frame, or an error when this
+ * connection has not enrolled.</li>
  * </ul>
+ * Every frame carries every shard name, so each slave can give a restarted master the whole
+ * ring back. The master also pushes the same frame unasked when a shard's primary or replicas
+ * change ({@link AssignmentPusher}); slaves treat every frame alike.
  */
 public final class EnrollmentProtocol {
 
@@ -42,13 +46,16 @@ public final class EnrollmentProtocol {
             if (session.isClosing()) {
                 return;
             }
-            if (r.is(0, "heartbeat") && r.argc() == 1) {
-                if (registry.heartbeat(session.connectionId())) {
-                    out.array(2).ok().bulk(String.join(",", registry.knownShards()));
+            if (r.is(0, "heartbeat") && r.argc() == 5) {
+                ReplicaReport report = report(r, 1);
+                if (report == null) {
+                    out.error("ERR invalid replication state");
+                } else if (registry.heartbeat(session.connectionId(), report)) {
+                    frame(session.connectionId(), out);
                 } else {
                     out.error("ERR not enrolled");
                 }
-            } else if (r.is(0, "enroll") && (r.argc() == 8 || r.argc() == 9)) {
+            } else if (r.is(0, "enroll") && r.argc() >= 2) {
                 enroll(r, session, out);
             } else {
                 out.error("ERR unknown enrollment command");
@@ -65,6 +72,11 @@ public final class EnrollmentProtocol {
             session.closeAfterReply();
             return;
         }
+        if (r.argc() != 13) {
+            out.error("ERR wrong number of arguments for ENROLL");
+            session.closeAfterReply();
+            return;
+        }
         String shard = r.text(2);
         String replica = r.text(3);
         InetSocketAddress data;
@@ -76,11 +88,28 @@ public final class EnrollmentProtocol {
             out.error("ERR invalid address");
             return;
         }
-        List<String> known = r.argc() == 9 && r.arg(8).length > 0
-                ? Arrays.asList(r.text(8).split(",")) : List.of();
-        List<String> shards = registry.enroll(session.connectionId(), shard, replica,
+        ReplicaReport report = report(r, 9);
+        if (report == null) {
+            out.error("ERR invalid replication state");
+            return;
+        }
+        List<String> known = r.arg(8).length > 0 ? Arrays.asList(r.text(8).split(",")) : List.of();
+        registry.enroll(session.connectionId(), shard, replica,
                 new InetSocketAddress(data.getHostString(), data.getPort()),
-                new InetSocketAddress(http.getHostString(), http.getPort()), known);
-        out.array(2).ok().bulk(String.join(",", shards));
+                new InetSocketAddress(http.getHostString(), http.getPort()), known, report);
+        frame(session.connectionId(), out);
+    }
+
+    /** The frame for one slave: {@code *3 +OK $shards $assignment}. */
+    public void frame(String connectionId, RespWriter out) {
+        out.array(3).ok().bulk(String.join(",", registry.knownShards())).bulk(registry.assignmentFor(connectionId));
+    }
+
+    private static ReplicaReport report(Request r, int from) {
+        try {
+            return ReplicaReport.parse(r.text(from), r.text(from + 1), r.text(from + 2), r.text(from + 3));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -218,8 +218,7 @@ public final class Router {
     }
 
     /**
-     * Sends a request to a shard: reads to its primary; writes to every live replica (until the
-     * slaves replicate among themselves), answering with the primary's reply.
+     * Sends a request to a shard's primary, which replicates writes to its replicas itself.
      *
      * @return the primary's pending reply, or the error bytes when the shard cannot be served
      */
@@ -231,16 +230,8 @@ public final class Router {
         if (primary == null) {
             return error(SLOT_NOT_SERVED);
         }
-        byte[] encoded = r.encode();
         PendingReply reply = group.expect();
-        primary.pool().send(s.id(), encoded, reply);
-        if (write) {
-            for (Replica replica : shard.replicas()) {
-                if (replica != primary && replica.isUp()) {
-                    replica.pool().send(s.id(), encoded, group.expect());
-                }
-            }
-        }
+        primary.pool().send(s.id(), r.encode(), reply);
         return reply;
     }
 

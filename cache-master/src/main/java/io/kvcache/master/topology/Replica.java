@@ -7,11 +7,13 @@ import io.kvcache.master.upstream.UpstreamPool;
 /**
  * One replica of a shard as the master sees it, in one topology snapshot.
  *
- * @param enrolledAtMillis when it (last) enrolled; the earliest live replica is the shard's primary
+ * @param enrolledAtMillis when it (last) enrolled; among equals, the earliest is elected
+ * @param report its replication state as of its last heartbeat
  * @param pool the master's connections to its data port
  */
 public record Replica(String shard, String id, InetSocketAddress dataAddress, InetSocketAddress httpAddress,
-                      ReplicaState state, long enrolledAtMillis, long lastHeartbeatMillis, UpstreamPool pool) {
+                      ReplicaState state, long enrolledAtMillis, long lastHeartbeatMillis, ReplicaReport report,
+                      UpstreamPool pool) {
 
     public boolean isUp() {
         return state == ReplicaState.UP;
@@ -19,10 +21,10 @@ public record Replica(String shard, String id, InetSocketAddress dataAddress, In
 
     Replica withState(ReplicaState newState) {
         return new Replica(shard, id, dataAddress, httpAddress, newState, enrolledAtMillis, lastHeartbeatMillis,
-                pool);
+                report, pool);
     }
 
-    Replica withHeartbeat(long millis) {
-        return new Replica(shard, id, dataAddress, httpAddress, state, enrolledAtMillis, millis, pool);
+    Replica withHeartbeat(long millis, ReplicaReport newReport) {
+        return new Replica(shard, id, dataAddress, httpAddress, state, enrolledAtMillis, millis, newReport, pool);
     }
 }

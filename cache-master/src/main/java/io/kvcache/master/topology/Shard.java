@@ -3,20 +3,22 @@ package io.kvcache.master.topology;
 import java.util.List;
 
 /**
- * A shard: a name on the hash ring and its replicas. Until replication by the slaves exists,
- * the master sends a write to every live replica and reads from the primary.
+ * A shard: a name on the hash ring, its replicas, and the primary the master elected at the
+ * shard's current epoch. Every command for the shard's keys goes to the primary.
+ *
+ * @param epoch bumped at every election; 0 before the first
+ * @param primaryId the elected primary, or null while none is
  */
-public record Shard(String name, List<Replica> replicas) {
+public record Shard(String name, List<Replica> replicas, long epoch, String primaryId) {
 
-    /** The live replica that enrolled first, or null when none is live (CLUSTERDOWN for its keys). */
+    /** The elected primary when it is live, or null (CLUSTERDOWN for its keys until an election). */
     public Replica primary() {
-        Replica best = null;
         for (Replica r : replicas) {
-            if (r.isUp() && (best == null || r.enrolledAtMillis() < best.enrolledAtMillis())) {
-                best = r;
+            if (r.id().equals(primaryId)) {
+                return r.isUp() ? r : null;
             }
         }
-        return best;
+        return null;
     }
 
     public List<Replica> liveReplicas() {

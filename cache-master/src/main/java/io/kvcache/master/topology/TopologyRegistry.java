@@ -8,6 +8,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
@@ -24,6 +28,13 @@ import io.kvcache.ring.HashRing;
  * from an earlier master: after a master restart the ring is complete as soon as any slave is
  * back, so no key is routed to a wrong shard while the others re-enroll (their keys answer
  * CLUSTERDOWN until they do).
+ * <p>
+ * Each shard has one primary, elected here at a new epoch whenever it has none live: the
+ * replica with the highest offset in the shard's stream (asked over REST at that moment), so
+ * no write its replicas acknowledged is lost. After a master restart, a slave that reports
+ * being primary is taken at its word (highest epoch wins); replicas are only elected once the
+ * election grace has passed since the master started, so that the old primary has time to come
+ * back. Every change of a shard's primary or replicas is pushed to its slaves.
  */
 public final class TopologyRegistry {
 
@@ -36,13 +47,75 @@ public final class TopologyRegistry {
     private final Map<String, Map<String, Replica>> replicas = new TreeMap<>();
     private final Map<String, Replica> byConnection = new LinkedHashMap<>();
     private final Map<String, String> connectionOf = new LinkedHashMap<>();
+    private final Map<String, Election> elected = new TreeMap<>();
+    private final Set<String> electionsPending = new TreeSet<>();
+    private final ReplicationProbe probe;
+    private final long graceEndsMillis;
+    private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("elections").daemon().factory());
+    private volatile Consumer<String> shardChanged = shard -> { };
     private volatile Topology current = Topology.EMPTY;
     private long version;
 
-    public TopologyRegistry(int upstreamConnections, int connectTimeoutMillis, LongSupplier clock) {
+    /** A shard's primary at an epoch. */
+    private record Election(long epoch, String primaryId) {
+    }
+
+    public TopologyRegistry(int upstreamConnections, int connectTimeoutMillis, LongSupplier clock,
+                            ReplicationProbe probe, long electionGraceMillis) {
         this.upstreamConnections = upstreamConnections;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.clock = clock;
+        this.probe = probe;
+        this.graceEndsMillis = clock.getAsLong() + electionGraceMillis;
+    }
+
+    /** Told the name of a shard whose primary or replicas changed (to push assignments to its slaves). */
+    public void onShardChanged(Consumer<String> listener) {
+        this.shardChanged = listener;
+    }
+
+    /** The live replicas' enrollment connections in a shard, for pushes. */
+    public synchronized List<String> connectionsOf(String shard) {
+        List<String> ids = new ArrayList<>();
+        for (Map.Entry<String, Replica> e : byConnection.entrySet()) {
+            if (e.getValue().shard().equals(shard)) {
+                ids.add(e.getKey());
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * What the replica on this enrollment connection must be: {@code epoch role primaryId
+     * primaryHttp siblings} (siblings {@code id@host:port,...} or {@code -}); empty while its
+     * shard has no live primary.
+     */
+    public synchronized String assignmentFor(String connectionId) {
+        Replica r = byConnection.get(connectionId);
+        if (r == null) {
+            return "";
+        }
+        Election e = elected.get(r.shard());
+        Replica primary = e == null ? null : replicas.get(r.shard()).get(e.primaryId());
+        if (primary == null || !primary.isUp()) {
+            return "";
+        }
+        StringBuilder siblings = new StringBuilder();
+        if (r.id().equals(primary.id())) {
+            for (Replica sibling : replicas.get(r.shard()).values()) {
+                if (sibling.isUp() && !sibling.id().equals(primary.id())) {
+                    siblings.append(siblings.isEmpty() ? "" : ",").append(sibling.id()).append('@')
+                            .append(hostPort(sibling.httpAddress()));
+                }
+            }
+        }
+        return e.epoch() + " " + (r.id().equals(primary.id()) ? "primary" : "replica") + " " + primary.id() + " "
+                + hostPort(primary.httpAddress()) + " " + (siblings.isEmpty() ? "-" : siblings);
+    }
+
+    public void shutdown() {
+        elections.shutdownNow();
     }
 
     public Topology current() {
@@ -57,7 +130,7 @@ public final class TopologyRegistry {
     /** A replica (re-)enrolls over the given enrollment connection; returns every shard name known. */
     public synchronized List<String> enroll(String connectionId, String shard, String replicaId,
                                             InetSocketAddress data, InetSocketAddress http,
-                                            List<String> shardsKnownBySlave) {
+                                            List<String> shardsKnownBySlave, ReplicaReport report) {
         knownShards.add(shard);
         knownShards.addAll(shardsKnownBySlave);
         Map<String, Replica> ofShard = replicas.computeIfAbsent(shard, s -> new LinkedHashMap<>());
@@ -72,29 +145,137 @@ public final class TopologyRegistry {
         long now = clock.getAsLong();
         UpstreamPool pool = new UpstreamPool(shard + "/" + replicaId, data, upstreamConnections,
                 connectTimeoutMillis);
-        Replica replica = new Replica(shard, replicaId, data, http, ReplicaState.UP, now, now, pool);
+        Replica replica = new Replica(shard, replicaId, data, http, ReplicaState.UP, now, now, report, pool);
         ofShard.put(replicaId, replica);
         byConnection.put(connectionId, replica);
         connectionOf.put(key(shard, replicaId), connectionId);
-        log.info("Replica {}/{} enrolled (data {}, http {})", shard, replicaId, data, http);
+        log.info("Replica {}/{} enrolled (data {}, http {}, {} at epoch {}, offset {})", shard, replicaId, data, http,
+                report.primary() ? "primary" : "replica", report.epoch(), report.offset());
+        reconcile(shard);
         publish();
+        changed(shard);
         return List.copyOf(knownShards);
     }
 
     /** A heartbeat on an enrollment connection; false if that connection enrolled nobody. */
-    public synchronized boolean heartbeat(String connectionId) {
+    public synchronized boolean heartbeat(String connectionId, ReplicaReport report) {
         Replica r = byConnection.get(connectionId);
         if (r == null) {
             return false;
         }
-        Replica beating = replicas.get(r.shard()).get(r.id()).withHeartbeat(clock.getAsLong());
-        if (!beating.isUp()) {
+        Replica beating = replicas.get(r.shard()).get(r.id()).withHeartbeat(clock.getAsLong(), report);
+        boolean cameBack = !beating.isUp();
+        if (cameBack) {
             beating = beating.withState(ReplicaState.UP);
             log.info("Replica {}/{} is up again", r.shard(), r.id());
         }
         put(beating, connectionId);
+        if (reconcile(r.shard()) || cameBack) {
+            changed(r.shard());
+        }
         publish();
         return true;
+    }
+
+    /**
+     * Adopts a slave's claim to be primary at a newer epoch than this master knows (after a
+     * master restart), or schedules an election when the shard has no live primary.
+     *
+     * @return whether the shard's primary changed
+     */
+    private boolean reconcile(String shard) {
+        Election e = elected.get(shard);
+        Map<String, Replica> ofShard = replicas.getOrDefault(shard, Map.of());
+        for (Replica r : ofShard.values()) {
+            ReplicaReport rep = r.report();
+            if (r.isUp() && rep.primary() && rep.epoch() > 0 && (e == null || rep.epoch() > e.epoch())) {
+                e = new Election(rep.epoch(), r.id());
+                elected.put(shard, e);
+                log.info("Shard {}: {} is primary at epoch {}, as it reports", shard, r.id(), rep.epoch());
+                return true;
+            }
+        }
+        Replica primary = e == null ? null : ofShard.get(e.primaryId());
+        if ((primary == null || !primary.isUp()) && !ofShard.isEmpty() && electionsPending.add(shard)) {
+            long delay = Math.max(0, graceEndsMillis - clock.getAsLong());
+            elections.schedule(() -> elect(shard), delay, TimeUnit.MILLISECONDS);
+        }
+        return false;
+    }
+
+    /**
+     * Elects the shard's primary: among its live replicas, those holding a synced copy, with the
+     * highest offset (asked now, not from the last heartbeat), then the earliest enrolled. Only
+     * when no live replica holds a copy does an empty one become primary, and that is logged as
+     * the shard's data being lost.
+     */
+    private void elect(String shard) {
+        List<Replica> candidates;
+        long epoch;
+        synchronized (this) {
+            electionsPending.remove(shard);
+            Election e = elected.get(shard);
+            Map<String, Replica> ofShard = replicas.getOrDefault(shard, Map.of());
+            Replica primary = e == null ? null : ofShard.get(e.primaryId());
+            if (primary != null && primary.isUp()) {
+                return;
+            }
+            candidates = ofShard.values().stream().filter(Replica::isUp).toList();
+            epoch = e == null ? 0 : e.epoch();
+            for (Replica r : ofShard.values()) {
+                epoch = Math.max(epoch, r.report().epoch());
+            }
+        }
+        Replica best = null;
+        ReplicaReport bestReport = null;
+        for (Replica r : candidates) {
+            ReplicaReport report = probe.state(r.httpAddress());
+            if (report == null) {
+                continue; // it cannot answer: not a candidate
+            }
+            if (best == null || better(report, r, bestReport, best)) {
+                best = r;
+                bestReport = report;
+            }
+        }
+        synchronized (this) {
+            Election e = elected.get(shard);
+            Replica current = e == null ? null : replicas.get(shard).get(e.primaryId());
+            if (current != null && current.isUp()) {
+                return;
+            }
+            if (best == null || !replicas.get(shard).get(best.id()).isUp()) {
+                if (!candidates.isEmpty()) {
+                    reconcile(shard); // a candidate vanished meanwhile: try again
+                }
+                return;
+            }
+            long newEpoch = Math.max(epoch, e == null ? 0 : e.epoch()) + 1;
+            elected.put(shard, new Election(newEpoch, best.id()));
+            if (bestReport.synced() || epoch == 0) {
+                log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.id(), newEpoch,
+                        bestReport.offset());
+            } else {
+                log.error("Shard {}: no live replica holds the shard's data; {} becomes primary, empty, at epoch {}",
+                        shard, best.id(), newEpoch);
+            }
+            publish();
+            changed(shard);
+        }
+    }
+
+    private static boolean better(ReplicaReport a, Replica ra, ReplicaReport b, Replica rb) {
+        if (a.synced() != b.synced()) {
+            return a.synced();
+        }
+        if (a.offset() != b.offset()) {
+            return a.offset() > b.offset();
+        }
+        return ra.enrolledAtMillis() < rb.enrolledAtMillis();
+    }
+
+    private void changed(String shard) {
+        shardChanged.accept(shard);
     }
 
     /** The enrollment connection closed: the replica is down until it enrolls again. */
@@ -123,7 +304,9 @@ public final class TopologyRegistry {
         if (r != null && r.isUp()) {
             log.warn("Replica {}/{} is down: {}", shard, replicaId, why);
             replicas.get(shard).put(replicaId, r.withState(ReplicaState.DOWN));
+            reconcile(shard);
             publish();
+            changed(shard);
         }
     }
 
@@ -136,7 +319,9 @@ public final class TopologyRegistry {
         Map<String, Shard> shards = new TreeMap<>();
         for (String name : knownShards) {
             Map<String, Replica> ofShard = replicas.getOrDefault(name, Map.of());
-            shards.put(name, new Shard(name, new ArrayList<>(ofShard.values())));
+            Election e = elected.get(name);
+            shards.put(name, new Shard(name, new ArrayList<>(ofShard.values()), e == null ? 0 : e.epoch(),
+                    e == null ? null : e.primaryId()));
         }
         HashRing ring = knownShards.isEmpty() ? null : ringFor(knownShards);
         current = new Topology(++version, Map.copyOf(shards), ring);
@@ -151,6 +336,10 @@ public final class TopologyRegistry {
             log.info("Hash ring rebuilt over shards {}", names);
         }
         return cachedRing;
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
     }
 
     private static String key(String shard, String replicaId) {

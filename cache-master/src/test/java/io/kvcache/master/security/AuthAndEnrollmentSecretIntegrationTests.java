@@ -78,7 +78,8 @@ class AuthAndEnrollmentSecretIntegrationTests {
             socket.connect(new InetSocketAddress("127.0.0.1", cluster.enrollmentPort()), 2000);
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
-            String[] argv = {"ENROLL", guess, "intruder", "replica1", "127.0.0.1", "1", "127.0.0.1", "2"};
+            String[] argv = {"ENROLL", guess, "intruder", "replica1", "127.0.0.1", "1", "127.0.0.1", "2", "",
+                    "replica", "0", "-", "0"};
             StringBuilder frame = new StringBuilder("*" + argv.length + "\r\n");
             for (String arg : argv) {
                 frame.append('$').append(arg.length()).append("\r\n").append(arg).append("\r\n");

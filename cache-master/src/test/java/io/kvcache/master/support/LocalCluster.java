@@ -54,11 +54,15 @@ public final class LocalCluster implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final MasterNode master;
+    private final String secret;
+    private final List<String> enrollment;
+    private final String slaveHeap;
     private final Map<String, List<SlaveNode>> shards = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private LocalCluster(Builder b) {
-        String secret = "local-cluster-" + UUID.randomUUID();
+        secret = "local-cluster-" + UUID.randomUUID();
+        slaveHeap = b.slaveHeap;
         int clientPort = b.fixedMasterPorts ? freePort() : 0;
         int enrollmentPort = b.fixedMasterPorts ? freePort() : 0;
         int httpPort = b.fixedMasterPorts ? freePort() : 0;
@@ -67,7 +71,7 @@ public final class LocalCluster implements AutoCloseable {
         masterArgs.addAll(b.masterArgs);
         master = new MasterNode(secret, clientPort, enrollmentPort, httpPort, masterArgs);
         master.start();
-        List<String> enrollment = List.of(
+        enrollment = List.of(
                 "--kvcache.slave.master=127.0.0.1:" + master.enrollmentPort(),
                 "--kvcache.cluster.secret=" + secret,
                 "--kvcache.slave.heartbeat-interval=" + b.heartbeatInterval.toMillis() + "ms");
@@ -78,7 +82,7 @@ public final class LocalCluster implements AutoCloseable {
                 String replica = "replica" + r;
                 SlaveMode mode = b.modeOverrides.getOrDefault(shard + "/" + replica, b.mode);
                 replicas.add(mode == SlaveMode.IN_JVM ? new InJvmSlave(shard, replica, enrollment)
-                        : new ProcessSlave(shard, replica, enrollment));
+                        : new ProcessSlave(shard, replica, enrollment, slaveHeap));
             }
             shards.put(shard, replicas);
         }
@@ -98,6 +102,7 @@ public final class LocalCluster implements AutoCloseable {
         // Generous: a loaded machine must not flap replicas; a stopped slave is seen at once anyway,
         // because its enrollment connection closes.
         private Duration heartbeatTimeout = Duration.ofSeconds(10);
+        private String slaveHeap = "128m";
         private final List<String> masterArgs = new ArrayList<>();
         private final Map<String, SlaveMode> modeOverrides = new LinkedHashMap<>();
 
@@ -135,6 +140,12 @@ public final class LocalCluster implements AutoCloseable {
         public Builder heartbeat(Duration interval, Duration timeout) {
             this.heartbeatInterval = interval;
             this.heartbeatTimeout = timeout;
+            return this;
+        }
+
+        /** The heap of each slave process (-Xmx; default 128m). */
+        public Builder slaveHeap(String heap) {
+            this.slaveHeap = heap;
             return this;
         }
 
@@ -209,6 +220,19 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     // ---- stopping and starting -----------------------------------------------------------------------------
+
+    /** The cluster secret every slave enrolls (and replicates) with. */
+    public String secret() {
+        return secret;
+    }
+
+    /** Starts a new replica process in a shard; it enrolls and takes a full sync by itself. */
+    public SlaveNode addProcessSlave(String shard, String replicaId) {
+        ProcessSlave slave = new ProcessSlave(shard, replicaId, enrollment, slaveHeap);
+        shards.computeIfAbsent(shard, s -> new ArrayList<>()).add(slave);
+        slave.start();
+        return slave;
+    }
 
     /** Stops one slave: in-JVM close, or kill -9 of its process. */
     public void stopSlave(String shard, String replicaId) {

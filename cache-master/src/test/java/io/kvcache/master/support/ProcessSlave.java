@@ -27,10 +27,12 @@ final class ProcessSlave implements SlaveNode {
     private final int dataPort;
     private final List<String> enrollmentArgs;
     private final Path log;
+    private final String heap;
     private Process process;
     private Thread killOnJvmExit;
 
-    ProcessSlave(String shard, String replicaId, List<String> enrollmentArgs) {
+    ProcessSlave(String shard, String replicaId, List<String> enrollmentArgs, String heap) {
+        this.heap = heap;
         this.shard = shard;
         this.replicaId = replicaId;
         this.dataPort = LocalCluster.freePort();
@@ -89,7 +91,7 @@ final class ProcessSlave implements SlaveNode {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java,
                 // small and quick to start: many JVMs share two cores
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-jar", execJar().toAbsolutePath().toString(),
                 "--kvcache.slave.port=" + dataPort,
                 "--kvcache.slave.http-port=0",

@@ -20,6 +20,7 @@ import io.kvcache.command.Session;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.store.ExpiryMode;
 import io.kvcache.slave.store.Keyspace;
 
 /**
@@ -39,6 +40,9 @@ public final class CommandDispatcher {
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Long> errorCounts = new TreeMap<>();
+    private WritePropagation propagation;
+    /** True while a replica applies its primary's stream: no refusal, no propagation. */
+    private boolean applying;
     private long commandsProcessed;
     private long errorReplies;
 
@@ -54,14 +58,52 @@ public final class CommandDispatcher {
         }
     }
 
-    /** Runs the requests in order, replies appended to out; stops after QUIT. */
-    public void execute(List<Request> requests, Session session, RespWriter out) {
+    /** Installs replication's view of the writes (a slave in a cluster); none when alone. */
+    public void propagation(WritePropagation propagation) {
         lock.lock();
         try {
+            this.propagation = propagation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs the requests in order, replies appended to out; stops after QUIT.
+     *
+     * @return the replication offset the batch's writes end at, or -1 when it wrote nothing
+     */
+    public long execute(List<Request> requests, Session session, RespWriter out) {
+        lock.lock();
+        try {
+            long before = propagation == null ? 0 : propagation.offset();
             for (int i = 0, n = requests.size(); i < n && !session.isClosing(); i++) {
                 executeOne(requests.get(i), session, out);
             }
+            long after = propagation == null ? 0 : propagation.offset();
+            return after > before ? after : -1;
         } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Applies a primary's stream on a replica: every command runs, none is refused or propagated,
+     * and no key expires on its own (the stream carries the primary's deletions).
+     */
+    public void apply(List<Request> requests, Session session, RespWriter scratch) {
+        lock.lock();
+        ExpiryMode mode = keyspace.expiryMode();
+        try {
+            applying = true;
+            keyspace.expiryMode(ExpiryMode.KEEP);
+            for (Request request : requests) {
+                executeOne(request, session, scratch);
+                scratch.reset();
+            }
+        } finally {
+            keyspace.expiryMode(mode);
+            applying = false;
             lock.unlock();
         }
     }
@@ -89,6 +131,16 @@ public final class CommandDispatcher {
             error(out, arityError);
             return;
         }
+        boolean propagated = spec.isWrite() && propagation != null && !applying;
+        if (propagated) {
+            String refusal = propagation.refuseWrite();
+            if (refusal != null) {
+                binding.rejectedCalls++;
+                error(out, refusal);
+                return;
+            }
+            propagation.beforeWrite(spec, request);
+        }
         keyspace.beginCommand();
         int mark = out.size();
         long start = System.nanoTime();
@@ -109,6 +161,8 @@ public final class CommandDispatcher {
         if (out.size() > mark && out.byteAt(mark) == '-') {
             binding.failedCalls++;
             countError(out, mark);
+        } else if (propagated) {
+            propagation.afterWrite(spec, request);
         }
     }
 

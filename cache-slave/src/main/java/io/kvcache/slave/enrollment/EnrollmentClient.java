@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -18,18 +19,25 @@ import org.springframework.context.SmartLifecycle;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.ReplyScanner;
 import io.kvcache.protocol.Request;
+import io.kvcache.slave.replication.Assignment;
+import io.kvcache.slave.replication.ReplicationManager;
 
 /**
  * Keeps this slave enrolled with the master: connects to the enrollment port, ENROLLs with the
  * cluster secret, then sends a HEARTBEAT every interval. When the master is away or the
- * connection breaks it retries with exponential backoff (100 ms doubling to 5 s, with jitter),
+ * connection breaks it retries with exponential backoff (100 ms doubling to 2 s, with jitter: a restarted master hears from every slave within its election grace),
  * so a restarted master gets its whole topology back. It remembers every shard name the master
  * reported and hands them back on the next enrollment.
+ * <p>
+ * Every frame from the master (the reply to ENROLL or HEARTBEAT, or a push when the shard's
+ * primary changes) carries this slave's assignment: role and epoch, its primary, its siblings.
+ * A reader waits for frames between heartbeats, so a push takes effect at once. Enrollment and
+ * heartbeats report the slave's replication state, from which the master elects primaries.
  */
 public final class EnrollmentClient implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(EnrollmentClient.class);
-    private static final long MAX_BACKOFF_MILLIS = 5000;
+    private static final long MAX_BACKOFF_MILLIS = 2000;
 
     private final InetSocketAddress master;
     private final String secret;
@@ -39,6 +47,9 @@ public final class EnrollmentClient implements SmartLifecycle {
     private final IntSupplier dataPort;
     private final IntSupplier httpPort;
     private final long heartbeatMillis;
+    private final ReplicationManager replication;
+    private byte[] frame = new byte[1024];
+    private int framed;
     private volatile List<String> knownShards = List.of();
     private volatile boolean running;
     private volatile boolean enrolled;
@@ -46,7 +57,8 @@ public final class EnrollmentClient implements SmartLifecycle {
     private Thread thread;
 
     public EnrollmentClient(InetSocketAddress master, String secret, String shard, String replicaId,
-                            String advertisedHost, IntSupplier dataPort, IntSupplier httpPort, long heartbeatMillis) {
+                            String advertisedHost, IntSupplier dataPort, IntSupplier httpPort, long heartbeatMillis,
+                            ReplicationManager replication) {
         this.master = master;
         this.secret = secret;
         this.shard = shard;
@@ -55,6 +67,7 @@ public final class EnrollmentClient implements SmartLifecycle {
         this.dataPort = dataPort;
         this.httpPort = httpPort;
         this.heartbeatMillis = heartbeatMillis;
+        this.replication = replication;
     }
 
     public boolean isEnrolled() {
@@ -94,20 +107,11 @@ public final class EnrollmentClient implements SmartLifecycle {
                 socket = s;
                 s.setTcpNoDelay(true);
                 s.connect(master, 1000);
+                framed = 0;
                 s.setSoTimeout((int) Math.max(3000, heartbeatMillis * 3));
                 enroll(s.getOutputStream(), s.getInputStream());
                 backoff = 100;
-                while (running) {
-                    Thread.sleep(heartbeatMillis);
-                    byte[] reply = call(s.getOutputStream(), s.getInputStream(), "HEARTBEAT");
-                    if (Replies.isError(reply)) {
-                        throw new IOException("heartbeat refused: " + text(reply));
-                    }
-                    rememberShards(reply);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                beatAndListen(s);
             } catch (IOException | RuntimeException e) {
                 if (enrolled) {
                     log.warn("Lost the master at {}: {}; enrolling again", master, e.toString());
@@ -130,44 +134,85 @@ public final class EnrollmentClient implements SmartLifecycle {
     }
 
     private void enroll(OutputStream out, InputStream in) throws IOException {
-        byte[] reply = call(out, in, "ENROLL", secret, shard, replicaId, advertisedHost,
+        String[] state = replication.state().toArgs();
+        send(out, "ENROLL", secret, shard, replicaId, advertisedHost,
                 Integer.toString(dataPort.getAsInt()), advertisedHost, Integer.toString(httpPort.getAsInt()),
-                String.join(",", knownShards));
+                String.join(",", knownShards), state[0], state[1], state[2], state[3]);
+        byte[] reply = readFrame(in);
         if (Replies.isError(reply)) {
             // The master's error names the problem; the secret itself is never logged.
             throw new IOException("enrollment refused: " + text(reply));
         }
-        rememberShards(reply);
         enrolled = true;
         log.info("Enrolled with the master at {} as {}/{}", master, shard, replicaId);
+        handle(reply);
     }
 
-    /** Keeps the shard names the master reported (an {@code *2 +OK $shards} reply). */
-    private void rememberShards(byte[] reply) {
+    /**
+     * Sends a HEARTBEAT every interval and, in between, handles whatever the master sends. A
+     * master silent for three intervals is taken as lost.
+     */
+    private void beatAndListen(Socket s) throws IOException {
+        long nextBeat = System.currentTimeMillis() + heartbeatMillis;
+        long lastFrame = System.currentTimeMillis();
+        while (running) {
+            long now = System.currentTimeMillis();
+            if (now >= nextBeat) {
+                String[] state = replication.state().toArgs();
+                send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3]);
+                nextBeat = now + heartbeatMillis;
+                continue;
+            }
+            s.setSoTimeout((int) Math.max(1, nextBeat - now));
+            try {
+                byte[] received = readFrame(s.getInputStream());
+                if (Replies.isError(received)) {
+                    throw new IOException("the master refused: " + text(received));
+                }
+                handle(received);
+                lastFrame = System.currentTimeMillis();
+            } catch (SocketTimeoutException e) {
+                if (System.currentTimeMillis() - lastFrame > Math.max(3000, heartbeatMillis * 3)) {
+                    throw new IOException("no word from the master for " + (System.currentTimeMillis() - lastFrame) + " ms");
+                }
+            }
+        }
+    }
+
+    /** A frame {@code *3 +OK $shards $assignment}: remembers the shard names, applies the assignment. */
+    private void handle(byte[] reply) {
         List<byte[]> parts = Replies.elements(reply);
         byte[] shards = Replies.bulk(parts.get(1));
         knownShards = shards.length == 0 ? List.of()
                 : Arrays.asList(new String(shards, StandardCharsets.UTF_8).split(","));
+        if (parts.size() > 2) {
+            replication.assign(Assignment.parse(new String(Replies.bulk(parts.get(2)), StandardCharsets.UTF_8)));
+        }
     }
 
-    private static byte[] call(OutputStream out, InputStream in, String... argv) throws IOException {
+    private static void send(OutputStream out, String... argv) throws IOException {
         out.write(Request.of(argv).encode());
         out.flush();
-        byte[] buf = new byte[1024];
-        int len = 0;
+    }
+
+    /** The next complete frame; bytes of a frame cut by a read timeout stay for the next call. */
+    private byte[] readFrame(InputStream in) throws IOException {
         while (true) {
-            int n = in.read(buf, len, buf.length - len);
+            int end = framed == 0 ? -1 : ReplyScanner.end(frame, 0, framed);
+            if (end >= 0) {
+                byte[] complete = Arrays.copyOf(frame, end);
+                System.arraycopy(frame, end, frame, 0, framed - end);
+                framed -= end;
+                return complete;
+            }
+            if (framed == frame.length) {
+                frame = Arrays.copyOf(frame, frame.length * 2);
+            }
+            int n = in.read(frame, framed, frame.length - framed);
             if (n < 0) {
                 throw new IOException("closed by the master");
             }
-            len += n;
-            int end = ReplyScanner.end(buf, 0, len);
-            if (end >= 0) {
-                return Arrays.copyOf(buf, end);
-            }
-            if (len == buf.length) {
-                buf = Arrays.copyOf(buf, buf.length * 2);
-            }
+            framed += n;
         }
     }
 

@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
 
 import io.kvcache.slave.config.SlaveProperties;
+import io.kvcache.slave.replication.ReplicationManager;
 
 /** Enrollment with a master, when {@code kvcache.slave.master} names one. */
 @Configuration(proxyBeanMethods = false)
@@ -19,7 +20,7 @@ class EnrollmentConfiguration {
     @Bean
     EnrollmentClient enrollmentClient(SlaveProperties properties, @Value("${kvcache.cluster.secret:}") String secret,
                                       TcpNetServerConnectionFactory dataPortConnectionFactory,
-                                      WebServerApplicationContext web) {
+                                      WebServerApplicationContext web, ReplicationManager replication) {
         if (secret.isBlank()) {
             throw new IllegalStateException("kvcache.cluster.secret must be set to enroll with a master");
         }
@@ -28,6 +29,6 @@ class EnrollmentConfiguration {
                 hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 6667);
         return new EnrollmentClient(master, secret, properties.shard(), properties.replicaId(),
                 properties.advertisedHost(), dataPortConnectionFactory::getPort,
-                () -> web.getWebServer().getPort(), properties.heartbeatInterval().toMillis());
+                () -> web.getWebServer().getPort(), properties.heartbeatInterval().toMillis(), replication);
     }
 }

@@ -1,5 +1,6 @@
 package io.kvcache.slave.server;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
@@ -8,10 +9,12 @@ import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 
 import io.kvcache.command.Clients;
+import io.kvcache.server.BatchExecutor;
 import io.kvcache.server.RespPorts;
 import io.kvcache.server.RespServerEndpoint;
 import io.kvcache.slave.config.SlaveProperties;
 import io.kvcache.slave.dispatch.CommandDispatcher;
+import io.kvcache.slave.replication.ReplicationManager;
 
 /**
  * The data port: a Spring Integration TCP server speaking RESP2 and inline commands, with
@@ -42,10 +45,13 @@ class DataPortConfiguration {
     }
 
     @Bean
-    RespServerEndpoint dataPortEndpoint(CommandDispatcher dispatcher, Clients clients,
-                                        TcpSendingMessageHandler dataPortOutbound,
+    RespServerEndpoint dataPortEndpoint(CommandDispatcher dispatcher, ObjectProvider<ReplicationManager> replication,
+                                        Clients clients, TcpSendingMessageHandler dataPortOutbound,
                                         TcpNetServerConnectionFactory dataPortConnectionFactory) {
-        return new RespServerEndpoint(dispatcher::execute, clients, dataPortOutbound, dataPortConnectionFactory);
+        // In a cluster, replication decides when a write may be answered; alone, the store does.
+        ReplicationManager manager = replication.getIfAvailable();
+        BatchExecutor executor = manager != null ? manager::execute : dispatcher::execute;
+        return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory);
     }
 
     @Bean

@@ -34,6 +34,8 @@ final class Entry implements Comparable<Entry> {
     int slot = -1;
     /** Position in the dense array of keys with a deadline (for active expiry), or -1. */
     int volatileSlot = -1;
+    /** The generation of the last snapshot that has sent this key (see Keyspace#beginSnapshot). */
+    int snapshotMark;
 
     Entry(byte[] key, Object value) {
         this.key = key;

@@ -112,7 +112,7 @@ public final class KeyCommands {
                 return;
             }
         }
-        if (when <= db.now()) {
+        if (when <= db.now() && db.deletesExpired()) {
             db.remove(e);
         } else {
             db.setExpire(e, when);

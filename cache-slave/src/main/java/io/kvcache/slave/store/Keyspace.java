@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+
+import io.kvcache.protocol.RespWriter;
 
 /**
  * The store of one slave: keys to values and deadlines (db.c, expire.c). Not thread-safe: the
@@ -21,6 +24,12 @@ public final class Keyspace {
     private final DenseArray volatiles = new DenseArray(true);
     private final LongSupplier clock;
     private long now;
+
+    private ExpiryMode expiryMode = ExpiryMode.DELETE;
+    private Consumer<byte[]> expiryListener = key -> { };
+    /** Keys whose state a running snapshot has sent carry this generation (see {@link #beginSnapshot}). */
+    private int snapshotGeneration;
+    private boolean snapshotting;
 
     private long hits;
     private long misses;
@@ -52,24 +61,53 @@ public final class Keyspace {
         return e;
     }
 
-    /** Lookup without statistics (writes, EXISTS, TYPE, TTL). Expired keys are removed first. */
+    /**
+     * Lookup without statistics (writes, EXISTS, TYPE, TTL). Expired keys are removed first on a
+     * primary, only hidden on a replica (its primary replicates the deletion).
+     */
     Entry lookup(byte[] key) {
         Entry e = map.get(Entry.probe(key));
-        if (e != null && e.expireAt != Entry.NO_EXPIRY && now > e.expireAt) {
-            expire(e);
+        if (e != null && isExpired(e)) {
+            if (expiryMode == ExpiryMode.DELETE) {
+                expire(e);
+            }
             return null;
         }
         return e;
     }
 
-    /** True when the entry's deadline has passed (Redis's keyIsExpired: strictly after). */
+    /**
+     * True when the entry's deadline has passed (Redis's keyIsExpired: strictly after). Never
+     * while a replica applies its primary's stream: there the primary alone decides.
+     */
     boolean isExpired(Entry e) {
-        return e.expireAt != Entry.NO_EXPIRY && now > e.expireAt;
+        return e.expireAt != Entry.NO_EXPIRY && now > e.expireAt && expiryMode != ExpiryMode.KEEP;
+    }
+
+    /** Whether this store deletes keys whose deadline passed (a primary or a lone slave). */
+    boolean deletesExpired() {
+        return expiryMode == ExpiryMode.DELETE;
+    }
+
+    public ExpiryMode expiryMode() {
+        return expiryMode;
+    }
+
+    public void expiryMode(ExpiryMode mode) {
+        this.expiryMode = mode;
+    }
+
+    /** Told the key of every entry removed because its deadline passed (lazily or actively). */
+    public void onExpired(Consumer<byte[]> listener) {
+        this.expiryListener = listener;
     }
 
     /** Adds a key that is known to be absent. */
     Entry add(byte[] key, Object value) {
         Entry e = new Entry(key, value);
+        if (snapshotting) {
+            e.snapshotMark = snapshotGeneration; // born after the snapshot began: the stream carries it whole
+        }
         map.put(e, e);
         all.add(e);
         return e;
@@ -129,6 +167,7 @@ public final class Keyspace {
     private void expire(Entry e) {
         remove(e);
         expiredKeys++;
+        expiryListener.accept(e.key);
     }
 
     /** Number of keys, including expired ones not yet reclaimed (as Redis's DBSIZE). */
@@ -149,12 +188,18 @@ public final class Keyspace {
     /** A uniformly random live key, or null when empty (expired picks are reclaimed, as dbRandomKey). */
     Entry randomEntry() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
+        // A replica cannot reclaim expired picks; like Redis it gives up after 100 and returns one.
+        int tries = 100;
         while (all.size() > 0) {
             Entry e = all.get(random.nextInt(all.size()));
             if (!isExpired(e)) {
                 return e;
             }
-            expire(e);
+            if (expiryMode == ExpiryMode.DELETE) {
+                expire(e);
+            } else if (--tries == 0) {
+                return e;
+            }
         }
         return null;
     }
@@ -198,6 +243,9 @@ public final class Keyspace {
      * @return keys removed
      */
     public int activeExpireCycle(long budgetNanos) {
+        if (expiryMode != ExpiryMode.DELETE) {
+            return 0;
+        }
         long deadline = System.nanoTime() + budgetNanos;
         beginCommand();
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -218,6 +266,86 @@ public final class Keyspace {
             }
         }
         return removed;
+    }
+
+    /**
+     * Starts a snapshot that runs while writes continue. Every key is sent exactly once: either
+     * by {@link #snapshotStep} or, if a write touches it first, by {@link #transferBeforeWrite}
+     * just ahead of that write in the replication stream. Keys created meanwhile are not sent at
+     * all: the stream has their whole history.
+     */
+    public void beginSnapshot() {
+        snapshotGeneration++;
+        snapshotting = true;
+    }
+
+    public void endSnapshot() {
+        snapshotting = false;
+    }
+
+    public boolean isSnapshotting() {
+        return snapshotting;
+    }
+
+    /** During a snapshot: writes the key's current state to out if the snapshot has not sent it yet. */
+    public void transferBeforeWrite(byte[] key, RespWriter out) {
+        if (!snapshotting) {
+            return;
+        }
+        Entry e = map.get(Entry.probe(key));
+        if (e != null && e.snapshotMark != snapshotGeneration) {
+            e.snapshotMark = snapshotGeneration;
+            StateEncoder.encode(e, out);
+        }
+    }
+
+    /**
+     * One step of a snapshot: writes the state of keys not yet sent, walking the dense array from
+     * the end down as {@link #scan} does (so every key present throughout is visited), until out
+     * holds at least {@code byteBudget} bytes.
+     *
+     * @param cursor 0 to start, else what the previous step returned
+     * @return the next cursor, 0 when every key has been visited
+     */
+    public long snapshotStep(long cursor, int byteBudget, RespWriter out) {
+        long position = cursor == 0 || cursor > all.size() ? all.size() : cursor;
+        while (position > 0 && out.size() < byteBudget) {
+            Entry e = all.get((int) --position);
+            if (e.snapshotMark != snapshotGeneration) {
+                e.snapshotMark = snapshotGeneration;
+                StateEncoder.encode(e, out);
+            }
+        }
+        return position;
+    }
+
+    /** The commands that recreate the key as it is now, or a DEL when it does not exist. */
+    public void encodeState(byte[] key, RespWriter out) {
+        Entry e = map.get(Entry.probe(key));
+        if (e == null) {
+            StateEncoder.delete(key, out);
+        } else {
+            StateEncoder.encodeValue(e, out);
+        }
+    }
+
+    /** PEXPIREAT, PERSIST or DEL: the key's deadline as it is now. */
+    public void encodeDeadline(byte[] key, RespWriter out) {
+        Entry e = map.get(Entry.probe(key));
+        if (e == null) {
+            StateEncoder.delete(key, out);
+        } else {
+            StateEncoder.encodeDeadline(e, out);
+        }
+    }
+
+    /** An order-independent digest of every key, value and deadline (to compare replicas). */
+    public long digest() {
+        long digest = 0;
+        for (int i = 0; i < all.size(); i++) {
+            digest += StateEncoder.digest(all.get(i));
+        }
+        return digest ^ all.size();
     }
 
     public long hits() {

@@ -221,7 +221,7 @@ public final class StringCommands {
         byte[] value = Types.string(e);
         long when = expire == null ? 0 : deadlineMillis(r, expire, flags, (flags & (PX_FLAG | PXAT_FLAG)) != 0);
         out.bulk(value);
-        if ((flags & (EXAT_FLAG | PXAT_FLAG)) != 0 && when <= db.now()) {
+        if ((flags & (EXAT_FLAG | PXAT_FLAG)) != 0 && when <= db.now() && db.deletesExpired()) {
             db.remove(e);
         } else if (expire != null) {
             db.setExpire(e, when);

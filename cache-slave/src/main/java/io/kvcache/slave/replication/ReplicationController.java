@@ -1,0 +1,125 @@
+package io.kvcache.slave.replication;
+
+import static io.kvcache.slave.replication.ReplicationHeaders.*;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.kvcache.slave.dispatch.CommandDispatcher;
+import io.kvcache.slave.store.Keyspace;
+
+/**
+ * The replication REST endpoints of a slave's HTTP port. A primary calls them on its replicas
+ * (the stream, full syncs); the master reads the state when it elects a primary. Every call must
+ * carry the cluster secret; the answer's headers carry the replica's offset and epoch.
+ */
+@RestController
+@RequestMapping("/replication")
+@ConditionalOnExpression("!'${kvcache.slave.master:}'.isEmpty()")
+class ReplicationController {
+
+    private final ReplicationManager manager;
+    private final CommandDispatcher dispatcher;
+    private final Keyspace keyspace;
+    private final byte[] secret;
+
+    ReplicationController(ReplicationManager manager, CommandDispatcher dispatcher, Keyspace keyspace,
+                          @Value("${kvcache.cluster.secret:}") String secret) {
+        this.manager = manager;
+        this.dispatcher = dispatcher;
+        this.keyspace = keyspace;
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @GetMapping("/state")
+    ResponseEntity<Map<String, Object>> state(@RequestHeader(name = SECRET, required = false) String given) {
+        if (!authorized(given)) {
+            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+        }
+        ReplicationState s = manager.state();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("role", s.role().name().toLowerCase(java.util.Locale.ROOT));
+        body.put("epoch", s.epoch());
+        body.put("replid", s.replid());
+        body.put("offset", s.offset());
+        body.put("synced", s.synced());
+        body.put("ack", manager.ackMode().name().toLowerCase(java.util.Locale.ROOT));
+        body.put("replicas", manager.links());
+        return ResponseEntity.ok().header(ROLE, s.role().name()).header(EPOCH, Long.toString(s.epoch()))
+                .header(REPLID, s.replid() == null ? "-" : s.replid()).header(OFFSET, Long.toString(s.offset()))
+                .header(SYNCED, Boolean.toString(s.synced())).body(body);
+    }
+
+    /** An order-independent digest of the whole store, to check that replicas hold the same data. */
+    @GetMapping("/digest")
+    ResponseEntity<Map<String, Object>> digest(@RequestHeader(name = SECRET, required = false) String given) {
+        if (!authorized(given)) {
+            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+        }
+        return ResponseEntity.ok(dispatcher.exclusive(() -> Map.of("keys", keyspace.size(),
+                "digest", Long.toHexString(keyspace.digest()), "offset", manager.state().offset())));
+    }
+
+    @PostMapping("/stream")
+    ResponseEntity<Void> stream(@RequestHeader(name = SECRET, required = false) String given,
+                                @RequestHeader(EPOCH) long epoch, @RequestHeader(REPLID) String replid,
+                                @RequestHeader(name = REPLID2, required = false) String replid2,
+                                @RequestHeader(name = OFFSET2, defaultValue = "-1") long offset2,
+                                @RequestHeader(OFFSET) long offset, @RequestBody(required = false) byte[] body) {
+        if (!authorized(given)) {
+            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+        }
+        return reply(manager.applyStream(epoch, replid, replid2, offset2, offset, body == null ? new byte[0] : body));
+    }
+
+    @PostMapping("/sync/begin")
+    ResponseEntity<Void> syncBegin(@RequestHeader(name = SECRET, required = false) String given,
+                                   @RequestHeader(EPOCH) long epoch) {
+        if (!authorized(given)) {
+            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+        }
+        return reply(manager.syncBegin(epoch));
+    }
+
+    @PostMapping("/sync/chunk")
+    ResponseEntity<Void> syncChunk(@RequestHeader(name = SECRET, required = false) String given,
+                                   @RequestHeader(EPOCH) long epoch, @RequestBody(required = false) byte[] body) {
+        if (!authorized(given)) {
+            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+        }
+        return reply(manager.syncChunk(epoch, body == null ? new byte[0] : body));
+    }
+
+    @PostMapping("/sync/end")
+    ResponseEntity<Void> syncEnd(@RequestHeader(name = SECRET, required = false) String given,
+                                 @RequestHeader(EPOCH) long epoch, @RequestHeader(REPLID) String replid,
+                                 @RequestHeader(OFFSET) long offset) {
+        if (!authorized(given)) {
+            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
+        }
+        return reply(manager.syncEnd(epoch, replid, offset));
+    }
+
+    private boolean authorized(String given) {
+        // Constant time, as the enrollment port: a wrong guess learns nothing about the secret.
+        return given != null && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static ResponseEntity<Void> reply(ReplicationManager.Reply r) {
+        return ResponseEntity.status(r.status()).header(OFFSET, Long.toString(r.offset()))
+                .header(EPOCH, Long.toString(r.epoch())).header(REASON, r.reason()).build();
+    }
+}

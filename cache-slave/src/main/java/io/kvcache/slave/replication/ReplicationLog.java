@@ -1,0 +1,119 @@
+package io.kvcache.slave.replication;
+
+import static io.kvcache.command.Commands.EXPIRE;
+import static io.kvcache.command.Commands.EXPIREAT;
+import static io.kvcache.command.Commands.GETEX;
+import static io.kvcache.command.Commands.PEXPIRE;
+import static io.kvcache.command.Commands.PEXPIREAT;
+import static io.kvcache.command.Commands.PSETEX;
+import static io.kvcache.command.Commands.SET;
+import static io.kvcache.command.Commands.SETEX;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import io.kvcache.command.CommandSpec;
+import io.kvcache.command.KeySpec;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.dispatch.WritePropagation;
+import io.kvcache.slave.store.Keyspace;
+
+/**
+ * Turns a primary's writes into its replication stream, as Redis's propagate(): each write
+ * that ran without error is appended in execution order, as RESP. Most commands are
+ * deterministic and go as they came; those that read the clock are replaced by their effect
+ * (the table below), so a replica applying them later ends with the same deadlines. Keys that
+ * expire are appended as DEL: replicas never expire keys on their own.
+ */
+public final class ReplicationLog implements WritePropagation {
+
+    static final String READONLY = "READONLY You can't write against a read only replica.";
+
+    /** Commands replicated by their effect on the key rather than verbatim. */
+    private enum Effect {
+        /** The key's value and absolute deadline (SET k v PXAT t), or DEL. */
+        VALUE,
+        /** The key's absolute deadline (PEXPIREAT / PERSIST), or DEL. */
+        DEADLINE
+    }
+
+    private static final Map<CommandSpec, Effect> EFFECTS = new IdentityHashMap<>(Map.of(
+            SET, Effect.VALUE, SETEX, Effect.VALUE, PSETEX, Effect.VALUE,
+            GETEX, Effect.DEADLINE, EXPIRE, Effect.DEADLINE, PEXPIRE, Effect.DEADLINE,
+            EXPIREAT, Effect.DEADLINE, PEXPIREAT, Effect.DEADLINE));
+
+    private final Keyspace keyspace;
+    private final ReplicationBacklog backlog;
+    private final Supplier<String> writeRefusal;
+    private final RespWriter scratch = new RespWriter(1024);
+
+    /**
+     * @param writeRefusal null while this slave is its shard's primary, else the reason to refuse writes
+     */
+    public ReplicationLog(Keyspace keyspace, ReplicationBacklog backlog, Supplier<String> writeRefusal) {
+        this.keyspace = keyspace;
+        this.backlog = backlog;
+        this.writeRefusal = writeRefusal;
+        keyspace.onExpired(this::expired);
+    }
+
+    @Override
+    public String refuseWrite() {
+        return writeRefusal.get();
+    }
+
+    @Override
+    public void beforeWrite(CommandSpec spec, Request request) {
+        if (!keyspace.isSnapshotting()) {
+            return;
+        }
+        KeySpec keys = spec.keys();
+        if (keys.hasKeys()) {
+            for (int i = keys.first(); i <= keys.lastIndex(request.argc()); i += keys.step()) {
+                keyspace.transferBeforeWrite(request.arg(i), scratch);
+            }
+            flush();
+        }
+    }
+
+    @Override
+    public void afterWrite(CommandSpec spec, Request request) {
+        Effect effect = EFFECTS.get(spec);
+        if (effect == null) {
+            byte[] encoded = request.encode();
+            backlog.append(encoded, 0, encoded.length);
+            return;
+        }
+        if (effect == Effect.VALUE) {
+            keyspace.encodeState(request.arg(1), scratch);
+        } else {
+            keyspace.encodeDeadline(request.arg(1), scratch);
+        }
+        flush();
+    }
+
+    @Override
+    public long offset() {
+        return backlog.end();
+    }
+
+    /** A key expired on this primary (under the store's lock, inside the command that found it). */
+    private void expired(byte[] key) {
+        if (writeRefusal.get() == null) {
+            scratch.array(2).bulk(DEL).bulk(key);
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (!scratch.isEmpty()) {
+            byte[] bytes = scratch.toByteArray();
+            backlog.append(bytes, 0, bytes.length);
+            scratch.reset();
+        }
+    }
+
+    private static final byte[] DEL = {'D', 'E', 'L'};
+}

@@ -1,0 +1,86 @@
+package io.kvcache.slave.store;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import io.kvcache.protocol.RespWriter;
+
+/**
+ * Writes a key's state as the RESP commands that recreate it on a replica: {@code DEL}, then
+ * {@code SET} or {@code RPUSH} (in batches, so no single command grows with the list), then
+ * {@code PEXPIREAT} when it has a deadline. Deadlines are absolute, so replaying later gives the
+ * same key.
+ */
+final class StateEncoder {
+
+    private static final byte[] DEL = bytes("DEL");
+    private static final byte[] SET = bytes("SET");
+    private static final byte[] RPUSH = bytes("RPUSH");
+    private static final byte[] PEXPIREAT = bytes("PEXPIREAT");
+    private static final byte[] PERSIST = bytes("PERSIST");
+    private static final int PUSH_BATCH = 512;
+
+    private StateEncoder() {
+    }
+
+    /** Replaces whatever the replica holds under this key (SET replaces any type and deadline). */
+    static void encode(Entry e, RespWriter out) {
+        encodeValue(e, out);
+    }
+
+    /** The value (a SET replaces, an RPUSH needs a DEL first) and the deadline. */
+    static void encodeValue(Entry e, RespWriter out) {
+        if (e.value instanceof byte[] string) {
+            out.array(3).bulk(SET).bulk(e.key).bulk(string);
+        } else {
+            QuickList list = (QuickList) e.value;
+            delete(e.key, out);
+            for (int from = 0; from < list.size(); from += PUSH_BATCH) {
+                int n = Math.min(PUSH_BATCH, list.size() - from);
+                out.array(2 + n).bulk(RPUSH).bulk(e.key);
+                for (int i = from; i < from + n; i++) {
+                    out.bulk(list.get(i));
+                }
+            }
+        }
+        if (e.hasExpiry()) {
+            encodeDeadline(e, out);
+        }
+    }
+
+    static void encodeDeadline(Entry e, RespWriter out) {
+        if (e.hasExpiry()) {
+            out.array(3).bulk(PEXPIREAT).bulk(e.key).bulk(Long.toString(e.expireAt).getBytes(StandardCharsets.US_ASCII));
+        } else {
+            out.array(2).bulk(PERSIST).bulk(e.key);
+        }
+    }
+
+    static void delete(byte[] key, RespWriter out) {
+        out.array(2).bulk(DEL).bulk(key);
+    }
+
+    /** A 64-bit digest of key, type, value and deadline; summed over keys it ignores order. */
+    static long digest(Entry e) {
+        long h = mix(Arrays.hashCode(e.key), e.key.length);
+        if (e.value instanceof byte[] string) {
+            h = mix(h, Arrays.hashCode(string));
+        } else {
+            QuickList list = (QuickList) e.value;
+            h = mix(h, list.size());
+            for (int i = 0; i < list.size(); i++) {
+                h = mix(h, Arrays.hashCode(list.get(i)));
+            }
+        }
+        return mix(h, e.expireAt);
+    }
+
+    private static long mix(long h, long v) {
+        long x = (h ^ v) * 0x9E3779B97F4A7C15L;
+        return x ^ (x >>> 29);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
