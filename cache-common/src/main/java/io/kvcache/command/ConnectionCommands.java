@@ -58,8 +58,14 @@ public final class ConnectionCommands {
                 .on(SELECT, this::select)
                 .on(COMMAND, this::command)
                 .on(CLIENT, this::client)
-                .on(READONLY_CMD, (r, out, s) -> out.ok())
-                .on(READWRITE, (r, out, s) -> out.ok())
+                .on(READONLY_CMD, (r, out, s) -> {
+                    s.readOnly(true);
+                    out.ok();
+                })
+                .on(READWRITE, (r, out, s) -> {
+                    s.readOnly(false);
+                    out.ok();
+                })
                 .on(TIME, this::time);
     }
 

@@ -10,6 +10,7 @@ public final class Session {
     private volatile String name;
     private boolean closeAfterReply;
     private boolean authenticated;
+    private boolean readOnly;
 
     public Session(long id, String connectionId, String address) {
         this.id = id;
@@ -52,6 +53,15 @@ public final class Session {
     }
 
     /** True once AUTH succeeded (only asked when a password is required). */
+    /** READONLY (true) or READWRITE (false): whether this client accepts reads from replicas. */
+    public void readOnly(boolean readOnly) {
+        this.readOnly = readOnly;
+    }
+
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
     public boolean isAuthenticated() {
         return authenticated;
     }

@@ -130,19 +130,19 @@ public final class Router {
         if (shards.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
             return error(CROSSSLOT);
         }
-        return forward(shards.getFirst(), r, spec.isWrite(), s, group);
+        return forward(shards.getFirst(), r, spec, s, group);
     }
 
     /** MGET, MSET, DEL, UNLINK, EXISTS, TOUCH: one sub-request per shard, merged by response policy. */
     private Object multiShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
         List<Shard> shards = Fragmenter.shardsOf(spec, r, t);
         if (shards.size() == 1 || !Fragmenter.keysWellFormed(spec, r)) {
-            return forward(shards.getFirst(), r, spec.isWrite(), s, group);
+            return forward(shards.getFirst(), r, spec, s, group);
         }
         List<Fragment> fragments = Fragmenter.split(spec, r, t);
         List<PendingReply> parts = new ArrayList<>(fragments.size());
         for (Fragment f : fragments) {
-            Object part = forward(f.shard(), f.request(), spec.isWrite(), s, group);
+            Object part = forward(f.shard(), f.request(), spec, s, group);
             if (part instanceof byte[] failure) {
                 return failure;
             }
@@ -166,7 +166,7 @@ public final class Router {
         }
         List<PendingReply> parts = new ArrayList<>(shards.size());
         for (Shard shard : shards) {
-            parts.add((PendingReply) forward(shard, r, spec.isWrite(), s, group));
+            parts.add((PendingReply) forward(shard, r, spec, s, group));
         }
         return new Merge(spec.responsePolicy(), null, parts, 0);
     }
@@ -223,15 +223,34 @@ public final class Router {
      * @return the primary's pending reply, or the error bytes when the shard cannot be served
      */
     Object forward(Shard shard, Request r, boolean write, Session s, ReplyGroup group) {
+        return forward(shard, r, write, false, s, group);
+    }
+
+    /**
+     * As {@link #forward(Shard, Request, boolean, Session, ReplyGroup)} for a command of the table: a read of
+     * keys from a client that sent READONLY may go to a synced replica (as in Redis Cluster), spreading reads;
+     * keyless reads (SCAN, KEYS, DBSIZE) stay on the primary, whose cursors and counts they continue.
+     */
+    Object forward(Shard shard, Request r, CommandSpec spec, Session s, ReplyGroup group) {
+        return forward(shard, r, spec.isWrite(), !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly(), s, group);
+    }
+
+    private Object forward(Shard shard, Request r, boolean write, boolean replicaRead, Session s, ReplyGroup group) {
         if (shard == null) {
             return error(CLUSTER_DOWN);
         }
-        Replica primary = shard.primary();
-        if (primary == null) {
+        Replica target = shard.primary();
+        if (target == null) {
             return error(SLOT_NOT_SERVED);
         }
+        if (replicaRead) {
+            List<Replica> readable = shard.replicas().stream().filter(x -> x.isUp() && x.report().synced()).toList();
+            if (!readable.isEmpty()) {
+                target = readable.get((int) Math.floorMod(s.id(), (long) readable.size()));
+            }
+        }
         PendingReply reply = group.expect();
-        primary.pool().send(s.id(), r.encode(), reply);
+        target.pool().send(s.id(), r.encode(), reply);
         return reply;
     }
 

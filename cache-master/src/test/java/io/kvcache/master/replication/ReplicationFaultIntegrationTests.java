@@ -1,0 +1,126 @@
+package io.kvcache.master.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import io.kvcache.master.support.LocalCluster;
+import io.kvcache.master.support.LocalCluster.SlaveMode;
+import io.kvcache.master.support.SlaveNode;
+import io.kvcache.slave.compat.RawRedisClient;
+
+/**
+ * Replication under faults, with real slave processes killed with SIGKILL while clients write
+ * through the master in the default ack mode ({@code replicas}): no acknowledged write is lost,
+ * and every replica of a shard ends with the same data.
+ */
+class ReplicationFaultIntegrationTests {
+
+    private static final Duration FAILOVER = Duration.ofSeconds(30);
+    private static final Duration SYNC = Duration.ofSeconds(120);
+
+    @Test
+    void killingAReplicaThenThePrimaryOfEachShardLosesNoAcknowledgedWrite() throws Exception {
+        Assumptions.assumeTrue(LocalCluster.slaveExecJarAvailable(), "cache-slave's exec jar is built");
+        try (LocalCluster cluster = LocalCluster.builder().shards(2).replicas(3).slaveMode(SlaveMode.PROCESS)
+                .heartbeat(Duration.ofMillis(250), Duration.ofSeconds(3)).start();
+             ClusterWriters writers = new ClusterWriters(cluster.clientAddress(), 4)) {
+            ShardReplicas replicas = new ShardReplicas(cluster);
+            for (String shard : cluster.shardNames()) {
+                replicas.awaitInSync(shard, 3, SYNC);
+            }
+            writers.start();
+            writers.awaitMoreAcknowledged(500, FAILOVER);
+            int next = 4;
+            for (String shard : cluster.shardNames()) {
+                String primary = replicas.primary(shard);
+                String replica = replicas.replicaIds(shard).stream().filter(id -> !id.equals(primary)).findFirst()
+                        .orElseThrow();
+
+                cluster.stopSlave(shard, replica);
+                writers.awaitMoreAcknowledged(500, FAILOVER);
+
+                cluster.stopSlave(shard, primary);
+                String promoted = replicas.awaitNewPrimary(shard, primary, FAILOVER);
+                assertThat(promoted).isNotIn(primary, replica);
+                writers.awaitMoreAcknowledged(500, FAILOVER);
+
+                cluster.addProcessSlave(shard, "replica" + next++);
+                cluster.addProcessSlave(shard, "replica" + next++);
+                replicas.awaitInSync(shard, 3, SYNC);
+                writers.awaitMoreAcknowledged(500, FAILOVER);
+            }
+            writers.stop();
+
+            for (String shard : cluster.shardNames()) {
+                replicas.awaitInSync(shard, 3, SYNC);
+                Map<String, String> digests = replicas.digests(shard);
+                assertThat(new HashSet<>(digests.values())).as("replicas of %s: %s", shard, digests).hasSize(1);
+            }
+            try (RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+                writers.verify(client);
+            }
+        }
+    }
+
+    @Test
+    void aReplicaJoiningAShardOfAMillionKeysWhileWritesContinueEndsIdenticalToThePrimary() throws Exception {
+        Assumptions.assumeTrue(LocalCluster.slaveExecJarAvailable(), "cache-slave's exec jar is built");
+        try (LocalCluster cluster = LocalCluster.builder().shards(1).replicas(1).slaveMode(SlaveMode.PROCESS)
+                .slaveHeap("1g").heartbeat(Duration.ofMillis(250), Duration.ofSeconds(3)).start();
+             ClusterWriters writers = new ClusterWriters(cluster.clientAddress(), 2)) {
+            ShardReplicas replicas = new ShardReplicas(cluster);
+            SlaveNode primary = cluster.slave("slave1", "replica1");
+            load(primary, 1_000_000);
+
+            writers.start();
+            writers.awaitMoreAcknowledged(200, FAILOVER);
+            cluster.addProcessSlave("slave1", "replica2");
+            replicas.awaitInSync("slave1", 2, SYNC);
+            writers.awaitMoreAcknowledged(500, FAILOVER);
+            writers.stop();
+
+            replicas.awaitInSync("slave1", 2, SYNC);
+            Map<String, String> digests = replicas.digests("slave1");
+            assertThat(new HashSet<>(digests.values())).as("replicas: %s", digests).hasSize(1);
+            assertThat(digests.get("replica2")).as("the joined replica").contains("1000");
+            try (RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+                writers.verify(client);
+                assertThat(client.call("DBSIZE")).asString(StandardCharsets.US_ASCII).startsWith(":100");
+            }
+        }
+    }
+
+    /** Writes keys straight into the primary's data port, pipelined (faster than through the master). */
+    private static void load(SlaveNode primary, int keys) throws Exception {
+        try (RawRedisClient client = new RawRedisClient(new java.net.InetSocketAddress("127.0.0.1", primary.dataPort()),
+                Duration.ofSeconds(60))) {
+            for (int from = 0; from < keys; from += 10_000) {
+                List<byte[][]> batch = new ArrayList<>();
+                for (int i = from; i < from + 10_000; i++) {
+                    String n = Integer.toString(i);
+                    batch.add(i % 10 == 0
+                            ? new byte[][] {bytes("SET"), bytes("preloaded:" + n), bytes("v" + n), bytes("EX"), bytes("3600")}
+                            : i % 10 == 1
+                            ? new byte[][] {bytes("RPUSH"), bytes("preloaded:" + n), bytes("a" + n), bytes("b" + n)}
+                            : new byte[][] {bytes("SET"), bytes("preloaded:" + n), bytes("value-" + n)});
+                }
+                for (byte[] reply : client.pipeline(batch)) {
+                    assertThat(reply[0]).as("preload reply").isIn((byte) '+', (byte) ':');
+                }
+            }
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,168 @@
+package io.kvcache.slave.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import io.kvcache.protocol.ProtocolLimits;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespReader;
+import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.dispatch.StoreFixture;
+import io.kvcache.slave.store.ExpiryMode;
+
+/**
+ * The replication stream without sockets: a primary's store with its {@link ReplicationLog}, a
+ * replica's store applying the bytes, each on its own clock. The replica must end with exactly
+ * the primary's keys, values and deadlines (same digest), also when it starts from a snapshot
+ * taken while writes continue.
+ */
+class ReplicationStreamTests {
+
+    private final StoreFixture primary = new StoreFixture();
+    private final StoreFixture replica = new StoreFixture();
+    private final ReplicationBacklog backlog = new ReplicationBacklog(64 << 20);
+    private long applied;
+
+    ReplicationStreamTests() {
+        primary.dispatcher.propagation(new ReplicationLog(primary.keyspace, backlog, () -> null));
+        replica.keyspace.expiryMode(ExpiryMode.HIDE);
+    }
+
+    @Test
+    void commandsThatReadTheClockReachTheReplicaAsTheirEffect() {
+        primary.call("SET", "a", "1", "EX", "100");
+        primary.call("SETEX", "b", "50", "x");
+        primary.call("SET", "c", "v");
+        primary.call("EXPIRE", "c", "30");
+        primary.call("GETEX", "a", "PX", "2000");
+        primary.call("INCRBYFLOAT", "f", "1.5");
+        replica.advance(700); // the replica applies later: relative deadlines would drift
+        applyAll();
+        assertSameData();
+        assertThat(replica.call("PTTL", "a")).isEqualTo(":1300\r\n");
+        assertThat(replica.call("PTTL", "b")).isEqualTo(":49300\r\n");
+    }
+
+    @Test
+    void keysExpireOnlyByThePrimarysDeletion() {
+        primary.call("SET", "k", "v", "PX", "100");
+        applyAll();
+        replica.advance(200);
+        assertThat(replica.call("GET", "k")).as("a replica hides a key past its deadline").isEqualTo("$-1\r\n");
+        assertThat(replica.call("DBSIZE")).as("but keeps it until the primary deletes it").isEqualTo(":1\r\n");
+        primary.advance(200);
+        assertThat(primary.call("GET", "k")).isEqualTo("$-1\r\n");
+        applyAll();
+        assertThat(replica.call("DBSIZE")).isEqualTo(":0\r\n");
+    }
+
+    @Test
+    void aReplicaRefusesClientWritesWithRedissReadonlyError() {
+        StoreFixture readOnly = new StoreFixture();
+        readOnly.dispatcher.propagation(new ReplicationLog(readOnly.keyspace, new ReplicationBacklog(1 << 20),
+                () -> ReplicationLog.READONLY));
+        assertThat(readOnly.call("SET", "k", "v"))
+                .isEqualTo("-READONLY You can't write against a read only replica.\r\n");
+        assertThat(readOnly.call("GET", "k")).isEqualTo("$-1\r\n");
+    }
+
+    @Test
+    void aSnapshotTakenWhileWritesContinueEndsIdenticalToThePrimary() {
+        Random random = new Random(42);
+        for (int i = 0; i < 3000; i++) {
+            randomWrite(random);
+        }
+        // The replica starts empty and takes snapshot chunks interleaved with the stream.
+        primary.keyspace.beginSnapshot();
+        long from = backlog.end();
+        long cursor = 0;
+        do {
+            for (int i = 0; i < 40; i++) {
+                randomWrite(random); // writes between chunks touch sent and unsent keys alike
+            }
+            RespWriter chunk = new RespWriter();
+            long upTo = backlog.end();
+            cursor = primary.keyspace.snapshotStep(cursor, 2048, chunk);
+            apply(backlog.read(from, upTo, Integer.MAX_VALUE));
+            apply(chunk.toByteArray());
+            from = upTo;
+        } while (cursor != 0);
+        primary.keyspace.endSnapshot();
+        applied = from;
+        for (int i = 0; i < 500; i++) {
+            randomWrite(random);
+        }
+        applyAll();
+        assertSameData();
+    }
+
+    @Test
+    void theBacklogKeepsTheRecentStreamAndSaysWhenAnOffsetIsGone() {
+        ReplicationBacklog small = new ReplicationBacklog(100_000);
+        byte[] chunk = new byte[30_000];
+        for (int i = 0; i < 10; i++) {
+            java.util.Arrays.fill(chunk, (byte) i);
+            small.append(chunk, 0, chunk.length);
+        }
+        assertThat(small.end()).isEqualTo(300_000);
+        assertThat(small.start()).isGreaterThan(0).isLessThanOrEqualTo(300_000 - 100_000);
+        assertThat(small.read(0, 10)).as("trimmed").isNull();
+        assertThat(small.read(270_000, 5)).containsExactly(9, 9, 9, 9, 9);
+        assertThat(small.read(269_998, 4)).containsExactly(8, 8, 9, 9);
+        assertThat(small.read(300_000, 5)).isEmpty();
+        assertThat(small.read(300_001, 5)).as("beyond the end").isNull();
+        small.reset(1_234_567);
+        assertThat(small.start()).isEqualTo(1_234_567);
+        small.append(new byte[] {1, 2, 3}, 0, 3);
+        assertThat(small.read(1_234_567, 10)).containsExactly(1, 2, 3);
+    }
+
+    private void randomWrite(Random random) {
+        String key = "k" + random.nextInt(300);
+        String other = "k" + random.nextInt(300);
+        String value = Integer.toString(random.nextInt(1000));
+        switch (random.nextInt(14)) {
+            case 0 -> primary.call("SET", key, value);
+            case 1 -> primary.call("SET", key, value, "EX", Integer.toString(1 + random.nextInt(5)));
+            case 2 -> primary.call("INCR", "n" + key);
+            case 3 -> primary.call("LPUSH", "l" + key, value, value + "x");
+            case 4 -> primary.call("RPOPLPUSH", "l" + key, "l" + other);
+            case 5 -> primary.call("LMOVE", "l" + key, "l" + other, "LEFT", "RIGHT");
+            case 6 -> primary.call("MSETNX", key, value, other, value);
+            case 7 -> primary.call("DEL", key, "l" + other);
+            case 8 -> primary.call("RENAME", "l" + key, "l" + other);
+            case 9 -> primary.call("SETNX", key, value);
+            case 10 -> primary.call("APPEND", key, value);
+            case 11 -> primary.call("LPUSHX", "l" + key, value);
+            case 12 -> primary.call("PEXPIRE", "l" + key, Integer.toString(random.nextInt(3000)));
+            default -> primary.advance(random.nextInt(300)); // lets deadlines pass: lazy expiry
+        }
+    }
+
+    private void applyAll() {
+        byte[] bytes = backlog.read(applied, Integer.MAX_VALUE);
+        apply(bytes);
+        applied += bytes.length;
+    }
+
+    private void apply(byte[] bytes) {
+        RespReader reader = new RespReader(ProtocolLimits.REDIS_DEFAULTS);
+        reader.feed(bytes, 0, bytes.length);
+        List<Request> requests = new ArrayList<>();
+        for (Object next = reader.next(); next != null; next = reader.next()) {
+            requests.add((Request) next);
+        }
+        assertThat(reader.buffered()).as("the stream ends on a command boundary").isZero();
+        replica.dispatcher.apply(requests, replica.session, new RespWriter());
+    }
+
+    private void assertSameData() {
+        assertThat(replica.keyspace.size()).isEqualTo(primary.keyspace.size());
+        assertThat(Long.toHexString(replica.keyspace.digest())).isEqualTo(Long.toHexString(primary.keyspace.digest()));
+    }
+}
