@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -33,6 +34,20 @@ class AdminController {
     TopologyView slaves() {
         Topology topology = registry.current();
         return TopologyView.of(topology, ReplicaProbe.keys(topology));
+    }
+
+    /** Decommissions a replica: 204; 404 when unknown; 409 when it is its shard's last live replica. */
+    @DeleteMapping("/slaves/{shard}/{replica}")
+    org.springframework.http.ResponseEntity<Map<String, String>> decommission(@PathVariable String shard,
+                                                                              @PathVariable String replica) {
+        try {
+            if (!registry.decommission(shard, replica)) {
+                throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No replica " + shard + "/" + replica);
+            }
+            return org.springframework.http.ResponseEntity.noContent().build();
+        } catch (TopologyRegistry.DecommissionRefused e) {
+            return org.springframework.http.ResponseEntity.status(HttpStatus.CONFLICT).body(Map.of("error", e.getMessage()));
+        }
     }
 
     record RingView(int virtualPointsPerShard, int points, Map<String, Double> shareOfHashSpace,

@@ -33,18 +33,27 @@ final class AssignmentPusher implements AutoCloseable {
         this.protocol = protocol;
         this.outbound = outbound;
         registry.onShardChanged(shard -> thread.execute(() -> push(shard)));
+        registry.onDecommissioned(connection -> thread.execute(() -> {
+            RespWriter frame = new RespWriter(256);
+            protocol.decommissionedFrame(frame);
+            send(connection, frame);
+        }));
     }
 
     private void push(String shard) {
         for (String connection : registry.connectionsOf(shard)) {
             RespWriter frame = new RespWriter(256);
             protocol.frame(connection, frame);
-            try {
-                outbound.handleMessage(MessageBuilder.withPayload(frame)
-                        .setHeader(IpHeaders.CONNECTION_ID, connection).build());
-            } catch (RuntimeException e) {
-                log.debug("Could not push to enrollment connection {}: {}", connection, e.toString());
-            }
+            send(connection, frame);
+        }
+    }
+
+    private void send(String connection, RespWriter frame) {
+        try {
+            outbound.handleMessage(MessageBuilder.withPayload(frame).setHeader(IpHeaders.CONNECTION_ID, connection)
+                    .build());
+        } catch (RuntimeException e) {
+            log.debug("Could not push to enrollment connection {}: {}", connection, e.toString());
         }
     }
 

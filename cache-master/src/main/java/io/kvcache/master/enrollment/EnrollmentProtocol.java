@@ -105,6 +105,11 @@ public final class EnrollmentProtocol {
         out.array(3).ok().bulk(String.join(",", registry.knownShards())).bulk(registry.assignmentFor(connectionId));
     }
 
+    /** Tells a decommissioned slave to stop enrolling: the assignment {@code decommissioned}. */
+    public void decommissionedFrame(RespWriter out) {
+        out.array(3).ok().bulk(String.join(",", registry.knownShards())).bulk("decommissioned");
+    }
+
     private static ReplicaReport report(Request r, int from) {
         try {
             return ReplicaReport.parse(r.text(from), r.text(from + 1), r.text(from + 2), r.text(from + 3));

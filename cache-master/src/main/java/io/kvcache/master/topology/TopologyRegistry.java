@@ -54,6 +54,7 @@ public final class TopologyRegistry {
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("elections").daemon().factory());
     private volatile Consumer<String> shardChanged = shard -> { };
+    private volatile Consumer<String> decommissioned = connection -> { };
     private volatile Topology current = Topology.EMPTY;
     private long version;
 
@@ -73,6 +74,48 @@ public final class TopologyRegistry {
     /** Told the name of a shard whose primary or replicas changed (to push assignments to its slaves). */
     public void onShardChanged(Consumer<String> listener) {
         this.shardChanged = listener;
+    }
+
+    /** Told the enrollment connection of each decommissioned replica (to tell it to stop enrolling). */
+    public void onDecommissioned(Consumer<String> listener) {
+        this.decommissioned = listener;
+    }
+
+    /** Why a replica cannot be decommissioned. */
+    public static final class DecommissionRefused extends RuntimeException {
+        DecommissionRefused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Removes a replica from its shard for good: the master stops using it and tells it to stop
+     * enrolling; its primary stops shipping to it; if it was the primary, the shard elects another
+     * at once. Refused when it is the shard's last live replica (its data would go with it).
+     *
+     * @return false when no such replica is known
+     */
+    public synchronized boolean decommission(String shard, String replicaId) {
+        Map<String, Replica> ofShard = replicas.get(shard);
+        Replica r = ofShard == null ? null : ofShard.get(replicaId);
+        if (r == null) {
+            return false;
+        }
+        if (r.isUp() && ofShard.values().stream().filter(Replica::isUp).count() == 1) {
+            throw new DecommissionRefused(shard + "/" + replicaId + " is the shard's last live replica");
+        }
+        ofShard.remove(replicaId);
+        r.pool().close();
+        String connection = connectionOf.remove(key(shard, replicaId));
+        if (connection != null) {
+            byConnection.remove(connection);
+            decommissioned.accept(connection);
+        }
+        log.info("Replica {}/{} decommissioned", shard, replicaId);
+        reconcile(shard);
+        publish();
+        changed(shard);
+        return true;
     }
 
     /** The live replicas' enrollment connections in a shard, for pushes. */

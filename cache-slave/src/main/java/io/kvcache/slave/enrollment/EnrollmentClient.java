@@ -186,7 +186,14 @@ public final class EnrollmentClient implements SmartLifecycle {
         knownShards = shards.length == 0 ? List.of()
                 : Arrays.asList(new String(shards, StandardCharsets.UTF_8).split(","));
         if (parts.size() > 2) {
-            replication.assign(Assignment.parse(new String(Replies.bulk(parts.get(2)), StandardCharsets.UTF_8)));
+            String assignment = new String(Replies.bulk(parts.get(2)), StandardCharsets.UTF_8);
+            if (assignment.equals("decommissioned")) {
+                log.warn("Decommissioned by the master: no longer enrolling; this slave can be stopped");
+                replication.decommissioned();
+                running = false;
+                return;
+            }
+            replication.assign(Assignment.parse(assignment));
         }
     }
 

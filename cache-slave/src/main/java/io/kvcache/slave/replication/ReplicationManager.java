@@ -199,6 +199,13 @@ public final class ReplicationManager {
         progress();
     }
 
+    /** The master removed this slave from its shard: it stops shipping and taking writes. */
+    public synchronized void decommissioned() {
+        if (role == Role.PRIMARY) {
+            demote("decommissioned");
+        }
+    }
+
     /** A replica refused a batch because it knows a newer epoch: another slave is primary now. */
     synchronized void staleEpoch(long newer) {
         if (newer > epoch && role == Role.PRIMARY) {

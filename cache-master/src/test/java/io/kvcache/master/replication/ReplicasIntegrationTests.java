@@ -14,11 +14,10 @@ import io.kvcache.master.support.LocalCluster;
 import io.kvcache.slave.compat.RawRedisClient;
 
 /**
- * Reads from replicas, as Redis Cluster offers them: a client that sent READONLY may have its
- * key reads served by a synced replica; writes still go to the primary, and other clients read
- * from the primary only.
+ * Replicas seen from clients and operators: reads from replicas for clients that sent READONLY
+ * (as Redis Cluster offers them), and decommissioning a replica through the admin API.
  */
-class ReplicaReadsIntegrationTests {
+class ReplicasIntegrationTests {
 
     @Test
     void readonlyClientsReadFromReplicasAndWritesStillGoToThePrimary() throws Exception {
@@ -62,6 +61,39 @@ class ReplicaReadsIntegrationTests {
                         .isEqualTo("-READONLY You can't write against a read only replica.\r\n");
             }
         }
+    }
+
+    @Test
+    void decommissioningReplicasKeepsTheShardServingUntilItsLastReplica() throws Exception {
+        try (LocalCluster cluster = LocalCluster.builder().shards(1).replicas(3).start();
+             RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+            ShardReplicas replicas = new ShardReplicas(cluster);
+            replicas.awaitInSync("slave1", 3, Duration.ofSeconds(60));
+            assertThat(text(client.call("SET", "kept", "1"))).isEqualTo("+OK\r\n");
+            String primary = replicas.primary("slave1");
+            String replica = replicas.replicaIds("slave1").stream().filter(id -> !id.equals(primary)).findFirst()
+                    .orElseThrow();
+
+            assertThat(delete(cluster, "/admin/slaves/slave1/" + replica)).isEqualTo(204);
+            assertThat(replicas.replicaIds("slave1")).doesNotContain(replica).hasSize(2);
+            assertThat(text(client.call("INCR", "kept"))).as("writes are acknowledged without it").isEqualTo(":2\r\n");
+
+            assertThat(delete(cluster, "/admin/slaves/slave1/" + primary)).isEqualTo(204);
+            String next = replicas.awaitNewPrimary("slave1", primary, Duration.ofSeconds(30));
+            assertThat(next).isNotIn(primary, replica);
+            assertThat(text(client.call("GET", "kept"))).as("the new primary has every write").isEqualTo("$1\r\n2\r\n");
+
+            assertThat(delete(cluster, "/admin/slaves/slave1/" + next)).as("the last live replica").isEqualTo(409);
+            assertThat(delete(cluster, "/admin/slaves/slave1/nobody")).isEqualTo(404);
+            assertThat(text(client.call("GET", "kept"))).isEqualTo("$1\r\n2\r\n");
+        }
+    }
+
+    private static int delete(LocalCluster cluster, String path) throws Exception {
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + cluster.httpPort() + path)).DELETE().build();
+        return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private static long getCalls(InetSocketAddress slave) throws Exception {
