@@ -7,6 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Locale;
+
+import io.kvcache.cluster.ReplicationHeaders;
 
 /** Reads a slave's {@code GET /replication/state} (headers only), with the cluster secret. */
 public final class HttpReplicationProbe implements ReplicationProbe {
@@ -26,15 +29,16 @@ public final class HttpReplicationProbe implements ReplicationProbe {
         URI uri = URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/replication/state");
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
-                    .header("X-Kvcache-Secret", secret).GET().build(), HttpResponse.BodyHandlers.discarding());
+                    .header(ReplicationHeaders.SECRET, secret).GET().build(), HttpResponse.BodyHandlers.discarding());
             if (r.statusCode() != 200) {
                 return null;
             }
-            return ReplicaReport.parse(r.headers().firstValue("X-Kvcache-Role").orElse("replica").toLowerCase(java.util.Locale.ROOT),
-                    r.headers().firstValue("X-Kvcache-Epoch").orElse("0"),
-                    Boolean.parseBoolean(r.headers().firstValue("X-Kvcache-Synced").orElse("false"))
-                            ? r.headers().firstValue("X-Kvcache-Replid").orElse("-") : "-",
-                    r.headers().firstValue("X-Kvcache-Offset").orElse("0"));
+            var h = r.headers();
+            return ReplicaReport.parse(h.firstValue(ReplicationHeaders.ROLE).orElse("replica").toLowerCase(Locale.ROOT),
+                    h.firstValue(ReplicationHeaders.EPOCH).orElse("0"),
+                    Boolean.parseBoolean(h.firstValue(ReplicationHeaders.SYNCED).orElse("false"))
+                            ? h.firstValue(ReplicationHeaders.REPLID).orElse("-") : "-",
+                    h.firstValue(ReplicationHeaders.OFFSET).orElse("0"));
         } catch (IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {

@@ -1,6 +1,6 @@
 package io.kvcache.slave.replication;
 
-import static io.kvcache.slave.replication.ReplicationHeaders.*;
+import static io.kvcache.cluster.ReplicationHeaders.*;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
