@@ -58,8 +58,15 @@ public final class TopologyRegistry {
     private volatile Topology current = Topology.EMPTY;
     private long version;
 
-    /** A shard's primary at an epoch. */
-    private record Election(long epoch, String primaryId) {
+    /**
+     * A shard's primary at an epoch. Clients' commands go to it only once it has confirmed (its
+     * heartbeat reports it primary at that epoch): until then it would answer writes as a replica.
+     */
+    private record Election(long epoch, String primaryId, boolean confirmed) {
+
+        Election confirm() {
+            return new Election(epoch, primaryId, true);
+        }
     }
 
     public TopologyRegistry(int upstreamConnections, int connectTimeoutMillis, LongSupplier clock,
@@ -213,6 +220,12 @@ public final class TopologyRegistry {
             log.info("Replica {}/{} is up again", r.shard(), r.id());
         }
         put(beating, connectionId);
+        Election e = elected.get(r.shard());
+        if (e != null && !e.confirmed() && e.primaryId().equals(r.id()) && report.primary()
+                && report.epoch() == e.epoch()) {
+            elected.put(r.shard(), e.confirm());
+            log.info("Shard {}: {} confirmed primary at epoch {}", r.shard(), r.id(), e.epoch());
+        }
         if (reconcile(r.shard()) || cameBack) {
             changed(r.shard());
         }
@@ -232,7 +245,7 @@ public final class TopologyRegistry {
         for (Replica r : ofShard.values()) {
             ReplicaReport rep = r.report();
             if (r.isUp() && rep.primary() && rep.epoch() > 0 && (e == null || rep.epoch() > e.epoch())) {
-                e = new Election(rep.epoch(), r.id());
+                e = new Election(rep.epoch(), r.id(), true);
                 elected.put(shard, e);
                 log.info("Shard {}: {} is primary at epoch {}, as it reports", shard, r.id(), rep.epoch());
                 return true;
@@ -294,7 +307,7 @@ public final class TopologyRegistry {
                 return;
             }
             long newEpoch = Math.max(epoch, e == null ? 0 : e.epoch()) + 1;
-            elected.put(shard, new Election(newEpoch, best.id()));
+            elected.put(shard, new Election(newEpoch, best.id(), false));
             if (bestReport.synced() || epoch == 0) {
                 log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.id(), newEpoch,
                         bestReport.offset());
@@ -364,7 +377,7 @@ public final class TopologyRegistry {
             Map<String, Replica> ofShard = replicas.getOrDefault(name, Map.of());
             Election e = elected.get(name);
             shards.put(name, new Shard(name, new ArrayList<>(ofShard.values()), e == null ? 0 : e.epoch(),
-                    e == null ? null : e.primaryId()));
+                    e == null || !e.confirmed() ? null : e.primaryId()));
         }
         HashRing ring = knownShards.isEmpty() ? null : ringFor(knownShards);
         current = new Topology(++version, Map.copyOf(shards), ring);

@@ -49,6 +49,8 @@ public final class EnrollmentClient implements SmartLifecycle {
     private final long heartbeatMillis;
     private final ReplicationManager replication;
     private byte[] frame = new byte[1024];
+    /** The assignment changed: tell the master at once (a new primary is not used until it confirms). */
+    private boolean beatNow;
     private int framed;
     private volatile List<String> knownShards = List.of();
     private volatile boolean running;
@@ -157,7 +159,8 @@ public final class EnrollmentClient implements SmartLifecycle {
         long lastFrame = System.currentTimeMillis();
         while (running) {
             long now = System.currentTimeMillis();
-            if (now >= nextBeat) {
+            if (now >= nextBeat || beatNow) {
+                beatNow = false;
                 String[] state = replication.state().toArgs();
                 send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3]);
                 nextBeat = now + heartbeatMillis;
@@ -193,7 +196,7 @@ public final class EnrollmentClient implements SmartLifecycle {
                 running = false;
                 return;
             }
-            replication.assign(Assignment.parse(assignment));
+            beatNow |= replication.assign(Assignment.parse(assignment));
         }
     }
 

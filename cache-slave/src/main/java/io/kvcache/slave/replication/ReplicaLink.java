@@ -24,6 +24,8 @@ final class ReplicaLink {
     }
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaLink.class);
+    private static final long LINGER_BYTES = 16 * 1024;
+    private static final long LINGER_NANOS = 300_000;
 
     final String id;
     final URI address;
@@ -33,6 +35,9 @@ final class ReplicaLink {
     private final int batchBytes;
     private volatile State state = State.CONNECTING;
     private volatile long acked = -1;
+    /** Stream calls made and bytes shipped, for the admin view (batch size = bytes / batches). */
+    private volatile long batches;
+    private volatile long shipped;
     private volatile boolean stopped;
     private Thread thread;
 
@@ -65,6 +70,14 @@ final class ReplicaLink {
 
     long acked() {
         return acked;
+    }
+
+    long batches() {
+        return batches;
+    }
+
+    long shipped() {
+        return shipped;
     }
 
     /** Whether a write ending at this offset may be answered as far as this replica is concerned. */
@@ -124,6 +137,9 @@ final class ReplicaLink {
             if (!backlog.awaitBeyond(acked, 200)) {
                 continue;
             }
+            // Linger a moment for the writes of other clients to join this batch: one REST call
+            // costs far more than the bytes it carries.
+            backlog.awaitBeyondNanos(acked + LINGER_BYTES, LINGER_NANOS);
             byte[] bytes = backlog.read(acked, max);
             if (bytes == null) {
                 log.warn("Replica {} fell behind the backlog at offset {}; full sync", id, acked);
@@ -131,6 +147,8 @@ final class ReplicaLink {
                 return;
             }
             ReplicationClient.Ack ack = client.stream(address, manager.stream(), acked, bytes);
+            batches++;
+            shipped += bytes.length;
             if (ack.ok()) {
                 // Nothing applied: one command is bigger than the batch; send more at once.
                 max = ack.offset() == acked ? max * 2 : batchBytes;

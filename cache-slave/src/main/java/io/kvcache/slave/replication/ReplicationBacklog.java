@@ -129,7 +129,11 @@ public final class ReplicationBacklog {
 
     /** Waits until the stream goes beyond the offset; false on timeout. */
     public boolean awaitBeyond(long offset, long timeoutMillis) throws InterruptedException {
-        long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        return awaitBeyondNanos(offset, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    }
+
+    /** As {@link #awaitBeyond}, with a timeout in nanoseconds. */
+    public boolean awaitBeyondNanos(long offset, long nanos) throws InterruptedException {
         lock.lock();
         try {
             while (end <= offset) {

@@ -132,11 +132,17 @@ public final class ReplicationManager {
 
     // ---------------------------------------------------------------- the master's assignments
 
-    /** The master's word on this slave's role; older epochs are ignored. */
-    public synchronized void assign(Assignment a) {
+    /**
+     * The master's word on this slave's role; older epochs are ignored.
+     *
+     * @return whether the role or the epoch changed (the master waits to hear it confirmed)
+     */
+    public synchronized boolean assign(Assignment a) {
         if (a == null || a.epoch() < epoch) {
-            return;
+            return false;
         }
+        Role before = role;
+        long epochBefore = epoch;
         if (a.role() == Role.PRIMARY) {
             if (role != Role.PRIMARY) {
                 promote(a.epoch());
@@ -149,6 +155,7 @@ public final class ReplicationManager {
             }
             epoch = a.epoch();
         }
+        return role != before || epoch != epochBefore;
     }
 
     private void promote(long newEpoch) {
@@ -422,7 +429,8 @@ public final class ReplicationManager {
         Map<String, Map<String, Object>> view = new LinkedHashMap<>();
         links.forEach((id, link) -> view.put(id, Map.of("address", link.address.toString(),
                 "state", link.state().name().toLowerCase(java.util.Locale.ROOT), "ackedOffset", link.acked(),
-                "lag", Math.max(0, backlog.end() - link.acked()))));
+                "lag", Math.max(0, backlog.end() - link.acked()), "batches", link.batches(),
+                "bytesShipped", link.shipped())));
         return view;
     }
 
