@@ -31,7 +31,7 @@ final class ListMove {
     }
 
     byte[] move(byte[] sourceKey, Shard source, byte[] targetKey, Shard target, boolean fromLeft, boolean toLeft) {
-        byte[] sourceType = router.call(source, false, session, bytes("TYPE"), sourceKey);
+        byte[] sourceType = router.call(source, session, bytes("TYPE"), sourceKey);
         if (Replies.isError(sourceType)) {
             return sourceType;
         }
@@ -41,23 +41,23 @@ final class ListMove {
         if (!isType(sourceType, "list")) {
             return Router.error(RespErrors.WRONGTYPE);
         }
-        byte[] targetType = router.call(target, false, session, bytes("TYPE"), targetKey);
+        byte[] targetType = router.call(target, session, bytes("TYPE"), targetKey);
         if (Replies.isError(targetType)) {
             return targetType;
         }
         if (!isType(targetType, "none") && !isType(targetType, "list")) {
             return Router.error(RespErrors.WRONGTYPE);
         }
-        byte[] popped = router.call(source, true, session, bytes(fromLeft ? "LPOP" : "RPOP"), sourceKey);
+        byte[] popped = router.call(source, session, bytes(fromLeft ? "LPOP" : "RPOP"), sourceKey);
         if (Replies.isError(popped) || Replies.isNullBulk(popped)) {
             return popped;
         }
         byte[] value = Replies.bulk(popped);
-        byte[] pushed = router.call(target, true, session, bytes(toLeft ? "LPUSH" : "RPUSH"), targetKey, value);
+        byte[] pushed = router.call(target, session, bytes(toLeft ? "LPUSH" : "RPUSH"), targetKey, value);
         if (!Replies.isError(pushed)) {
             return new RespWriter(value.length + 16).bulk(value).toByteArray();
         }
-        byte[] restored = router.call(source, true, session, bytes(fromLeft ? "LPUSH" : "RPUSH"), sourceKey, value);
+        byte[] restored = router.call(source, session, bytes(fromLeft ? "LPUSH" : "RPUSH"), sourceKey, value);
         if (Replies.isError(restored)) {
             log.error("A list element could not be moved nor put back ({}); it is lost",
                     new String(restored, StandardCharsets.ISO_8859_1).trim());

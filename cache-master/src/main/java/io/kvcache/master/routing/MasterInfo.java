@@ -46,7 +46,7 @@ public final class MasterInfo {
         List<PendingReply> parts = new ArrayList<>();
         if (sections.contains("keyspace")) {
             for (Shard shard : shards) {
-                Object part = router.forward(shard, Request.of("INFO", "keyspace"), false, s, group);
+                Object part = router.forward(shard, Request.of("INFO", "keyspace"), s, group);
                 if (part instanceof PendingReply pending) {
                     parts.add(pending);
                 }

@@ -186,7 +186,7 @@ public final class Router {
         }
         byte[][] argv = r.argv().clone();
         argv[1] = Long.toUnsignedString(shardCursor).getBytes(StandardCharsets.US_ASCII);
-        PendingReply part = (PendingReply) forward(shards.get(shardIndex), new Request(argv), false, s, group);
+        PendingReply part = (PendingReply) forward(shards.get(shardIndex), new Request(argv), s, group);
         return new ScanStep(part, shardIndex, shards.size());
     }
 
@@ -195,7 +195,7 @@ public final class Router {
         Shard source = t.shardFor(r.arg(1));
         Shard target = t.shardFor(r.arg(2));
         if (source == target) {
-            return forward(source, r, true, s, group);
+            return forward(source, r, s, group);
         }
         if (spec == Commands.RENAME || spec == Commands.RENAMENX) {
             return error(CROSSSLOT);
@@ -222,20 +222,20 @@ public final class Router {
      *
      * @return the primary's pending reply, or the error bytes when the shard cannot be served
      */
-    Object forward(Shard shard, Request r, boolean write, Session s, ReplyGroup group) {
-        return forward(shard, r, write, false, s, group);
+    Object forward(Shard shard, Request r, Session s, ReplyGroup group) {
+        return forward(shard, r, false, s, group);
     }
 
     /**
-     * As {@link #forward(Shard, Request, boolean, Session, ReplyGroup)} for a command of the table: a read of
+     * As {@link #forward(Shard, Request, Session, ReplyGroup)} for a command of the table: a read of
      * keys from a client that sent READONLY may go to a synced replica (as in Redis Cluster), spreading reads;
      * keyless reads (SCAN, KEYS, DBSIZE) stay on the primary, whose cursors and counts they continue.
      */
     Object forward(Shard shard, Request r, CommandSpec spec, Session s, ReplyGroup group) {
-        return forward(shard, r, spec.isWrite(), !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly(), s, group);
+        return forward(shard, r, !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly(), s, group);
     }
 
-    private Object forward(Shard shard, Request r, boolean write, boolean replicaRead, Session s, ReplyGroup group) {
+    private Object forward(Shard shard, Request r, boolean replicaRead, Session s, ReplyGroup group) {
         if (shard == null) {
             return error(CLUSTER_DOWN);
         }
@@ -255,9 +255,9 @@ public final class Router {
     }
 
     /** Sends and waits: for the steps of a command that must happen one after another. */
-    byte[] call(Shard shard, boolean write, Session s, byte[]... argv) {
+    byte[] call(Shard shard, Session s, byte[]... argv) {
         ReplyGroup group = new ReplyGroup();
-        Object result = forward(shard, new Request(argv), write, s, group);
+        Object result = forward(shard, new Request(argv), s, group);
         await(group);
         return reply(result);
     }
