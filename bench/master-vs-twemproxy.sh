@@ -111,30 +111,6 @@ fi
 
 bench_init
 
-master_jar() {
-    if [[ -n "${MASTER_JAR:-}" ]]; then
-        [[ -f "$MASTER_JAR" ]] || die "MASTER_JAR=$MASTER_JAR does not exist"
-        printf '%s\n' "$MASTER_JAR"
-        return
-    fi
-    local jar
-    for jar in "$REPO_DIR"/cache-master/target/cache-master-*.jar; do
-        if [[ -f "$jar" && "$jar" != *-tests.jar && "$jar" != *-sources.jar ]]; then
-            printf '%s\n' "$jar"
-            return
-        fi
-    done
-    log "building the master jar"
-    (cd "$REPO_DIR" && ./mvnw -B -q -o install -DskipTests >&2) || die "build failed"
-    for jar in "$REPO_DIR"/cache-master/target/cache-master-*.jar; do
-        if [[ -f "$jar" && "$jar" != *-tests.jar && "$jar" != *-sources.jar ]]; then
-            printf '%s\n' "$jar"
-            return
-        fi
-    done
-    die "the build made no master jar in cache-master/target"
-}
-
 mjar="$(master_jar)"
 sjar="$(slave_jar)"
 read -r -a master_java_opts <<<"$MASTER_JAVA_OPTS"
@@ -212,14 +188,6 @@ log "nutcracker pid $TWEM_PID on 127.0.0.1:$twem_port (stats $twem_stats_port)"
 # ---------------------------------------------------------------------------------------------
 # measuring
 # ---------------------------------------------------------------------------------------------
-requests_for() { # PIPELINE [WARMUP]
-    local n
-    if (($1 == 1)); then n="$REQUESTS"; else n="$REQUESTS_PIPELINED"; fi
-    if [[ "${2:-}" == warmup ]]; then
-        n=$((n * WARMUP_REQUESTS / REQUESTS))
-    fi
-    printf '%s\n' "$n"
-}
 
 # RPOP pops from the list LPUSH fills ("mylist"): top it up so that every RPOP finds an element.
 fill_list() { # PORT COUNT
@@ -233,16 +201,6 @@ fill_list() { # PORT COUNT
 }
 
 CLK_TCK="$(getconf CLK_TCK)"
-
-# CPU time (user + system, in clock ticks) the given processes have used so far, summed.
-cpu_ticks() { # PID...
-    local pid total=0 t
-    for pid in "$@"; do
-        t="$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")"
-        total=$((total + t))
-    done
-    printf '%s\n' "$total"
-}
 
 target_port() { # TARGET
     if [[ "$1" == kvcache ]]; then printf '%s\n' "$master_port"; else printf '%s\n' "$twem_port"; fi
@@ -287,12 +245,6 @@ run_benchmark() {
             found = 1
         }
         END { if (!found) exit 1 }' <<<"$out" || die "could not parse redis-benchmark output: $out"
-}
-
-median() { # values...
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "-"; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # Both proxies must route the same way before anything is timed.

@@ -134,27 +134,6 @@ fi
 
 bench_init
 
-master_jar() {
-    if [[ -n "${MASTER_JAR:-}" ]]; then
-        [[ -f "$MASTER_JAR" ]] || die "MASTER_JAR=$MASTER_JAR does not exist"
-        printf '%s\n' "$MASTER_JAR"
-        return
-    fi
-    local jar pass
-    for pass in 1 2; do
-        for jar in "$REPO_DIR"/cache-master/target/cache-master-*.jar; do
-            if [[ -f "$jar" && "$jar" != *-tests.jar && "$jar" != *-sources.jar ]]; then
-                printf '%s\n' "$jar"
-                return
-            fi
-        done
-        ((pass == 1)) || break
-        log "building the master jar"
-        (cd "$REPO_DIR" && ./mvnw -B -q -o install -DskipTests >&2) || die "build failed"
-    done
-    die "the build made no master jar in cache-master/target"
-}
-
 mjar="$(master_jar)"
 sjar="$(slave_jar)"
 read -r -a master_java_opts <<<"$MASTER_JAVA_OPTS"
@@ -329,23 +308,6 @@ stop_cluster() { # CONFIG
 # ---------------------------------------------------------------------------------------------
 # throughput
 # ---------------------------------------------------------------------------------------------
-requests_for() { # PIPELINE [warmup]
-    local n
-    if (($1 == 1)); then n="$REQUESTS"; else n="$REQUESTS_PIPELINED"; fi
-    if [[ "${2:-}" == warmup ]]; then
-        n=$((n * WARMUP_REQUESTS / REQUESTS))
-    fi
-    printf '%s\n' "$n"
-}
-
-cpu_ticks() { # PID...: user + system clock ticks used so far, summed
-    local pid total=0 t
-    for pid in "$@"; do
-        t="$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")"
-        total=$((total + t))
-    done
-    printf '%s\n' "$total"
-}
 
 # run_benchmark CONFIG TEST PIPELINE REQUESTS -> "rps p50_ms p99_ms cluster_cpu_us_per_request"
 run_benchmark() {
@@ -369,12 +331,6 @@ run_benchmark() {
             found = 1
         }
         END { if (!found) exit 1 }' <<<"$out" || die "could not parse redis-benchmark output: $out"
-}
-
-median() { # values...
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "-"; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 warm_up() { # CONFIG

@@ -62,15 +62,6 @@ redis_port="$(free_port)"
 start_slave "$jar" "$slave_port" "${slave_java_opts[@]}"
 start_redis "$redis_port"
 
-requests_for() { # PIPELINE [WARMUP]
-    local n
-    if (($1 == 1)); then n="$REQUESTS"; else n="$REQUESTS_PIPELINED"; fi
-    if [[ "${2:-}" == warmup ]]; then
-        n=$((n * WARMUP_REQUESTS / REQUESTS))
-    fi
-    printf '%s\n' "$n"
-}
-
 # RPOP pops from the list LPUSH fills ("mylist"): top it up so that every RPOP finds an element.
 fill_list() { # PORT COUNT
     local port="$1" want="$2" have
@@ -82,11 +73,6 @@ fill_list() { # PORT COUNT
 }
 
 CLK_TCK="$(getconf CLK_TCK)"
-
-# CPU time (user + system, in clock ticks) a process has used so far.
-cpu_ticks() { # PID
-    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
-}
 
 # run_benchmark PORT PID TEST PIPELINE REQUESTS -> "rps p50_ms server_cpu_us_per_request"
 run_benchmark() {
@@ -110,13 +96,6 @@ run_benchmark() {
             printf "%s %s %.3f\n", $col["rps"], p50, cpu_us / n; found = 1
         }
         END { if (!found) exit 1 }' <<<"$out" || die "could not parse redis-benchmark output: $out"
-}
-
-median() { # values...
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "-"; exit }
-        if (v[1] == "-") { print "-"; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 log "warm-up (discarded): tests=${tests[*]} pipelines=${pipelines[*]}"
