@@ -13,7 +13,6 @@ public final class ReplicationHeaders {
     public static final String OFFSET2 = "X-Kvcache-Offset2";
     public static final String OFFSET = "X-Kvcache-Offset";
     public static final String ROLE = "X-Kvcache-Role";
-    public static final String SYNCED = "X-Kvcache-Synced";
     /** Why a replica refused a batch: stale-epoch, not-replica, history or gap. */
     public static final String REASON = "X-Kvcache-Reason";
 

@@ -9,8 +9,8 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
-import io.kvcache.master.topology.ReplicaReport;
 import io.kvcache.master.topology.TopologyRegistry;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -47,7 +47,7 @@ public final class EnrollmentProtocol {
                 return;
             }
             if (r.is(0, "heartbeat") && r.argc() == 5) {
-                ReplicaReport report = report(r, 1);
+                ReplicationStatus report = report(r, 1);
                 if (report == null) {
                     out.error("ERR invalid replication state");
                 } else if (registry.heartbeat(session.connectionId(), report)) {
@@ -88,7 +88,7 @@ public final class EnrollmentProtocol {
             out.error("ERR invalid address");
             return;
         }
-        ReplicaReport report = report(r, 9);
+        ReplicationStatus report = report(r, 9);
         if (report == null) {
             out.error("ERR invalid replication state");
             return;
@@ -110,9 +110,9 @@ public final class EnrollmentProtocol {
         out.array(3).ok().bulk(String.join(",", registry.knownShards())).bulk("decommissioned");
     }
 
-    private static ReplicaReport report(Request r, int from) {
+    private static ReplicationStatus report(Request r, int from) {
         try {
-            return ReplicaReport.parse(r.text(from), r.text(from + 1), r.text(from + 2), r.text(from + 3));
+            return ReplicationStatus.parse(r.text(from), r.text(from + 1), r.text(from + 2), r.text(from + 3));
         } catch (IllegalArgumentException e) {
             return null;
         }

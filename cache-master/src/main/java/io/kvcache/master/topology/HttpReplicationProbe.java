@@ -7,8 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Locale;
 
+import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.cluster.ReplicationHeaders;
 
 /** Reads a slave's {@code GET /replication/state} (headers only), with the cluster secret. */
@@ -25,7 +25,7 @@ public final class HttpReplicationProbe implements ReplicationProbe {
     }
 
     @Override
-    public ReplicaReport state(InetSocketAddress address) {
+    public ReplicationStatus state(InetSocketAddress address) {
         URI uri = URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/replication/state");
         try {
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).timeout(timeout)
@@ -33,12 +33,7 @@ public final class HttpReplicationProbe implements ReplicationProbe {
             if (r.statusCode() != 200) {
                 return null;
             }
-            var h = r.headers();
-            return ReplicaReport.parse(h.firstValue(ReplicationHeaders.ROLE).orElse("replica").toLowerCase(Locale.ROOT),
-                    h.firstValue(ReplicationHeaders.EPOCH).orElse("0"),
-                    Boolean.parseBoolean(h.firstValue(ReplicationHeaders.SYNCED).orElse("false"))
-                            ? h.firstValue(ReplicationHeaders.REPLID).orElse("-") : "-",
-                    h.firstValue(ReplicationHeaders.OFFSET).orElse("0"));
+            return ReplicationStatus.fromHeaders(r.headers()::firstValue);
         } catch (IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {

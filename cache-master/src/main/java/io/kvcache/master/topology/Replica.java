@@ -2,6 +2,7 @@ package io.kvcache.master.topology;
 
 import java.net.InetSocketAddress;
 
+import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.master.upstream.UpstreamPool;
 
 /**
@@ -12,7 +13,7 @@ import io.kvcache.master.upstream.UpstreamPool;
  * @param pool the master's connections to its data port
  */
 public record Replica(String shard, String id, InetSocketAddress dataAddress, InetSocketAddress httpAddress,
-                      ReplicaState state, long enrolledAtMillis, long lastHeartbeatMillis, ReplicaReport report,
+                      ReplicaState state, long enrolledAtMillis, long lastHeartbeatMillis, ReplicationStatus report,
                       UpstreamPool pool) {
 
     public boolean isUp() {
@@ -24,7 +25,7 @@ public record Replica(String shard, String id, InetSocketAddress dataAddress, In
                 report, pool);
     }
 
-    Replica withHeartbeat(long millis, ReplicaReport newReport) {
+    Replica withHeartbeat(long millis, ReplicationStatus newReport) {
         return new Replica(shard, id, dataAddress, httpAddress, state, enrolledAtMillis, millis, newReport, pool);
     }
 }

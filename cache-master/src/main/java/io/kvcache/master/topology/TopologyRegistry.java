@@ -17,6 +17,7 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.master.upstream.UpstreamPool;
 import io.kvcache.ring.HashRing;
 
@@ -180,7 +181,7 @@ public final class TopologyRegistry {
     /** A replica (re-)enrolls over the given enrollment connection; returns every shard name known. */
     public synchronized List<String> enroll(String connectionId, String shard, String replicaId,
                                             InetSocketAddress data, InetSocketAddress http,
-                                            List<String> shardsKnownBySlave, ReplicaReport report) {
+                                            List<String> shardsKnownBySlave, ReplicationStatus report) {
         knownShards.add(shard);
         knownShards.addAll(shardsKnownBySlave);
         Map<String, Replica> ofShard = replicas.computeIfAbsent(shard, s -> new LinkedHashMap<>());
@@ -208,7 +209,7 @@ public final class TopologyRegistry {
     }
 
     /** A heartbeat on an enrollment connection; false if that connection enrolled nobody. */
-    public synchronized boolean heartbeat(String connectionId, ReplicaReport report) {
+    public synchronized boolean heartbeat(String connectionId, ReplicationStatus report) {
         Replica r = byConnection.get(connectionId);
         if (r == null) {
             return false;
@@ -243,7 +244,7 @@ public final class TopologyRegistry {
         Election e = elected.get(shard);
         Map<String, Replica> ofShard = replicas.getOrDefault(shard, Map.of());
         for (Replica r : ofShard.values()) {
-            ReplicaReport rep = r.report();
+            ReplicationStatus rep = r.report();
             if (r.isUp() && rep.primary() && rep.epoch() > 0 && (e == null || rep.epoch() > e.epoch())) {
                 e = new Election(rep.epoch(), r.id(), true);
                 elected.put(shard, e);
@@ -283,9 +284,9 @@ public final class TopologyRegistry {
             }
         }
         Replica best = null;
-        ReplicaReport bestReport = null;
+        ReplicationStatus bestReport = null;
         for (Replica r : candidates) {
-            ReplicaReport report = probe.state(r.httpAddress());
+            ReplicationStatus report = probe.state(r.httpAddress());
             if (report == null) {
                 continue; // it cannot answer: not a candidate
             }
@@ -320,7 +321,7 @@ public final class TopologyRegistry {
         }
     }
 
-    private static boolean better(ReplicaReport a, Replica ra, ReplicaReport b, Replica rb) {
+    private static boolean better(ReplicationStatus a, Replica ra, ReplicationStatus b, Replica rb) {
         if (a.synced() != b.synced()) {
             return a.synced();
         }

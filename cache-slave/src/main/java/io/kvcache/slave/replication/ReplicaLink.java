@@ -6,6 +6,8 @@ import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.ReplicationStatus;
+
 /**
  * A primary's sender to one replica, on its own thread: finds out where the replica stands,
  * brings it up to date (from the backlog when it can, else with a full sync), then ships the
@@ -117,7 +119,7 @@ final class ReplicaLink {
 
     /** Partial sync from the backlog when the replica's history allows it, else a full sync. */
     private void catchUp() throws IOException, InterruptedException {
-        ReplicationState replica = client.state(address);
+        ReplicationStatus replica = client.state(address);
         if (replica.synced() && manager.canContinue(replica.replid(), replica.offset())) {
             acked = replica.offset();
             state = State.STREAMING;

@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
+import io.kvcache.cluster.ReplicationStatus;
+
 /** A primary's REST calls to its replicas' HTTP ports, each carrying the cluster secret. */
 final class ReplicationClient {
 
@@ -33,15 +35,12 @@ final class ReplicationClient {
         this.snapshotTimeout = timeout.multipliedBy(10);
     }
 
-    ReplicationState state(URI replica) throws IOException, InterruptedException {
+    ReplicationStatus state(URI replica) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = send(request(replica, "/replication/state", timeout).GET());
         if (r.statusCode() != 200) {
             throw new IOException("replication state: HTTP " + r.statusCode());
         }
-        String replid = r.headers().firstValue(REPLID).orElse("-");
-        return new ReplicationState(Role.valueOf(r.headers().firstValue(ROLE).orElse("REPLICA")),
-                longHeader(r, EPOCH), replid.equals("-") ? null : replid, longHeader(r, OFFSET),
-                Boolean.parseBoolean(r.headers().firstValue(SYNCED).orElse("false")));
+        return ReplicationStatus.fromHeaders(r.headers()::firstValue);
     }
 
     Ack stream(URI replica, Stream stream, long offset, byte[] bytes) throws IOException, InterruptedException {

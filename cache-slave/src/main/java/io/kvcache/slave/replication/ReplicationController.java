@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.store.Keyspace;
 
@@ -49,18 +50,18 @@ class ReplicationController {
         if (!authorized(given)) {
             return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
         }
-        ReplicationState s = manager.state();
+        ReplicationStatus s = manager.state();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("role", s.role().name().toLowerCase(java.util.Locale.ROOT));
+        body.put("role", s.primary() ? "primary" : "replica");
         body.put("epoch", s.epoch());
         body.put("replid", s.replid());
         body.put("offset", s.offset());
         body.put("synced", s.synced());
         body.put("ack", manager.ackMode().name().toLowerCase(java.util.Locale.ROOT));
         body.put("replicas", manager.links());
-        return ResponseEntity.ok().header(ROLE, s.role().name()).header(EPOCH, Long.toString(s.epoch()))
-                .header(REPLID, s.replid() == null ? "-" : s.replid()).header(OFFSET, Long.toString(s.offset()))
-                .header(SYNCED, Boolean.toString(s.synced())).body(body);
+        ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+        s.toHeaders().forEach(ok::header);
+        return ok.body(body);
     }
 
     /** An order-independent digest of the whole store, to check that replicas hold the same data. */

@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ProtocolError;
 import io.kvcache.protocol.ProtocolLimits;
@@ -416,8 +417,8 @@ public final class ReplicationManager {
 
     // ---------------------------------------------------------------- state
 
-    public ReplicationState state() {
-        return new ReplicationState(role, epoch, replid, backlog.end(), synced);
+    public ReplicationStatus state() {
+        return new ReplicationStatus(role == Role.PRIMARY, epoch, synced ? replid : null, backlog.end());
     }
 
     public AckMode ackMode() {
