@@ -256,7 +256,7 @@ public final class ReplicationManager {
             log.info("Full sync of replica {} from offset {}", link.id, from);
             RespWriter chunk = new RespWriter(snapshotChunkBytes + 64 * 1024);
             long cursor = 0;
-            long keys = 0;
+            long chunks = 0;
             do {
                 chunk.reset();
                 long[] upTo = new long[1];
@@ -274,11 +274,11 @@ public final class ReplicationManager {
                 System.arraycopy(chunk.toByteArray(), 0, body, segment.length, chunk.size());
                 refused(client.syncChunk(link.address, stream, body));
                 from = upTo[0];
-                keys++;
+                chunks++;
             } while (cursor != 0);
             refused(client.syncEnd(link.address, stream, from));
             log.info("Replica {} synced in {} ms ({} chunks), continuing from offset {}", link.id,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), keys, from);
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), chunks, from);
             return from;
         } finally {
             dispatcher.exclusive(() -> {
