@@ -6,7 +6,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.LongSupplier;
 
 import io.kvcache.command.Clients;
 import io.kvcache.command.ConnectionCommands;
@@ -14,6 +13,7 @@ import io.kvcache.command.Session;
 import io.kvcache.master.topology.Shard;
 import io.kvcache.master.upstream.PendingReply;
 import io.kvcache.master.upstream.ReplyGroup;
+import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -25,20 +25,22 @@ import io.kvcache.protocol.RespWriter;
 public final class MasterInfo {
 
     private static final List<String> DEFAULT_SECTIONS = List.of("server", "clients", "stats", "replication",
-            "cluster", "keyspace");
+            "errorstats", "cluster", "keyspace");
+    private static final List<String> ALL_SECTIONS = List.of("server", "clients", "stats", "replication",
+            "commandstats", "errorstats", "cluster", "keyspace");
 
     private final Clients clients;
     private final int port;
     private final long startMillis = System.currentTimeMillis();
-    private LongSupplier commandsProcessed = () -> 0;
+    private CommandStats commandStats;
 
     public MasterInfo(Clients clients, int port) {
         this.clients = clients;
         this.port = port;
     }
 
-    void commandsProcessed(LongSupplier counter) {
-        this.commandsProcessed = counter;
+    void commandStats(CommandStats stats) {
+        this.commandStats = stats;
     }
 
     Collected collect(Request r, List<Shard> shards, Session s, ReplyGroup group, Router router) {
@@ -62,8 +64,10 @@ public final class MasterInfo {
         }
         for (int i = 1; i < r.argc(); i++) {
             String name = r.text(i).toLowerCase(Locale.ROOT);
-            if (name.equals("default") || name.equals("all") || name.equals("everything")) {
+            if (name.equals("default")) {
                 sections.addAll(DEFAULT_SECTIONS);
+            } else if (name.equals("all") || name.equals("everything")) {
+                sections.addAll(ALL_SECTIONS);
             } else {
                 sections.add(name);
             }
@@ -86,7 +90,7 @@ public final class MasterInfo {
         void writeTo(RespWriter out) {
             StringBuilder sb = new StringBuilder();
             long uptime = (System.currentTimeMillis() - startMillis) / 1000;
-            for (String section : DEFAULT_SECTIONS) {
+            for (String section : ALL_SECTIONS) {
                 if (!sections.contains(section)) {
                     continue;
                 }
@@ -107,8 +111,11 @@ public final class MasterInfo {
                     case "stats" -> sb.append("# Stats\r\n")
                             .append("total_connections_received:").append(clients.totalConnectionsReceived())
                             .append("\r\n")
-                            .append("total_commands_processed:").append(commandsProcessed.getAsLong()).append("\r\n");
+                            .append("total_commands_processed:").append(commandStats.processed()).append("\r\n")
+                            .append("total_error_replies:").append(commandStats.errorReplies()).append("\r\n");
                     case "replication" -> sb.append("# Replication\r\nrole:master\r\n");
+                    case "commandstats" -> commandStats.appendCommandstats(sb.append("# Commandstats\r\n"));
+                    case "errorstats" -> commandStats.appendErrorstats(sb.append("# Errorstats\r\n"));
                     case "cluster" -> sb.append("# Cluster\r\ncluster_enabled:0\r\n")
                             .append("kvcache_shards:").append(shardCount).append("\r\n");
                     case "keyspace" -> keyspace(sb);

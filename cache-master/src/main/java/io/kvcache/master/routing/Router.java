@@ -26,6 +26,7 @@ import io.kvcache.master.topology.Topology;
 import io.kvcache.master.topology.TopologyRegistry;
 import io.kvcache.master.upstream.PendingReply;
 import io.kvcache.master.upstream.ReplyGroup;
+import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.Request;
@@ -52,7 +53,8 @@ public final class Router {
     private final TopologyRegistry topology;
     private final MasterInfo info;
     private final long replyTimeoutMillis;
-    private final LongAdder commandsProcessed = new LongAdder();
+    private final CommandStats stats;
+    private final LongAdder unknownCommands = new LongAdder();
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
                   long replyTimeoutMillis) {
@@ -61,43 +63,67 @@ public final class Router {
         this.topology = topology;
         this.info = info;
         this.replyTimeoutMillis = replyTimeoutMillis;
+        this.stats = new CommandStats(table);
         this.localHandlers = new Handlers();
         connection.register(localHandlers);
-        info.commandsProcessed(commandsProcessed::sum);
+        info.commandStats(stats);
     }
 
-    public long commandsProcessed() {
-        return commandsProcessed.sum();
+    /** Calls, end-to-end latency and errors by command, as clients of the master see them. */
+    public CommandStats stats() {
+        return stats;
     }
 
-    /** Runs a batch; every reply is appended to out in request order. Stops after QUIT. */
+    /** Requests naming a command kvcache does not have. */
+    public long unknownCommands() {
+        return unknownCommands.sum();
+    }
+
+    /**
+     * Runs a batch; every reply is appended to out in request order. Stops after QUIT. A
+     * command's latency is the batch's: its reply is written when the last of them arrived.
+     */
     public void execute(List<Request> requests, Session session, RespWriter out) {
+        long start = System.nanoTime();
         int n = requests.size();
         Object[] results = new Object[n];
+        CommandSpec[] ran = new CommandSpec[n];
         ReplyGroup group = new ReplyGroup();
         int routed = 0;
         for (; routed < n && !session.isClosing(); routed++) {
-            results[routed] = route(requests.get(routed), session, group);
+            results[routed] = route(requests.get(routed), session, group, ran, routed);
         }
         await(group);
+        long elapsed = System.nanoTime() - start;
         for (int i = 0; i < routed; i++) {
+            int mark = out.size();
             write(results[i], out);
+            boolean failed = out.size() > mark && out.byteAt(mark) == '-';
+            if (ran[i] != null) {
+                stats.called(ran[i], elapsed, failed);
+            }
+            if (failed) {
+                stats.error(out.errorPrefix(mark));
+            }
         }
     }
 
-    private Object route(Request r, Session s, ReplyGroup group) {
-        commandsProcessed.increment();
+    private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index) {
         CommandSpec spec = table.lookup(r.arg(0));
         if (spec == null) {
+            unknownCommands.increment();
             return error(CommandErrors.unknownCommand(r));
         }
         String arityError = CommandErrors.checkArity(spec, r.argc());
         if (arityError != null) {
+            stats.rejected(spec);
             return error(arityError);
         }
         if (connection.authRequired(s, spec)) {
+            stats.rejected(spec);
             return error(ConnectionCommands.NOAUTH);
         }
+        ran[index] = spec;
         try {
             Topology t = topology.current();
             return switch (spec.requestPolicy()) {

@@ -8,9 +8,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -19,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.master.upstream.UpstreamPool;
+import io.kvcache.master.upstream.UpstreamStats;
 import io.kvcache.ring.HashRing;
 
 /**
@@ -54,6 +58,10 @@ public final class TopologyRegistry {
     private final long graceEndsMillis;
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("elections").daemon().factory());
+    private final Map<String, UpstreamStats> upstreamStats = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> failovers = new ConcurrentHashMap<>();
+    private final LongAdder enrollments = new LongAdder();
+    private final List<Consumer<Topology>> published = new CopyOnWriteArrayList<>();
     private volatile Consumer<String> shardChanged = shard -> { };
     private volatile Consumer<String> decommissioned = connection -> { };
     private volatile Topology current = Topology.EMPTY;
@@ -82,6 +90,28 @@ public final class TopologyRegistry {
     /** Told the name of a shard whose primary or replicas changed (to push assignments to its slaves). */
     public void onShardChanged(Consumer<String> listener) {
         this.shardChanged = listener;
+    }
+
+    /** Told every new topology (for metrics that follow the set of shards and replicas). */
+    public void onPublished(Consumer<Topology> listener) {
+        published.add(listener);
+        listener.accept(current);
+    }
+
+    /** Enrollments accepted since start, re-enrollments included. */
+    public long enrollments() {
+        return enrollments.sum();
+    }
+
+    /** Elections of a shard that replaced a primary elected before (not the first, not an adoption). */
+    public long failovers(String shard) {
+        LongAdder count = failovers.get(shard);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** The requests in flight to a shard's slaves and those lost with a connection. */
+    public UpstreamStats upstreamStats(String shard) {
+        return upstreamStats.computeIfAbsent(shard, s -> new UpstreamStats());
     }
 
     /** Told the enrollment connection of each decommissioned replica (to tell it to stop enrolling). */
@@ -195,7 +225,8 @@ public final class TopologyRegistry {
         }
         long now = clock.getAsLong();
         UpstreamPool pool = new UpstreamPool(shard + "/" + replicaId, data, upstreamConnections,
-                connectTimeoutMillis);
+                connectTimeoutMillis, upstreamStats(shard));
+        enrollments.increment();
         Replica replica = new Replica(shard, replicaId, data, http, ReplicaState.UP, now, now, report, pool);
         ofShard.put(replicaId, replica);
         byConnection.put(connectionId, replica);
@@ -308,6 +339,9 @@ public final class TopologyRegistry {
                 return;
             }
             long newEpoch = Math.max(epoch, e == null ? 0 : e.epoch()) + 1;
+            if (e != null) {
+                failovers.computeIfAbsent(shard, s -> new LongAdder()).increment();
+            }
             elected.put(shard, new Election(newEpoch, best.id(), false));
             if (bestReport.synced() || epoch == 0) {
                 log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.id(), newEpoch,
@@ -382,6 +416,9 @@ public final class TopologyRegistry {
         }
         HashRing ring = knownShards.isEmpty() ? null : ringFor(knownShards);
         current = new Topology(++version, Map.copyOf(shards), ring);
+        for (Consumer<Topology> listener : published) {
+            listener.accept(current);
+        }
     }
 
     private HashRing cachedRing;

@@ -30,6 +30,7 @@ final class UpstreamConnection {
             "-CLUSTERDOWN The connection to the shard was lost\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final String name;
+    private final UpstreamStats stats;
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;
@@ -40,8 +41,10 @@ final class UpstreamConnection {
     private boolean writing;
     private volatile boolean broken;
 
-    UpstreamConnection(String name, InetSocketAddress address, int connectTimeoutMillis) throws IOException {
+    UpstreamConnection(String name, InetSocketAddress address, int connectTimeoutMillis, UpstreamStats stats)
+            throws IOException {
         this.name = name;
+        this.stats = stats;
         this.socket = new Socket();
         socket.setTcpNoDelay(true);
         socket.setKeepAlive(true);
@@ -60,9 +63,11 @@ final class UpstreamConnection {
         lock.lock();
         try {
             if (broken) {
+                stats.lost();
                 pending.complete(CONNECTION_LOST);
                 return;
             }
+            stats.sent();
             inflight.add(pending);
             buffer.raw(request);
             if (writing) {
@@ -132,6 +137,7 @@ final class UpstreamConnection {
                     if (pending == null) {
                         throw new IOException("a reply nobody asked for");
                     }
+                    stats.answered();
                     pending.complete(Arrays.copyOfRange(buf, start, replyEnd));
                     start = replyEnd;
                 }
@@ -157,6 +163,7 @@ final class UpstreamConnection {
             }
             PendingReply p;
             while ((p = inflight.poll()) != null) {
+                stats.lost();
                 p.complete(CONNECTION_LOST);
             }
         } finally {

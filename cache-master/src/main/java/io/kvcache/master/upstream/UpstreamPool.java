@@ -13,9 +13,12 @@ public final class UpstreamPool {
     private final InetSocketAddress address;
     private final UpstreamConnection[] connections;
     private final int connectTimeoutMillis;
+    private final UpstreamStats stats;
     private volatile boolean closed;
 
-    public UpstreamPool(String name, InetSocketAddress address, int size, int connectTimeoutMillis) {
+    public UpstreamPool(String name, InetSocketAddress address, int size, int connectTimeoutMillis,
+                        UpstreamStats stats) {
+        this.stats = stats;
         this.name = name;
         this.address = address;
         this.connections = new UpstreamConnection[Math.max(1, size)];
@@ -32,6 +35,7 @@ public final class UpstreamPool {
         try {
             connection = connection((int) Math.floorMod(clientId, (long) connections.length));
         } catch (IOException e) {
+            stats.lost();
             pending.complete(UpstreamConnection.CONNECTION_LOST);
             return;
         }
@@ -49,7 +53,7 @@ public final class UpstreamPool {
                 throw new IOException("pool closed");
             }
             if (c == null || c.isBroken()) {
-                c = new UpstreamConnection(name + "#" + index, address, connectTimeoutMillis);
+                c = new UpstreamConnection(name + "#" + index, address, connectTimeoutMillis, stats);
                 connections[index] = c;
             }
             return c;

@@ -89,11 +89,8 @@ class ReplicasIntegrationTests {
         }
     }
 
-    private static int delete(LocalCluster cluster, String path) throws Exception {
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + cluster.httpPort() + path)).DELETE().build();
-        return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.discarding())
-                .statusCode();
+    private static int delete(LocalCluster cluster, String path) {
+        return cluster.delete(path).statusCode();
     }
 
     private static long getCalls(InetSocketAddress slave) throws Exception {

@@ -55,6 +55,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private final MasterNode master;
     private final String secret;
+    private final String adminToken;
     private final List<String> enrollment;
     private final String slaveHeap;
     private final Map<String, List<SlaveNode>> shards = new LinkedHashMap<>();
@@ -62,18 +63,21 @@ public final class LocalCluster implements AutoCloseable {
 
     private LocalCluster(Builder b) {
         secret = "local-cluster-" + UUID.randomUUID();
+        adminToken = "local-admin-" + UUID.randomUUID();
         slaveHeap = b.slaveHeap;
         int clientPort = b.fixedMasterPorts ? freePort() : 0;
         int enrollmentPort = b.fixedMasterPorts ? freePort() : 0;
         int httpPort = b.fixedMasterPorts ? freePort() : 0;
         List<String> masterArgs = new ArrayList<>();
         masterArgs.add("--kvcache.master.heartbeat-timeout=" + b.heartbeatTimeout.toMillis() + "ms");
+        masterArgs.add("--kvcache.admin.token=" + adminToken);
         masterArgs.addAll(b.masterArgs);
         master = new MasterNode(secret, clientPort, enrollmentPort, httpPort, masterArgs);
         master.start();
         enrollment = List.of(
                 "--kvcache.slave.master=127.0.0.1:" + master.enrollmentPort(),
                 "--kvcache.cluster.secret=" + secret,
+                "--kvcache.admin.token=" + adminToken,
                 "--kvcache.slave.heartbeat-interval=" + b.heartbeatInterval.toMillis() + "ms");
         for (int s = 1; s <= b.shards; s++) {
             String shard = "slave" + s;
@@ -221,6 +225,11 @@ public final class LocalCluster implements AutoCloseable {
 
     // ---- stopping and starting -----------------------------------------------------------------------------
 
+    /** The token of /admin/** and the guarded actuator endpoints, on the master and every slave. */
+    public String adminToken() {
+        return adminToken;
+    }
+
     /** The cluster secret every slave enrolls (and replicates) with. */
     public String secret() {
         return secret;
@@ -302,17 +311,31 @@ public final class LocalCluster implements AutoCloseable {
         return json(get("/actuator/health").body());
     }
 
-    /** GET on the master's HTTP port. */
+    /** GET on the master's HTTP port, with the admin token. */
     public HttpResponse<String> get(String path) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
-                .timeout(Duration.ofSeconds(10)).GET().build();
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path)).GET(), path);
+    }
+
+    /** DELETE on the master's HTTP port, with the admin token. */
+    public HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path)).DELETE(), path);
+    }
+
+    /** GET on any HTTP port of the cluster (a slave's), with the admin token. */
+    public HttpResponse<String> get(InetSocketAddress http, String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://" + http.getHostString() + ":" + http.getPort() + path))
+                .GET(), path);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, String path) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request.header("Authorization", "Bearer " + adminToken)
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new UncheckedIOException("GET " + path, e);
+            throw new UncheckedIOException(path, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: GET " + path, e);
+            throw new IllegalStateException("interrupted: " + path, e);
         }
     }
 

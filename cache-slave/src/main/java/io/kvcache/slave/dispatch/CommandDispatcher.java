@@ -1,12 +1,9 @@
 package io.kvcache.slave.dispatch;
 
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +14,7 @@ import io.kvcache.command.CommandTable;
 import io.kvcache.command.CommandHandler;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
+import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -39,16 +37,15 @@ public final class CommandDispatcher {
     private final Keyspace keyspace;
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<String, Long> errorCounts = new TreeMap<>();
+    private final CommandStats stats;
     private WritePropagation propagation;
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
-    private long commandsProcessed;
-    private long errorReplies;
 
     public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers) {
         this.table = table;
         this.keyspace = keyspace;
+        this.stats = new CommandStats(table);
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
             if (handler == null) {
@@ -127,7 +124,7 @@ public final class CommandDispatcher {
         Binding binding = bindings.get(spec);
         String arityError = CommandErrors.checkArity(spec, request.argc());
         if (arityError != null) {
-            binding.rejectedCalls++;
+            stats.rejected(spec);
             error(out, arityError);
             return;
         }
@@ -135,7 +132,7 @@ public final class CommandDispatcher {
         if (propagated) {
             String refusal = propagation.refuseWrite();
             if (refusal != null) {
-                binding.rejectedCalls++;
+                stats.rejected(spec);
                 error(out, refusal);
                 return;
             }
@@ -155,11 +152,9 @@ public final class CommandDispatcher {
             out.error("ERR " + (e instanceof OutOfMemoryError ? "out of memory" : "internal error"));
         }
         // As Redis's call(): counted once run, so rejected commands and this very INFO are not.
-        commandsProcessed++;
-        binding.calls++;
-        binding.nanos += System.nanoTime() - start;
-        if (out.size() > mark && out.byteAt(mark) == '-') {
-            binding.failedCalls++;
+        boolean failed = out.size() > mark && out.byteAt(mark) == '-';
+        stats.called(spec, System.nanoTime() - start, failed);
+        if (failed) {
             countError(out, mark);
         } else if (propagated) {
             propagation.afterWrite(spec, request);
@@ -174,39 +169,15 @@ public final class CommandDispatcher {
 
     /** Errorstats count by the first word of the error, as Redis 7 does (ERR, WRONGTYPE, ...). */
     private void countError(RespWriter out, int mark) {
-        errorReplies++;
-        String prefix = out.errorPrefix(mark);
-        errorCounts.merge(prefix, 1L, Long::sum);
+        stats.error(out.errorPrefix(mark));
     }
 
-    /** Commands run since start (INFO total_commands_processed). Call under {@link #exclusive}. */
-    public long commandsProcessed() {
-        return commandsProcessed;
-    }
-
-    public long errorReplies() {
-        return errorReplies;
-    }
-
-    public Map<String, Long> errorCounts() {
-        return new LinkedHashMap<>(errorCounts);
-    }
-
-    /** Visits the commandstats of every command called at least once. */
-    public void forEachCommandStat(Consumer<CommandStat> visitor) {
-        for (CommandSpec spec : table.specs()) {
-            Binding b = bindings.get(spec);
-            if (b.calls > 0 || b.rejectedCalls > 0) {
-                visitor.accept(new CommandStat(spec.name(), b.calls, b.nanos / 1000, b.rejectedCalls, b.failedCalls));
-            }
-        }
+    /** Calls, time and errors by command, for INFO and metrics. */
+    public CommandStats stats() {
+        return stats;
     }
 
     public CommandTable table() {
         return table;
-    }
-
-    /** One line of INFO commandstats. */
-    public record CommandStat(String name, long calls, long usec, long rejectedCalls, long failedCalls) {
     }
 }

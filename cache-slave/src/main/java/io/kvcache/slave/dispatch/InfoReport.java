@@ -4,12 +4,12 @@ import java.lang.management.ManagementFactory;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
 import io.kvcache.command.Clients;
 import io.kvcache.command.ConnectionCommands;
+import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.Request;
 import io.kvcache.slave.store.Keyspace;
 
@@ -136,17 +136,17 @@ public final class InfoReport {
     }
 
     private void stats(StringBuilder out) {
-        CommandDispatcher d = dispatcher.get();
+        CommandStats stats = dispatcher.get().stats();
         header(out, "Stats")
                 .field(out, "total_connections_received", clients.totalConnectionsReceived())
-                .field(out, "total_commands_processed", d.commandsProcessed())
+                .field(out, "total_commands_processed", stats.processed())
                 .field(out, "instantaneous_ops_per_sec", 0)
                 .field(out, "rejected_connections", 0)
                 .field(out, "expired_keys", db.expiredKeys())
                 .field(out, "evicted_keys", 0)
                 .field(out, "keyspace_hits", db.hits())
                 .field(out, "keyspace_misses", db.misses())
-                .field(out, "total_error_replies", d.errorReplies());
+                .field(out, "total_error_replies", stats.errorReplies());
     }
 
     private void cpu(StringBuilder out) {
@@ -161,17 +161,12 @@ public final class InfoReport {
 
     private void commandstats(StringBuilder out) {
         header(out, "Commandstats");
-        dispatcher.get().forEachCommandStat(stat -> field(out, "cmdstat_" + stat.name(),
-                "calls=" + stat.calls() + ",usec=" + stat.usec() + ",usec_per_call="
-                        + String.format(Locale.ROOT, "%.2f", stat.calls() == 0 ? 0.0 : (double) stat.usec() / stat.calls())
-                        + ",rejected_calls=" + stat.rejectedCalls() + ",failed_calls=" + stat.failedCalls()));
+        dispatcher.get().stats().appendCommandstats(out);
     }
 
     private void errorstats(StringBuilder out) {
         header(out, "Errorstats");
-        for (Map.Entry<String, Long> e : dispatcher.get().errorCounts().entrySet()) {
-            field(out, "errorstat_" + e.getKey(), "count=" + e.getValue());
-        }
+        dispatcher.get().stats().appendErrorstats(out);
     }
 
     private void keyspace(StringBuilder out) {
