@@ -161,6 +161,8 @@ class ComposeTest {
             assertThat((String) at(job, "authorization", "type")).isEqualTo("Bearer");
             String credentialsFile = at(job, "authorization", "credentials_file");
             assertThat(command).contains("\"$KVCACHE_ADMIN_TOKEN\" > " + credentialsFile);
+            assertThat(tmpfs(prometheus)).as("the token is written to a tmpfs")
+                    .contains(Path.of(credentialsFile).getParent().toString());
             List<Map<String, Object>> staticConfigs = at(job, "static_configs");
             for (Map<String, Object> sc : staticConfigs) {
                 Map<String, Object> labels = at(sc, "labels");
@@ -186,7 +188,7 @@ class ComposeTest {
         // The full check also wants the token file: the same config, the file in a temp dir.
         Path token = Files.writeString(dir.resolve("admin-token"), ADMIN_TOKEN);
         String config = Repo.read("deploy/prometheus/prometheus.yml")
-                .replace("/prometheus/kvcache-admin-token", token.toString());
+                .replace("/run/kvcache/admin-token", token.toString());
         assertThat(config).contains(token.toString());
         Path copy = Files.writeString(dir.resolve("prometheus.yml"), config);
         Repo.Result full = Repo.run(List.of("promtool", "check", "config", copy.toString()), Map.of(),
@@ -277,6 +279,15 @@ class ComposeTest {
             }
         }
         return result;
+    }
+
+    private static List<String> tmpfs(Map<String, Object> service) {
+        Object tmpfs = at(service, "tmpfs");
+        List<String> paths = new ArrayList<>();
+        for (Object entry : tmpfs instanceof List<?> list ? list : List.of(tmpfs)) {
+            paths.add(entry.toString().split(":")[0]);
+        }
+        return paths;
     }
 
     /** Bind mounts as container path to host path, whichever syntax docker-compose printed. */
