@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import com.marcnuri.helm.DryRun;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import org.yaml.snakeyaml.DumperOptions;
@@ -39,6 +41,26 @@ final class Chart {
             template = template.set(value.getKey(), value.getValue());
         }
         return Repo.yamlAll(template.call());
+    }
+
+    /** The chart's NOTES.txt as {@code helm install --dry-run=client} prints it. */
+    static String notes(Map<String, ?> values) {
+        InstallCommand install = new Helm(DIR).install()
+                .withName(RELEASE)
+                .withNamespace(NAMESPACE)
+                .withKubeVersion(KUBE_VERSION)
+                .dryRun()
+                .withDryRunOption(DryRun.CLIENT)
+                .clientOnly();
+        for (Map.Entry<String, ?> value : values.entrySet()) {
+            install = install.set(value.getKey(), value.getValue());
+        }
+        String output = install.call().getOutput();
+        int notes = output.indexOf("NOTES:");
+        if (notes < 0) {
+            throw new AssertionError("no NOTES in:\n" + output);
+        }
+        return output.substring(notes);
     }
 
     /**

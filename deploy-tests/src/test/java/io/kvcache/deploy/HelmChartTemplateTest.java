@@ -385,6 +385,25 @@ class HelmChartTemplateTest {
     }
 
     @Test
+    void notesSayWhereToConnectAndHowToReadThePassword() {
+        String notes = Chart.notes(Map.of());
+        assertThat(notes)
+                .contains("kvcache-master.cache.svc.cluster.local:6666")
+                .contains("kvcache-master-enrollment.cache.svc.cluster.local:6667")
+                .contains("kvcache-slave2-<ordinal>.kvcache-slave2-headless.cache.svc.cluster.local:7001")
+                .contains("kubectl get secret --namespace cache kvcache -o jsonpath=\"{.data.redis-password}\" | base64 -d")
+                .contains("redis-cli -h kvcache-master -p 6666")
+                .contains("kubectl port-forward --namespace cache svc/kvcache-master 6666:6666 8080:8080");
+
+        // With a Secret of one's own, and a NetworkPolicy that wants the client label.
+        String custom = Chart.notes(Map.of("auth.existingSecret", "mine", "auth.existingSecretPasswordKey", "pw",
+                "networkPolicy.enabled", true, "networkPolicy.allowExternal", false));
+        assertThat(custom)
+                .contains("kubectl get secret --namespace cache mine -o jsonpath=\"{.data.pw}\"")
+                .contains("--labels=\"kvcache-client=true\"");
+    }
+
+    @Test
     void optionalResourcesAreOffByDefault() {
         List<Map<String, Object>> docs = Chart.render(Map.of());
 
