@@ -107,11 +107,13 @@ public final class MasterInfo {
                             .append("uptime_in_seconds:").append(uptime).append("\r\n")
                             .append("uptime_in_days:").append(uptime / 86400).append("\r\n");
                     case "clients" -> sb.append("# Clients\r\n")
-                            .append("connected_clients:").append(clients.connected()).append("\r\n");
+                            .append("connected_clients:").append(clients.connected()).append("\r\n")
+                            .append("maxclients:").append(clients.maxClients()).append("\r\n");
                     case "stats" -> sb.append("# Stats\r\n")
                             .append("total_connections_received:").append(clients.totalConnectionsReceived())
                             .append("\r\n")
                             .append("total_commands_processed:").append(commandStats.processed()).append("\r\n")
+                            .append("rejected_connections:").append(clients.rejectedConnections()).append("\r\n")
                             .append("total_error_replies:").append(commandStats.errorReplies()).append("\r\n");
                     case "replication" -> sb.append("# Replication\r\nrole:master\r\n");
                     case "commandstats" -> commandStats.appendCommandstats(sb.append("# Commandstats\r\n"));

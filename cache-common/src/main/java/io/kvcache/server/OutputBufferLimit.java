@@ -1,0 +1,34 @@
+package io.kvcache.server;
+
+import java.time.Duration;
+
+import io.kvcache.protocol.RedisSizes;
+
+/**
+ * Redis's {@code client-output-buffer-limit <class> <hard> <soft> <soft seconds>} for one class of
+ * clients: a client whose unsent replies pass {@code hard} bytes is closed at once; one whose
+ * replies stay above {@code soft} bytes for {@code softTime} is closed too. 0 disables a limit.
+ */
+public record OutputBufferLimit(long hard, long soft, Duration softTime) {
+
+    /** Redis's default for normal clients: no limit. */
+    public static final OutputBufferLimit NONE = new OutputBufferLimit(0, 0, Duration.ZERO);
+
+    /** Parses {@code "256mb 64mb 60"} (sizes as redis.conf writes them, seconds). */
+    public static OutputBufferLimit parse(String value) {
+        String[] parts = value.trim().split("\\s+");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException(
+                    "client-output-buffer-limit takes <hard> <soft> <soft seconds>, e.g. '256mb 64mb 60': " + value);
+        }
+        long seconds = Long.parseLong(parts[2]);
+        if (seconds < 0) {
+            throw new IllegalArgumentException("soft seconds must not be negative: " + value);
+        }
+        return new OutputBufferLimit(RedisSizes.parse(parts[0]), RedisSizes.parse(parts[1]), Duration.ofSeconds(seconds));
+    }
+
+    boolean hasSoftLimit() {
+        return soft > 0;
+    }
+}
