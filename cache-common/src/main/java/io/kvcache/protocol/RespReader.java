@@ -54,6 +54,8 @@ public final class RespReader {
     private final ClientMemory.Share memory;
     /** A buffer could not grow within the client memory budget: the next call to next() fails. */
     private boolean overBudget;
+    /** When bytes last arrived ({@link System#nanoTime()}): a client uploading a large value is not idle. */
+    private volatile long lastRead = System.nanoTime();
 
     public RespReader(ProtocolLimits limits) {
         this(limits, ClientMemory.UNLIMITED);
@@ -80,6 +82,7 @@ public final class RespReader {
             int n = in.read(bigArg, bigArgFilled, (int) Math.min(bigArg.length, bulkLen) - bigArgFilled);
             if (n > 0) {
                 bigArgFilled += n;
+                lastRead = System.nanoTime();
             }
             return n;
         }
@@ -89,6 +92,7 @@ public final class RespReader {
         int n = in.read(buf, end, buf.length - end);
         if (n > 0) {
             end += n;
+            lastRead = System.nanoTime();
         }
         return n;
     }
@@ -129,6 +133,11 @@ public final class RespReader {
 
     public boolean isAuthenticationPending() {
         return authPending;
+    }
+
+    /** When bytes last arrived from the connection, as {@link System#nanoTime()}. */
+    public long lastRead() {
+        return lastRead;
     }
 
     /** Bytes buffered but not yet parsed into requests. */

@@ -29,8 +29,10 @@ final class ClientConnection implements RespWriter.Watcher {
     volatile long unsent;
     /** When unsent first went over the soft limit without coming back under it, or 0. */
     volatile long overSoftLimitSince;
-    /** Why the server closes it (logged once), or null. */
+    /** Why the server closes it, or null. */
     volatile String closing;
+    /** The reason was logged (once is enough). */
+    volatile boolean logged;
 
     ClientConnection(String id, TcpConnection connection, Session session, Object stateKey, RespReader reader) {
         this.id = id;

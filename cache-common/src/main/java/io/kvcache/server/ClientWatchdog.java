@@ -16,6 +16,8 @@ import java.util.function.BiConsumer;
 final class ClientWatchdog implements AutoCloseable {
 
     static final Duration PERIOD = Duration.ofMillis(100);
+    static final String IDLE = "idle timeout";
+    static final String SOFT_LIMIT = "output buffer soft limit";
 
     private final Collection<ClientConnection> connections;
     private final long idleNanos;
@@ -44,12 +46,21 @@ final class ClientWatchdog implements AutoCloseable {
             if (c.closing != null) {
                 continue;
             }
-            if (idleNanos > 0 && !c.executing && now - c.lastInteraction > idleNanos) {
-                close.accept(c, "idle timeout");
+            if (idleNanos > 0 && !c.executing && now - lastInteraction(c) > idleNanos) {
+                close.accept(c, IDLE);
             } else if (output.hasSoftLimit()) {
                 checkSoftLimit(c, now);
             }
         }
+    }
+
+    /** The later of its last batch or write progress and its last read (a request may take many reads). */
+    private static long lastInteraction(ClientConnection c) {
+        long last = c.lastInteraction;
+        if (c.reader != null && c.reader.lastRead() - last > 0) {
+            last = c.reader.lastRead();
+        }
+        return last;
     }
 
     private void checkSoftLimit(ClientConnection c, long now) {
@@ -61,7 +72,7 @@ final class ClientWatchdog implements AutoCloseable {
         if (since == 0) {
             c.overSoftLimitSince = now;
         } else if (now - since > output.softTime().toNanos()) {
-            close.accept(c, "output buffer soft limit");
+            close.accept(c, SOFT_LIMIT);
         }
     }
 

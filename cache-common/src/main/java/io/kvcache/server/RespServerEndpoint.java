@@ -119,7 +119,9 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
             out.reset();
         }
         if (session.isClosing()) {
-            if (client.closing != null) {
+            if (client.closing != null && !client.logged) {
+                client.logged = true;
+                // Redis logs these at warning level too; never with the request's bytes.
                 log.warn(() -> "Closing client " + client.describe() + ": " + client.closing);
             }
             connections.closeConnection(connectionId);
@@ -211,7 +213,12 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
     /** The watchdog's verdict: the connection's thread, blocked reading or writing, ends with the socket. */
     private void closeByServer(ClientConnection client, String reason) {
         client.closing = reason;
-        log.info(() -> "Closing client " + client.describe() + ": " + reason);
+        client.logged = true;
+        if (reason.equals(ClientWatchdog.IDLE)) {
+            log.debug(() -> "Closing client " + client.describe() + ": " + reason); // Redis: verbose level
+        } else {
+            log.warn(() -> "Closing client " + client.describe() + ": " + reason);
+        }
         client.connection.close();
     }
 
