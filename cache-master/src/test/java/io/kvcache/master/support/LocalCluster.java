@@ -74,11 +74,13 @@ public final class LocalCluster implements AutoCloseable {
         masterArgs.addAll(b.masterArgs);
         master = new MasterNode(secret, clientPort, enrollmentPort, httpPort, masterArgs);
         master.start();
-        enrollment = List.of(
+        List<String> slaveArgs = new ArrayList<>(List.of(
                 "--kvcache.slave.master=127.0.0.1:" + master.enrollmentPort(),
                 "--kvcache.cluster.secret=" + secret,
                 "--kvcache.admin.token=" + adminToken,
-                "--kvcache.slave.heartbeat-interval=" + b.heartbeatInterval.toMillis() + "ms");
+                "--kvcache.slave.heartbeat-interval=" + b.heartbeatInterval.toMillis() + "ms"));
+        slaveArgs.addAll(b.slaveArgs);
+        enrollment = List.copyOf(slaveArgs);
         for (int s = 1; s <= b.shards; s++) {
             String shard = "slave" + s;
             List<SlaveNode> replicas = new ArrayList<>();
@@ -108,6 +110,7 @@ public final class LocalCluster implements AutoCloseable {
         private Duration heartbeatTimeout = Duration.ofSeconds(10);
         private String slaveHeap = "128m";
         private final List<String> masterArgs = new ArrayList<>();
+        private final List<String> slaveArgs = new ArrayList<>();
         private final Map<String, SlaveMode> modeOverrides = new LinkedHashMap<>();
 
         private Builder() {
@@ -156,6 +159,12 @@ public final class LocalCluster implements AutoCloseable {
         /** Extra Spring Boot arguments for the master ("--name=value"). */
         public Builder masterArg(String arg) {
             masterArgs.add(arg);
+            return this;
+        }
+
+        /** Extra Spring Boot arguments for every slave ("--name=value"). */
+        public Builder slaveArg(String arg) {
+            slaveArgs.add(arg);
             return this;
         }
 
