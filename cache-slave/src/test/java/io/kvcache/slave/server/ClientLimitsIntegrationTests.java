@@ -46,6 +46,8 @@ class ClientLimitsIntegrationTests {
     private static Pair limited;
     /** Idle timeout 3 s (a loaded machine must not make a busy client look idle), output soft limit 1 MB for 1 s. */
     private static Pair timed;
+    /** All clients together may hold 8 MB (maxmemory-clients); kvcache's own rule, so no redis-server. */
+    private static RunningSlave budgeted;
 
     /** A redis-server and a slave with the same settings. */
     record Pair(RedisServerProcess redis, RunningSlave slave) {
@@ -82,6 +84,7 @@ class ClientLimitsIntegrationTests {
         timed = Pair.start(
                 List.of("--timeout", "3", "--client-output-buffer-limit", "normal 0 1mb 1"),
                 List.of("--kvcache.slave.timeout=3", "--kvcache.slave.client-output-buffer-limit=0 1mb 1"));
+        budgeted = RunningSlave.start("--kvcache.slave.maxmemory-clients=8mb");
     }
 
     @AfterAll
@@ -90,6 +93,9 @@ class ClientLimitsIntegrationTests {
             if (pair != null) {
                 pair.close();
             }
+        }
+        if (budgeted != null) {
+            budgeted.close();
         }
     }
 
@@ -297,6 +303,36 @@ class ClientLimitsIntegrationTests {
             }
         }
         awaitClientMemory(timed, 0);
+    }
+
+    // ---------------------------------------------------------------- maxmemory-clients
+
+    /**
+     * A 20 MB request on a port whose clients may hold 8 MB together: that client is closed, with no
+     * reply, as at the query buffer limit; a client with a 1 MB value is served meanwhile, and the
+     * budget is whole again afterwards.
+     */
+    @Test
+    void aRequestLargerThanTheClientMemoryLeftClosesThatClientOnly() throws Exception {
+        byte[] piece = new byte[1024 * 1024];
+        java.util.Arrays.fill(piece, (byte) 'm');
+        try (RespConnection modest = RespConnection.open(budgeted.address());
+             RespConnection greedy = RespConnection.open(budgeted.address())) {
+            greedy.send(ascii("*3\r\n$3\r\nSET\r\n$10\r\nbudget:big\r\n$20000000\r\n"));
+            for (int i = 0; i < 3; i++) {
+                greedy.send(piece); // its buffer: 4 MB (it doubles as bytes arrive), half the budget
+            }
+            modest.send(bulkCommand("SET", "budget:small", piece));
+            assertThat(modest.readReplyString()).isEqualTo("+OK\r\n");
+            for (int i = 0; i < 17; i++) {
+                sendIgnoringReset(greedy, piece); // at 8 MB its buffer would have to reach 16 MB
+            }
+            assertThat(drainUntilClosed(greedy)).as("closed, no reply").isEmpty();
+            assertThat(modest.call("STRLEN", "budget:small")).isEqualTo(":" + piece.length + "\r\n");
+            assertThat(modest.call("EXISTS", "budget:big")).isEqualTo(":0\r\n");
+        }
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
+                assertThat(budgeted.bean(ClientMemory.class).used()).as("client memory reserved").isZero());
     }
 
     // ---------------------------------------------------------------- helpers
