@@ -3,6 +3,7 @@ package io.kvcache.server;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,7 @@ import io.kvcache.command.Clients;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.ProtocolError;
+import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RequestBatch;
 import io.kvcache.protocol.RespDeserializer;
 import io.kvcache.protocol.RespErrors;
@@ -97,7 +99,16 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         client.lastInteraction = System.nanoTime();
         try {
             out.watch(policy.outputLimit().hard(), client);
-            executor.execute(batch.requests(), session, out);
+            List<Request> requests = batch.requests();
+            int attack = CrossProtocolScripting.indexIn(requests);
+            executor.execute(attack < 0 ? requests : requests.subList(0, attack), session, out);
+            if (attack >= 0) {
+                // Redis frees such a client at once: not even the replies before it are written.
+                out.overflow();
+                session.closeAfterReply();
+                client.closing = CrossProtocolScripting.WARNING;
+                client.logged = !CrossProtocolScripting.shouldLog();
+            }
             ProtocolError error = batch.error();
             if (error != null && !session.isClosing()) {
                 if (error.reply() != null) {

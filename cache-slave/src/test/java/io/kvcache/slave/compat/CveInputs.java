@@ -201,6 +201,12 @@ public final class CveInputs {
         cases.add(new RawCase("protocol.tcl", "desync: $NUL then 1 KB lines", desync("$\0")));
         cases.add(new RawCase("protocol.tcl", "unbalanced quotes", ascii("SET k \"v\r\n")));
         cases.add(new RawCase("protocol.tcl", "20002 arguments", mset(10_001)));
+        // What a web page makes a browser send to a loopback port: closed, nothing answered, the body not run.
+        cases.add(new RawCase("cross protocol scripting", "an HTTP POST",
+                ascii("PING\r\nPOST / HTTP/1.1\r\nHost: 127.0.0.1:6379\r\n\r\nSET a b\r\n")));
+        cases.add(new RawCase("cross protocol scripting", "POST as a multibulk", ascii("*1\r\n$4\r\npost\r\n")));
+        cases.add(new RawCase("cross protocol scripting", "a Host: line", ascii("PING\r\nhOsT: evil\r\nSET c d\r\n")));
+        cases.add(new RawCase("cross protocol scripting", "nothing of it ran", ascii("EXISTS a c\r\n")));
         return cases;
     }
 
