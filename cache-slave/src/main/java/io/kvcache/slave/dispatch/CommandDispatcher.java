@@ -39,6 +39,7 @@ public final class CommandDispatcher {
     private final ReentrantLock lock = new ReentrantLock();
     private final CommandStats stats;
     private WritePropagation propagation;
+    private KeyGuard guard;
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
 
@@ -60,6 +61,16 @@ public final class CommandDispatcher {
         lock.lock();
         try {
             this.propagation = propagation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Installs the key-ownership fence (a slave in a cluster); none when alone. */
+    public void guard(KeyGuard guard) {
+        lock.lock();
+        try {
+            this.guard = guard;
         } finally {
             lock.unlock();
         }
@@ -127,6 +138,14 @@ public final class CommandDispatcher {
             stats.rejected(spec);
             error(out, arityError);
             return;
+        }
+        if (guard != null && !applying && !session.isInternal() && spec.keys().hasKeys()) {
+            String redirect = guard.check(spec, request);
+            if (redirect != null) {
+                stats.rejected(spec);
+                error(out, redirect);
+                return;
+            }
         }
         boolean propagated = spec.isWrite() && propagation != null && !applying;
         if (propagated) {

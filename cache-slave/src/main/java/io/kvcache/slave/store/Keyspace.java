@@ -226,6 +226,37 @@ public final class Keyspace {
         return position;
     }
 
+    /** Whether the key is live here (a primary reclaims it first if its deadline passed); no statistics. */
+    public boolean exists(byte[] key) {
+        return lookup(key) != null;
+    }
+
+    /**
+     * One step of a walk over every key, from the end of the dense array down as {@link #scan}
+     * does, so every key present for the whole walk is visited at least once. Keys whose deadline
+     * passed are reclaimed (on a primary) or skipped (on a replica), not visited.
+     *
+     * @param cursor 0 to start, else what the previous step returned
+     * @param visitor told each live key; returns false to end the step after that key
+     * @return the next cursor, 0 when every key has been visited
+     */
+    public long walk(long cursor, int steps, java.util.function.Predicate<byte[]> visitor) {
+        long position = cursor == 0 || cursor > all.size() ? all.size() : cursor;
+        while (position > 0 && steps-- > 0) {
+            Entry e = all.get((int) --position);
+            if (isExpired(e)) {
+                if (expiryMode == ExpiryMode.DELETE) {
+                    expire(e);
+                }
+                continue;
+            }
+            if (!visitor.test(e.key)) {
+                break;
+            }
+        }
+        return position;
+    }
+
     /** Every entry (for KEYS); the caller filters expired ones without deleting them, as Redis. */
     List<Entry> entries() {
         List<Entry> list = new ArrayList<>(all.size());
