@@ -1,8 +1,12 @@
 package io.kvcache.master.upstream;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+
+import io.kvcache.protocol.Request;
 
 /**
  * The replies one client thread waits for: it forwards a batch of requests, then parks until
@@ -12,10 +16,19 @@ public final class ReplyGroup {
 
     private final AtomicInteger outstanding = new AtomicInteger();
     private final Thread waiter = Thread.currentThread();
+    private final List<PendingReply> expected = new ArrayList<>(4);
 
-    public PendingReply expect() {
+    /** A reply to come for this request, sent to this shard. Called by the waiting thread only. */
+    public PendingReply expect(Request request, String shard) {
         outstanding.incrementAndGet();
-        return new PendingReply(this);
+        PendingReply reply = new PendingReply(this, request, shard);
+        expected.add(reply);
+        return reply;
+    }
+
+    /** Every reply expected so far, in the order the requests were sent. */
+    public List<PendingReply> expected() {
+        return expected;
     }
 
     void arrived() {
