@@ -12,6 +12,7 @@ import org.springframework.context.annotation.Configuration;
 import io.kvcache.command.Clients;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
+import io.kvcache.master.routing.ClusterConfig;
 import io.kvcache.master.routing.MasterInfo;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.ClusterRing;
@@ -51,7 +52,8 @@ public class MasterConfiguration {
         CommandTable table = CommandTable.standard();
         ConnectionCommands connection = new ConnectionCommands(table, clientSessions, properties.requirepass(),
                 "cluster");
-        return new Router(table, connection, registry, info, properties.replyTimeout().toMillis());
+        return new Router(table, connection, registry, info,
+                new ClusterConfig(registry, properties.replyTimeout().toMillis()), properties.replyTimeout().toMillis());
     }
 
     /** Marks replicas down when their heartbeats stop (checked a few times per timeout). */

@@ -52,16 +52,18 @@ public final class Router {
     private final ConnectionCommands connection;
     private final TopologyRegistry topology;
     private final MasterInfo info;
+    private final ClusterConfig config;
     private final long replyTimeoutMillis;
     private final CommandStats stats;
     private final LongAdder unknownCommands = new LongAdder();
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
-                  long replyTimeoutMillis) {
+                  ClusterConfig config, long replyTimeoutMillis) {
         this.table = table;
         this.connection = connection;
         this.topology = topology;
         this.info = info;
+        this.config = config;
         this.replyTimeoutMillis = replyTimeoutMillis;
         this.stats = new CommandStats(table);
         this.localHandlers = new Handlers();
@@ -131,6 +133,7 @@ public final class Router {
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
                 case ALL_SHARDS -> allShards(spec, r, s, group, t);
+                case ALL_NODES -> config.route(r, s, group, t, this);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t);
             };
         } catch (ErrorReply e) {
@@ -275,6 +278,13 @@ public final class Router {
                 target = readable.get((int) Math.floorMod(s.id(), (long) readable.size()));
             }
         }
+        PendingReply reply = group.expect();
+        target.pool().send(s.id(), r.encode(), reply);
+        return reply;
+    }
+
+    /** Sends a request to one replica of a shard, whatever its role (CONFIG SET reaches every node). */
+    PendingReply forwardTo(Replica target, Request r, Session s, ReplyGroup group) {
         PendingReply reply = group.expect();
         target.pool().send(s.id(), r.encode(), reply);
         return reply;

@@ -7,7 +7,7 @@ package io.kvcache.slave.store;
  * Note that, as in Redis, "*" does not match the empty string: KEYS and SCAN treat a lone "*"
  * as "everything" before calling this.
  */
-final class GlobMatcher {
+public final class GlobMatcher {
 
     private static final int MAX_NESTING = 1000;
 
@@ -17,6 +17,12 @@ final class GlobMatcher {
     static boolean matches(byte[] pattern, byte[] string) {
         boolean[] skipLongerMatches = new boolean[1];
         return match(pattern, 0, string, 0, false, skipLongerMatches, 0);
+    }
+
+    /** stringmatchlen with nocase set (CONFIG GET's patterns). */
+    public static boolean matchesIgnoreCase(byte[] pattern, byte[] string) {
+        boolean[] skipLongerMatches = new boolean[1];
+        return match(pattern, 0, string, 0, true, skipLongerMatches, 0);
     }
 
     private static boolean match(byte[] p, int pi, byte[] s, int si, boolean nocase, boolean[] skipLonger,
