@@ -256,6 +256,11 @@ public final class Keyspace {
                 + Footprint.references(volatiles.capacity());
     }
 
+    /** The keys' and values' part of {@link #usedMemory()}, kept as they change. */
+    long dataBytes() {
+        return memory.bytes();
+    }
+
     /** {@link #usedMemory()}, remembered as the peak when it is the highest seen (before each command). */
     long measureMemory() {
         long used = usedMemory();
