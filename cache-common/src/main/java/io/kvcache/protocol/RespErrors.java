@@ -28,6 +28,8 @@ public final class RespErrors {
     public static final String LPOS_RANK =
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
                     + "or use negative to start from the end of the list";
+    /** server.c shared.oomerr: a DENYOOM command while used memory stays above maxmemory. */
+    public static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
     public static final String LPOS_COUNT = "ERR COUNT can't be negative";
     public static final String LPOS_MAXLEN = "ERR MAXLEN can't be negative";
 

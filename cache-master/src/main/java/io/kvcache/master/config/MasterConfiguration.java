@@ -15,6 +15,7 @@ import io.kvcache.command.ConnectionCommands;
 import io.kvcache.master.rebalance.RebalanceProperties;
 import io.kvcache.master.rebalance.Rebalancer;
 import io.kvcache.master.rebalance.SlaveMigrationClient;
+import io.kvcache.master.routing.ClusterConfig;
 import io.kvcache.master.routing.MasterInfo;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.ClusterRing;
@@ -67,7 +68,8 @@ public class MasterConfiguration {
         CommandTable table = CommandTable.standard();
         ConnectionCommands connection = new ConnectionCommands(table, clientSessions, properties.requirepass(),
                 "cluster");
-        return new Router(table, connection, registry, info, properties.replyTimeout().toMillis(),
+        return new Router(table, connection, registry, info,
+                new ClusterConfig(registry, properties.replyTimeout().toMillis()), properties.replyTimeout().toMillis(),
                 slaveMigrationClient);
     }
 

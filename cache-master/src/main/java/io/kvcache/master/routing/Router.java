@@ -54,6 +54,7 @@ public final class Router {
     private final ConnectionCommands connection;
     private final TopologyRegistry topology;
     private final MasterInfo info;
+    private final ClusterConfig config;
     private final long replyTimeoutMillis;
     private final CommandStats stats;
     private final LongAdder unknownCommands = new LongAdder();
@@ -61,11 +62,12 @@ public final class Router {
     private final KeySettler settler;
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
-                  long replyTimeoutMillis, KeySettler settler) {
+                  ClusterConfig config, long replyTimeoutMillis, KeySettler settler) {
         this.table = table;
         this.connection = connection;
         this.topology = topology;
         this.info = info;
+        this.config = config;
         this.replyTimeoutMillis = replyTimeoutMillis;
         this.stats = new CommandStats(table);
         this.localHandlers = new Handlers();
@@ -138,6 +140,7 @@ public final class Router {
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
                 case ALL_SHARDS -> allShards(spec, r, s, group, t);
+                case ALL_NODES -> config.route(r, s, group, t, this);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t);
             };
         } catch (ErrorReply e) {
@@ -329,6 +332,13 @@ public final class Router {
             }
         }
         PendingReply reply = group.expect(r, shard.name());
+        target.pool().send(s.id(), r.encode(), reply);
+        return reply;
+    }
+
+    /** Sends a request to one replica of a shard, whatever its role (CONFIG SET reaches every node). */
+    PendingReply forwardTo(Replica target, Request r, Session s, ReplyGroup group) {
+        PendingReply reply = group.expect(r, target.shard());
         target.pool().send(s.id(), r.encode(), reply);
         return reply;
     }

@@ -63,6 +63,7 @@ class RebalanceIntegrationTests {
             cluster.addSlave("slave3", "replica1");
             cluster.addSlave("slave3", "replica2");
             JsonNode join = awaitMoveDone(cluster, List.of("slave1", "slave2", "slave3"));
+            cluster.awaitHealthy();
             assertThat(join.path("keysMoved").asLong()).as("keys moved to slave3").isGreaterThan(40_000);
             writers.awaitMoreAcknowledged(300, Duration.ofSeconds(60));
             writers.stop();
@@ -88,6 +89,7 @@ class RebalanceIntegrationTests {
             assertThat(cluster.getJson("/admin/slaves").path("shards").findValuesAsString("name"))
                     .as("the drained shard left the topology").doesNotContain("slave1");
             cluster.removeShard("slave1");
+            cluster.awaitHealthy();
             verifyEverything(cluster, data, writers, List.of("slave2", "slave3"));
             try (RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
                 drainWriters.verify(client);
@@ -111,6 +113,7 @@ class RebalanceIntegrationTests {
             cluster.addSlave("slave3", "replica2");
             killMasterInTheMiddleOfTheMove(cluster);
             JsonNode join = awaitMoveDone(cluster, List.of("slave1", "slave2", "slave3"));
+            cluster.awaitHealthy();
             assertThat(join.path("resumed").asBoolean()).as("the restarted master carried the move on").isTrue();
             writers.awaitMoreAcknowledged(300, Duration.ofSeconds(60));
 
@@ -123,6 +126,7 @@ class RebalanceIntegrationTests {
             writers.stop();
             data.stop();
             cluster.removeShard("slave2");
+            cluster.awaitHealthy();
             verifyEverything(cluster, data, writers, List.of("slave1", "slave3"));
         }
     }
@@ -139,14 +143,16 @@ class RebalanceIntegrationTests {
         cluster.startMaster();
     }
 
-    /** Waits until the ring is these shards with no key moving; returns the last rebalance. */
+    /**
+     * Waits until the ring is these shards with no key moving; returns the last rebalance. (A drained
+     * shard's slaves are still running then: forget them before awaiting the cluster's health.)
+     */
     private static JsonNode awaitMoveDone(LocalCluster cluster, List<String> shards) {
         Awaitility.await("ring " + shards).atMost(MOVE_TIMEOUT).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> {
                     JsonNode ring = cluster.getJson("/admin/ring");
                     return ring.path("movingTo").isEmpty() && names(ring.path("shards")).equals(shards);
                 });
-        cluster.awaitHealthy();
         JsonNode rebalance = cluster.getJson("/admin/rebalance");
         assertThat(rebalance.path("state").asString()).isEqualTo("idle");
         assertThat(names(rebalance.path("to"))).isEqualTo(shards);
@@ -191,7 +197,9 @@ class RebalanceIntegrationTests {
                         .isEqualTo(shard);
             }
         }
-        assertThat(shardOfKey.keySet()).as("every loaded key is on a shard").containsAll(data.keys());
+        Set<String> missing = new HashSet<>(data.keys());
+        missing.removeAll(shardOfKey.keySet());
+        assertThat(missing).as("loaded keys on no shard").isEmpty();
         List<String> keys = new ArrayList<>(shardOfKey.keySet());
         for (int i = 0; i < 200; i++) {
             String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));

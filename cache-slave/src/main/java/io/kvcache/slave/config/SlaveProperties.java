@@ -20,6 +20,12 @@ import io.kvcache.protocol.ProtocolLimits;
  * @param replicaId this replica's name within its shard (e.g. replica1)
  * @param advertisedHost the host the master should use to reach this slave
  * @param heartbeatInterval how often the slave tells the master it is alive
+ * @param maxmemory the most the store may hold before it evicts (Redis's maxmemory: {@code 100mb},
+ *        {@code 2gb}, bytes; 0 for no limit); at most half the JVM heap
+ * @param maxmemoryPolicy what to evict (Redis's maxmemory-policy, e.g. allkeys-lru)
+ * @param maxmemorySamples keys sampled per eviction round (maxmemory-samples)
+ * @param lfuLogFactor how slowly the LFU counter saturates (lfu-log-factor)
+ * @param lfuDecayTime minutes per decrement of an idle key's LFU counter (lfu-decay-time)
  */
 @ConfigurationProperties("kvcache.slave")
 public record SlaveProperties(
@@ -33,7 +39,12 @@ public record SlaveProperties(
         @DefaultValue("slave1") String shard,
         @DefaultValue("replica1") String replicaId,
         @DefaultValue("127.0.0.1") String advertisedHost,
-        @DefaultValue("1s") java.time.Duration heartbeatInterval) {
+        @DefaultValue("1s") java.time.Duration heartbeatInterval,
+        @DefaultValue("0") String maxmemory,
+        @DefaultValue("noeviction") String maxmemoryPolicy,
+        @DefaultValue("5") int maxmemorySamples,
+        @DefaultValue("10") int lfuLogFactor,
+        @DefaultValue("1") int lfuDecayTime) {
 
     public ProtocolLimits limits() {
         return new ProtocolLimits(ProtocolLimits.PROTO_INLINE_MAX_SIZE, protoMaxBulkLen.toBytes(),
