@@ -59,7 +59,8 @@ public final class TopologyRegistry {
     private final Map<String, Election> elected = new TreeMap<>();
     private final Set<String> electionsPending = new TreeSet<>();
     private final ReplicationProbe probe;
-    private final long graceEndsMillis;
+    private final long electionGraceMillis;
+    private volatile long graceEndsMillis;
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("elections").daemon().factory());
     private final Map<String, UpstreamStats> upstreamStats = new ConcurrentHashMap<>();
@@ -89,6 +90,7 @@ public final class TopologyRegistry {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.clock = clock;
         this.probe = probe;
+        this.electionGraceMillis = electionGraceMillis;
         this.graceEndsMillis = clock.getAsLong() + electionGraceMillis;
     }
 
@@ -215,6 +217,14 @@ public final class TopologyRegistry {
 
     public synchronized Placement placement() {
         return placement;
+    }
+
+    /**
+     * The enrollment port listens: the election grace counts from now, not from the master's start
+     * (a slow start must not eat the time slaves have to come back).
+     */
+    public void enrollmentOpened() {
+        graceEndsMillis = clock.getAsLong() + electionGraceMillis;
     }
 
     /** Whether the master is still in its election grace after starting (slaves are re-enrolling). */

@@ -33,9 +33,14 @@ public final class ClusterWriters implements AutoCloseable {
     private volatile boolean stopping;
 
     public ClusterWriters(InetSocketAddress master, int count) {
+        this(master, count, "w");
+    }
+
+    /** Writers named prefix0, prefix1, ...: their keys are theirs alone (another set needs another prefix). */
+    public ClusterWriters(InetSocketAddress master, int count, String prefix) {
         this.master = master;
         for (int i = 0; i < count; i++) {
-            writers.add(new Writer("w" + i));
+            writers.add(new Writer(prefix + i));
         }
     }
 
