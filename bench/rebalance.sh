@@ -77,7 +77,7 @@ start_master() {
 }
 
 declare -A SHARD_PIDS=()
-launch_slave() { # SHARD REPLICA
+launch_slave() { # SHARD REPLICA [nowait]
     local port http
     port="$(free_port)"
     http="$(free_port)"
@@ -87,8 +87,8 @@ launch_slave() { # SHARD REPLICA
         --kvcache.migration.max-keys-per-second="$MAX_KEYS_PER_SECOND" >"$BENCH_TMP/$1-$2.log" 2>&1 &
     BENCH_PIDS+=("$!")
     SHARD_PIDS[$1]+="$! "
-    wait_ping "$port" "$!" 120
-    log "$1/$2 on 127.0.0.1:$port (http $http)"
+    log "$1/$2 starting on 127.0.0.1:$port (http $http)"
+    [[ "${3:-}" == nowait ]] || wait_ping "$port" "$!" 120
 }
 
 # await_ring SHARDS...: until the ring is exactly these shards, no key moving, every replica synced.
@@ -153,7 +153,7 @@ measure_move() {
             log "$name: before, $test $rps rps"
         done
     done
-    "$@"
+    "$@" >/dev/null
     local waited=0
     until moving || [[ "$(admin GET /admin/rebalance | json placement)" != "$PLACEMENT_BEFORE" ]]; do
         ((waited += 1))
@@ -162,6 +162,7 @@ measure_move() {
     done
     while moving; do
         for test in GET SET; do
+            moving || break
             rps="$(benchmark "$test")"
             if moving; then
                 during[$test]+="$rps "
@@ -184,8 +185,11 @@ print('%.1f' % (p(v['finishedAt']) - p(v['startedAt'])).total_seconds())" "$view
         local b d
         # shellcheck disable=SC2086
         b="$(median ${before[$test]})"
-        # shellcheck disable=SC2086
-        d="$(median ${during[$test]:-})"
+        d="-"
+        if [[ -n "${during[$test]:-}" ]]; then
+            # shellcheck disable=SC2086
+            d="$(median ${during[$test]})"
+        fi
         row+=" $b | $d | $(awk -v b="$b" -v d="$d" 'BEGIN { if (d == "-" || b == 0) print "-"; else printf "%.2f", d / b }') |"
     done
     ROWS+=("$row")
@@ -208,10 +212,10 @@ kill ${SHARD_PIDS[slave2]} 2>/dev/null || true
 [[ "$(redis-cli -h 127.0.0.1 -p "$MASTER_PORT" dbsize)" -ge "$((KEYS * 2))" ]] || die "keys missing after the drain"
 
 PLACEMENT_BEFORE="$(admin GET /admin/rebalance | json placement)"
-join_slave3() {
+join_slave3() { # started, not awaited: the move starts once the first has enrolled
     local r
     for r in $(seq 1 "$REPLICAS"); do
-        launch_slave slave3 "replica$r"
+        launch_slave slave3 "replica$r" nowait
     done
 }
 measure_move "scale out: slave3 joins (1 -> 2 shards)" join_slave3

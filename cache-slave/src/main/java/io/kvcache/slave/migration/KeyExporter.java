@@ -6,7 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -55,12 +59,14 @@ final class KeyExporter {
     /** Notified whenever keys leave the in-flight set. */
     private final Object settled = new Object();
     private volatile Map<String, URI> primaries = Map.of();
+    /** Batches travel on virtual threads: each mostly waits for its destination's answer. */
+    private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
 
     private final AtomicLong moved = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile long version = -1;
     private volatile boolean done;
-    private volatile long remaining;
+    private final AtomicLong remaining = new AtomicLong();
     private volatile long passes;
     private volatile String lastError;
 
@@ -99,8 +105,8 @@ final class KeyExporter {
             lastError = null;
             done = false;
             log.info("Moving keys to {} (placement {}): counting them", rings.placement().target(), v);
-            remaining = count(rings);
-            log.info("{} keys to move to their new shards", remaining);
+            remaining.set(count(rings));
+            log.info("{} keys to move to their new shards", remaining.get());
         }
         long backoff = 0;
         while (!done && keepGoing.getAsBoolean()) {
@@ -108,7 +114,7 @@ final class KeyExporter {
             passes++;
             if (pass.complete && pass.found == 0 && inFlight() == 0) {
                 done = true;
-                remaining = 0;
+                remaining.set(0);
                 log.info("Every key given away has moved ({} keys, {} passes)", moved.get(), passes);
             } else if (pass.failed) {
                 backoff = Math.min(2000, Math.max(100, backoff * 2));
@@ -122,30 +128,56 @@ final class KeyExporter {
     private record Pass(boolean complete, long found, boolean failed) {
     }
 
-    /** One walk over every key: sends each one given away that nobody else is sending. */
+    /**
+     * One walk over every key: sends each one given away that nobody else is sending, in batches
+     * filled over as many short holds of the lock as it takes, up to {@code batches-in-flight}
+     * batches travelling at once (their keys are disjoint, and each is deleted here only once its
+     * destination holds it).
+     */
     private Pass pass(Placement.Rings rings, BooleanSupplier keepGoing) throws InterruptedException {
         long cursor = 0;
         long found = 0;
-        boolean failed = false;
+        AtomicBoolean failed = new AtomicBoolean();
+        Semaphore slots = new Semaphore(properties.batchesInFlight());
+        Batches batches = new Batches(rings);
         do {
-            Batches batches = new Batches(rings);
             long[] seen = new long[1];
             long at = cursor;
+            Batches filling = batches;
             cursor = dispatcher.exclusive(() -> keyspace.walk(at, WALK_STEPS, key -> {
                 if (!ownership.exports(key)) {
                     return true;
                 }
                 seen[0]++;
                 if (!ownership.isInFlight(key)) {
-                    batches.add(key);
+                    filling.add(key);
                 }
-                return !batches.full();
+                return !filling.full();
             }));
             found += seen[0];
-            failed |= !transfer(batches);
-            throttle(batches.keyCount());
+            if (batches.full() || cursor == 0 && !batches.isEmpty()) {
+                slots.acquire();
+                Batches sending = batches;
+                senders.execute(() -> {
+                    try {
+                        if (!transfer(sending)) {
+                            failed.set(true);
+                        }
+                    } catch (InterruptedException e) {
+                        failed.set(true);
+                    } finally {
+                        slots.release();
+                    }
+                });
+                throttle(sending.keyCount());
+                batches = new Batches(rings);
+            }
         } while (cursor != 0 && keepGoing.getAsBoolean());
-        return new Pass(cursor == 0, found, failed);
+        if (!batches.isEmpty()) {
+            failed.set(failed.get() | !transfer(batches)); // stopped early: nothing may stay in flight
+        }
+        slots.acquire(properties.batchesInFlight()); // every batch of this pass has landed or failed
+        return new Pass(cursor == 0, found, failed.get());
     }
 
     /**
@@ -213,7 +245,7 @@ final class KeyExporter {
                 client.importBatch(destination, batches.rings.placement().version(), batch.commands.toByteArray());
                 deleteHere(batch.keys);
                 moved.addAndGet(batch.keys.size());
-                remaining = Math.max(0, remaining - batch.keys.size());
+                remaining.accumulateAndGet(batch.keys.size(), (left, n) -> Math.max(0, left - n));
             } catch (IOException | RuntimeException ex) {
                 ok = false;
                 failures.incrementAndGet();
@@ -287,7 +319,7 @@ final class KeyExporter {
         s.put("version", version);
         s.put("done", done);
         s.put("moved", moved.get());
-        s.put("remaining", remaining);
+        s.put("remaining", remaining.get());
         s.put("passes", passes);
         s.put("failures", failures.get());
         s.put("lastError", lastError);
