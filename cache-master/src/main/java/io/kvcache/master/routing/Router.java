@@ -239,7 +239,10 @@ public final class Router {
             if (first == null) {
                 first = merged.toByteArray();
                 for (String source : t.placement().committed()) {
-                    settler.settle(t.shards().get(source), r);
+                    Shard shard = t.shards().get(source);
+                    if (shard != null) {
+                        settler.settle(shard, r);
+                    }
                 }
             }
         }

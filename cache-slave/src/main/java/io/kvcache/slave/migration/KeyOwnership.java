@@ -84,8 +84,9 @@ final class KeyOwnership implements KeyGuard {
         String askTo = null;
         for (int i = keys.first(); i <= keys.lastIndex(request.argc()); i += keys.step()) {
             byte[] key = request.arg(i);
-            String owner = r.owner(key);
-            String finalOwner = r.finalOwner(key);
+            long hash = r.ring().keyHash(key); // once for both rings: this runs for every command
+            String owner = r.ring().shardForHash(hash);
+            String finalOwner = r.isMoving() ? r.targetRing().shardForHash(hash) : owner;
             if (self.equals(finalOwner)) {
                 here = true; // stays here, or moves here
             } else if (!self.equals(owner)) {
