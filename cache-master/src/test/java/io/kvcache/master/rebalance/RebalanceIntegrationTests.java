@@ -164,6 +164,7 @@ class RebalanceIntegrationTests {
         }
     }
 
+    /** Waits until keys are moving, more than {@code moved} have moved and more than 5,000 are still to move. */
     private static void awaitKeysMoved(LocalCluster cluster, long moved) {
         Awaitility.await(moved + " keys moved").atMost(MOVE_TIMEOUT).pollInterval(Duration.ofMillis(50))
                 .ignoreExceptions().until(() -> {
@@ -189,12 +190,7 @@ class RebalanceIntegrationTests {
 
     /** Waits until keys are moving and some but not all have moved, kills the master (SIGKILL) and starts it again. */
     private static void killMasterInTheMiddleOfTheMove(LocalCluster cluster) {
-        Awaitility.await("keys moving").atMost(MOVE_TIMEOUT).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> {
-                    JsonNode r = cluster.getJson("/admin/rebalance");
-                    return r.path("state").asString().equals("running") && r.path("keysMoved").asLong() > 5_000
-                            && r.path("keysRemaining").asLong() > 5_000;
-                });
+        awaitKeysMoved(cluster, 5_000);
         cluster.stopMaster();
         cluster.startMaster();
     }
