@@ -74,7 +74,7 @@ slave_jar() {
     jar="$(find_slave_jar)"
     if [[ -z "$jar" ]]; then
         log "building the slave jar"
-        (cd "$REPO_DIR" && ./mvnw -B -q -o install -DskipTests >&2) || die "build failed"
+        (cd "$REPO_DIR" && ./mvnw -B -q -o package -DskipTests >&2) || die "build failed"
         jar="$(find_slave_jar)"
         [[ -n "$jar" ]] || die "the build made no runnable slave jar in cache-slave/target"
     fi
@@ -181,7 +181,7 @@ master_jar() {
         done
         ((pass == 1)) || break
         log "building the master jar"
-        (cd "$REPO_DIR" && ./mvnw -B -q -o install -DskipTests >&2) || die "build failed"
+        (cd "$REPO_DIR" && ./mvnw -B -q -o package -DskipTests >&2) || die "build failed"
     done
     die "the build made no master jar in cache-master/target"
 }

@@ -3,6 +3,7 @@
 # (key:%012d, 16 bytes) with 100-byte values into each with `redis-cli --pipe`, checks DBSIZE,
 # and reports the growth divided by KEYS:
 #   - Redis: INFO memory used_memory (allocator bytes, jemalloc), after minus before;
+#   - slave: INFO memory used_memory (the store's accounting of what it holds, maxmemory's figure);
 #   - slave: live Java heap after a full GC, from GC.class_histogram (which runs a full GC
 #     first) and from GC.run + GC.heap_info, after minus before (before = empty store);
 #   - both: process RSS (ps -o rss) before and after.
@@ -61,7 +62,12 @@ gc_name="$("$JCMD" "$SLAVE_PID" VM.info 2>/dev/null | awk -F': *' '/^# Java VM:/
 gc_flags="$("$JCMD" "$SLAVE_PID" VM.flags 2>/dev/null | tr ' ' '\n' | grep -E '^-XX:\+Use[A-Za-z0-9]*GC$' | head -1 || true)"
 
 redis_used() {
-    redis-cli -h 127.0.0.1 -p "$redis_port" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
+    used_memory "$redis_port"
+}
+
+# INFO used_memory of a server: Redis's allocator bytes; the slave's accounted store bytes.
+used_memory() {
+    redis-cli -h 127.0.0.1 -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
 }
 
 # Live heap bytes by the class histogram's Total line (GC.class_histogram runs a full GC first).
@@ -99,6 +105,7 @@ sleep 2 # let the slave finish starting up (background threads, lazy initialisat
 
 redis_before="$(redis_used)"
 redis_rss_before="$(rss_kib "$REDIS_PID")"
+slave_used_before="$(used_memory "$slave_port")"
 slave_hist_before="$(slave_histogram_total before)"
 slave_heap_before="$(slave_heap_used)"
 slave_rss_before="$(rss_kib "$SLAVE_PID")"
@@ -108,6 +115,7 @@ load slave "$slave_port"
 
 redis_after="$(redis_used)"
 redis_rss_after="$(rss_kib "$REDIS_PID")"
+slave_used_after="$(used_memory "$slave_port")"
 slave_hist_after="$(slave_histogram_total after)"
 slave_heap_after="$(slave_heap_used)"
 slave_rss_after="$(rss_kib "$SLAVE_PID")"
@@ -124,6 +132,7 @@ row() { # SERVER MEASURE BEFORE_BYTES AFTER_BYTES
 }
 row redis "used_memory (INFO memory)" "$redis_before" "$redis_after"
 row redis "RSS" "$((redis_rss_before * 1024))" "$((redis_rss_after * 1024))"
+row slave "used_memory (INFO memory: the store's own accounting)" "$slave_used_before" "$slave_used_after"
 row slave "live heap (GC.class_histogram total)" "$slave_hist_before" "$slave_hist_after"
 row slave "heap used after GC.run (GC.heap_info)" "$slave_heap_before" "$slave_heap_after"
 row slave "RSS" "$((slave_rss_before * 1024))" "$((slave_rss_after * 1024))"

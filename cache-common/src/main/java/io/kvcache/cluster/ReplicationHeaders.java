@@ -1,8 +1,8 @@
 package io.kvcache.cluster;
 
 /**
- * The HTTP headers of the replication REST calls: between a primary and its replicas, and from the
- * master reading a slave's state when it elects a primary.
+ * The HTTP headers of the cluster's own REST calls: replication between a primary and its replicas,
+ * the master reading a slave's state when it elects a primary, and keys moving between shards.
  */
 public final class ReplicationHeaders {
 
@@ -15,6 +15,10 @@ public final class ReplicationHeaders {
     public static final String ROLE = "X-Kvcache-Role";
     /** Why a replica refused a batch: stale-epoch, not-replica, history or gap. */
     public static final String REASON = "X-Kvcache-Reason";
+    /** The placement version a migration call belongs to (docs/rebalancing.md). */
+    public static final String PLACEMENT = "X-Kvcache-Placement";
+    /** The shard a migration batch comes from. */
+    public static final String SOURCE = "X-Kvcache-Source";
 
     private ReplicationHeaders() {
     }

@@ -8,6 +8,11 @@ public enum RequestPolicy {
     MULTI_SHARD,
     /** Sent to every shard, merged by the response policy. */
     ALL_SHARDS,
+    /**
+     * Sent to every node, the replicas of each shard as well as its primary (CONFIG SET and
+     * RESETSTAT, as Redis's tips say); what only reads is answered by one node.
+     */
+    ALL_NODES,
     /** Answered by the proxy itself (PING, ECHO, HELLO, COMMAND, SELECT, QUIT, ...). */
     LOCAL,
     /** Keys may live on two shards and the proxy moves the value (RPOPLPUSH, LMOVE, RENAME). */

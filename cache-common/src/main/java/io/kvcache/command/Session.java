@@ -11,6 +11,7 @@ public final class Session {
     private boolean closeAfterReply;
     private boolean authenticated;
     private boolean readOnly;
+    private boolean internal;
 
     public Session(long id, String connectionId, String address) {
         this.id = id;
@@ -52,7 +53,6 @@ public final class Session {
         return closeAfterReply;
     }
 
-    /** True once AUTH succeeded (only asked when a password is required). */
     /** READONLY (true) or READWRITE (false): whether this client accepts reads from replicas. */
     public void readOnly(boolean readOnly) {
         this.readOnly = readOnly;
@@ -62,6 +62,20 @@ public final class Session {
         return readOnly;
     }
 
+    /**
+     * A session of the cluster itself (keys a migration imports or deletes), not of a client: its
+     * commands pass the key-ownership fence, which exists to redirect clients.
+     */
+    public Session internal() {
+        this.internal = true;
+        return this;
+    }
+
+    public boolean isInternal() {
+        return internal;
+    }
+
+    /** True once AUTH succeeded (only asked when a password is required). */
     public boolean isAuthenticated() {
         return authenticated;
     }

@@ -28,8 +28,18 @@ public final class RespErrors {
     public static final String LPOS_RANK =
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
                     + "or use negative to start from the end of the list";
+    /** server.c shared.oomerr: a DENYOOM command while used memory stays above maxmemory. */
+    public static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
     public static final String LPOS_COUNT = "ERR COUNT can't be negative";
     public static final String LPOS_MAXLEN = "ERR MAXLEN can't be negative";
+
+    // Redirections while keys move between shards (cluster.c): answered by slaves, resolved by the master.
+    /** {@code ASK <shard>}: the key moved (or would be created) on that shard; ask there. */
+    public static final String ASK = "ASK";
+    /** {@code MOVED <shard>}: that shard owns the key. */
+    public static final String MOVED = "MOVED";
+    /** A key is being moved right now, or a multi-key request's keys are split between two shards. */
+    public static final String TRYAGAIN = "TRYAGAIN Multiple keys request during rehashing of slot";
 
     // Protocol errors (networking.c): the client is closed after the reply is written.
     public static final String PROTOCOL_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length";

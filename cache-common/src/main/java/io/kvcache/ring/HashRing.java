@@ -2,6 +2,7 @@ package io.kvcache.ring;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.LongStream;
 
 /**
  * An immutable consistent-hash ring mapping keys to shard names; a pure function of the set of shard
@@ -116,7 +118,7 @@ public final class HashRing {
     }
 
     /** The owner of the first point whose hash is strictly greater than {@code hash} (unsigned), wrapping to the first point. */
-    String shardForHash(long hash) {
+    public String shardForHash(long hash) {
         if (hashes.length == 0) {
             throw new IllegalStateException("hash ring has no shards: cannot route a key until at least one shard is added");
         }
@@ -134,6 +136,43 @@ public final class HashRing {
         // Past the largest point: wrap around to the smallest. For tied hashes this picks the first of the
         // tie in RING_ORDER, i.e. the smallest shard name.
         return owners[lo == hashes.length ? 0 : lo];
+    }
+
+    /**
+     * A stretch of the hash space whose owner differs between two rings: key hashes from
+     * {@code from} (inclusive) to {@code to} (exclusive, unsigned; wrapping past 2^64 when
+     * {@code to <= from}) belong to {@code before} on one ring and to {@code after} on the other.
+     */
+    public record Move(long from, long to, String before, String after) {
+    }
+
+    /**
+     * The stretches of the hash space that change owner from this ring to {@code next}, in hash
+     * order, adjacent stretches with the same owners merged. Between two consecutive points of
+     * either ring both owners are constant, so the union of their points bounds every stretch.
+     */
+    public List<Move> movesTo(HashRing next) {
+        // Unsigned order: flipping the sign bit makes a signed sort an unsigned one.
+        long[] sorted = LongStream.concat(Arrays.stream(hashes), Arrays.stream(next.hashes))
+                .map(b -> b ^ Long.MIN_VALUE).sorted().distinct().map(b -> b ^ Long.MIN_VALUE).toArray();
+        List<Move> moves = new ArrayList<>();
+        int n = sorted.length;
+        for (int i = 0; i < n; i++) {
+            long from = sorted[i];
+            long to = sorted[(i + 1) % n];
+            String before = shardForHash(from);
+            String after = next.shardForHash(from);
+            if (before.equals(after)) {
+                continue;
+            }
+            Move last = moves.isEmpty() ? null : moves.getLast();
+            if (last != null && last.to() == from && last.before().equals(before) && last.after().equals(after)) {
+                moves.set(moves.size() - 1, new Move(last.from(), to, before, after));
+            } else {
+                moves.add(new Move(from, to, before, after));
+            }
+        }
+        return moves;
     }
 
     /** The shard names, sorted. */

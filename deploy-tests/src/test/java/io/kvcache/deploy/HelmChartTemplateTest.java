@@ -241,6 +241,9 @@ class HelmChartTemplateTest {
                     .isEqualTo("status.podIP");
             assertThat(envValue(slave, "KVCACHE_SLAVE_BIND")).isEqualTo("0.0.0.0");
             assertThat(envValue(slave, "KVCACHE_REPLICATION_ACK")).isEqualTo("replicas");
+            assertThat(envValue(slave, "KVCACHE_SLAVE_MAXMEMORY")).isEqualTo("320mb");
+            assertThat(envValue(slave, "KVCACHE_SLAVE_MAXMEMORY_POLICY")).isEqualTo("allkeys-lru");
+            assertThat(envValue(slave, "KVCACHE_SLAVE_MAXMEMORY_SAMPLES")).isEqualTo("5");
         }
         Map<String, Object> master = containers(named(docs, "Deployment", MASTER)).getFirst();
         assertThat(envValue(master, "KVCACHE_MASTER_BIND")).isEqualTo("0.0.0.0");

@@ -11,7 +11,10 @@ import io.kvcache.master.topology.Shard;
 import io.kvcache.master.topology.Topology;
 import io.kvcache.master.topology.TopologyRegistry;
 
-/** The "cluster" health component: UP only when every shard has a live replica. */
+/**
+ * The "cluster" health component: UP only when there is a ring and every shard holding keys has
+ * a live primary. Its details list every shard (with whether it is on the ring) and the placement.
+ */
 @Component("cluster")
 class ClusterHealthIndicator extends AbstractHealthIndicator {
 
@@ -27,8 +30,11 @@ class ClusterHealthIndicator extends AbstractHealthIndicator {
         Map<String, Object> shards = new LinkedHashMap<>();
         for (Shard shard : topology.orderedShards()) {
             shards.put(shard.name(), Map.of("up", shard.isUp(), "liveReplicas", shard.liveReplicas().size(),
-                    "replicas", shard.replicas().size()));
+                    "replicas", shard.replicas().size(), "placed",
+                    topology.placement().shards().contains(shard.name())));
         }
-        (topology.allShardsUp() ? builder.up() : builder.down()).withDetail("shards", shards);
+        (topology.allShardsUp() ? builder.up() : builder.down()).withDetail("shards", shards)
+                .withDetail("ring", topology.placement().committed())
+                .withDetail("movingTo", topology.placement().target());
     }
 }

@@ -14,7 +14,8 @@ import io.kvcache.protocol.Request;
 /** Asks every live replica for its DBSIZE, for the admin view (a short wait, never a client's). */
 final class ReplicaProbe {
 
-    private static final byte[] DBSIZE = Request.of("DBSIZE").encode();
+    private static final Request DBSIZE_REQUEST = Request.of("DBSIZE");
+    private static final byte[] DBSIZE = DBSIZE_REQUEST.encode();
 
     private ReplicaProbe() {
     }
@@ -23,7 +24,7 @@ final class ReplicaProbe {
         ReplyGroup group = new ReplyGroup();
         Map<Replica, PendingReply> pending = new HashMap<>();
         topology.shards().values().forEach(shard -> shard.liveReplicas().forEach(r -> {
-            PendingReply reply = group.expect();
+            PendingReply reply = group.expect(DBSIZE_REQUEST, shard.name());
             r.pool().send(-1, DBSIZE, reply);
             pending.put(r, reply);
         }));

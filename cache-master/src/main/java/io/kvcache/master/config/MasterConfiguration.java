@@ -12,6 +12,10 @@ import org.springframework.context.annotation.Configuration;
 import io.kvcache.command.Clients;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
+import io.kvcache.master.rebalance.RebalanceProperties;
+import io.kvcache.master.rebalance.Rebalancer;
+import io.kvcache.master.rebalance.SlaveMigrationClient;
+import io.kvcache.master.routing.ClusterConfig;
 import io.kvcache.master.routing.MasterInfo;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.ClusterRing;
@@ -20,7 +24,7 @@ import io.kvcache.master.topology.TopologyRegistry;
 
 /** The topology, the hash ring bean, the router, and the heartbeat monitor. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({MasterProperties.class, ClusterProperties.class})
+@EnableConfigurationProperties({MasterProperties.class, ClusterProperties.class, RebalanceProperties.class})
 public class MasterConfiguration {
 
     @Bean
@@ -37,6 +41,18 @@ public class MasterConfiguration {
     }
 
     @Bean
+    SlaveMigrationClient slaveMigrationClient(ClusterProperties cluster, RebalanceProperties rebalance) {
+        return new SlaveMigrationClient(cluster.secret(), java.time.Duration.ofMillis(500), rebalance.settleTimeout());
+    }
+
+    /** Places keys on shards: joins, drains, and the moves between them. */
+    @Bean
+    Rebalancer rebalancer(TopologyRegistry registry, SlaveMigrationClient slaveMigrationClient,
+                          RebalanceProperties properties) {
+        return new Rebalancer(registry, slaveMigrationClient, properties, System::currentTimeMillis);
+    }
+
+    @Bean
     Clients clientSessions(MasterProperties properties) {
         return new Clients(properties.maxclients());
     }
@@ -47,11 +63,14 @@ public class MasterConfiguration {
     }
 
     @Bean
-    Router router(TopologyRegistry registry, Clients clientSessions, MasterProperties properties, MasterInfo info) {
+    Router router(TopologyRegistry registry, Clients clientSessions, MasterProperties properties, MasterInfo info,
+                  SlaveMigrationClient slaveMigrationClient) {
         CommandTable table = CommandTable.standard();
         ConnectionCommands connection = new ConnectionCommands(table, clientSessions, properties.requirepass(),
                 "cluster");
-        return new Router(table, connection, registry, info, properties.replyTimeout().toMillis());
+        return new Router(table, connection, registry, info,
+                new ClusterConfig(registry, properties.replyTimeout().toMillis()), properties.replyTimeout().toMillis(),
+                slaveMigrationClient);
     }
 
     /** Marks replicas down when their heartbeats stop (checked a few times per timeout). */

@@ -15,8 +15,9 @@ import io.kvcache.protocol.RespWriter;
 /**
  * Pushes a shard's new assignment to each of its slaves over their enrollment connections as
  * soon as the shard changes (an election, a replica joining or lost), so that a promoted
- * replica takes writes without waiting for its next heartbeat. One thread, in order, outside
- * the registry's lock.
+ * replica takes writes without waiting for its next heartbeat; and the frame to every slave when
+ * the placement changes, or any shard's primary does while keys move (sources need the
+ * destinations' addresses). One thread, in order, outside the registry's lock.
  */
 final class AssignmentPusher implements AutoCloseable {
 
@@ -32,7 +33,14 @@ final class AssignmentPusher implements AutoCloseable {
         this.registry = registry;
         this.protocol = protocol;
         this.outbound = outbound;
-        registry.onShardChanged(shard -> thread.execute(() -> push(shard)));
+        registry.onShardChanged(shard -> thread.execute(() -> {
+            if (registry.current().isMoving()) {
+                pushAll();
+            } else {
+                push(shard);
+            }
+        }));
+        registry.onPlacementChanged(() -> thread.execute(this::pushAll));
         registry.onDecommissioned(connection -> thread.execute(() -> {
             RespWriter frame = new RespWriter(256);
             protocol.decommissionedFrame(frame);
@@ -40,12 +48,18 @@ final class AssignmentPusher implements AutoCloseable {
         }));
     }
 
+    private void pushAll() {
+        registry.connections().forEach(this::pushFrame);
+    }
+
     private void push(String shard) {
-        for (String connection : registry.connectionsOf(shard)) {
-            RespWriter frame = new RespWriter(256);
-            protocol.frame(connection, frame);
-            send(connection, frame);
-        }
+        registry.connectionsOf(shard).forEach(this::pushFrame);
+    }
+
+    private void pushFrame(String connection) {
+        RespWriter frame = new RespWriter(256);
+        protocol.frame(connection, frame);
+        send(connection, frame);
     }
 
     private void send(String connection, RespWriter frame) {

@@ -5,6 +5,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionCloseEvent;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionServerListeningEvent;
 import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
@@ -85,6 +86,17 @@ class EnrollmentPortConfiguration {
         return event -> {
             if (enrollmentConnectionFactory.getComponentName().equals(event.getConnectionFactoryName())) {
                 registry.connectionClosed(event.getConnectionId());
+            }
+        };
+    }
+
+    /** The election grace starts once slaves can reach the port. */
+    @Bean
+    ApplicationListener<TcpConnectionServerListeningEvent> enrollmentListeningListener(
+            TopologyRegistry registry, TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+        return event -> {
+            if (event.getSource() == enrollmentConnectionFactory) {
+                registry.enrollmentOpened();
             }
         };
     }

@@ -3,12 +3,12 @@ package io.kvcache.master.enrollment;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.Placement;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
 import io.kvcache.master.topology.TopologyRegistry;
@@ -18,16 +18,18 @@ import io.kvcache.protocol.RespWriter;
 /**
  * The enrollment port's commands, in RESP like everything else:
  * <ul>
- * <li>{@code ENROLL secret shard replica dataHost dataPort httpHost httpPort knownShards role epoch
- * replid offset} → {@code *3 +OK $shards $assignment}: every shard name the master knows
- * (comma-separated) and the slave's assignment (see {@link TopologyRegistry#assignmentFor}); a
- * wrong secret gets an error and the connection is closed.</li>
+ * <li>{@code ENROLL secret shard replica dataHost dataPort httpHost httpPort placement role epoch
+ * replid offset} → {@code *4 +OK $placement $assignment $primaries}: the placement of keys on
+ * shards ({@link Placement#format()}), the slave's assignment (see
+ * {@link TopologyRegistry#assignmentFor}) and the HTTP address of every shard's primary
+ * ({@code shard=host:port,...}, where keys in a move are sent); a wrong secret gets an error and
+ * the connection is closed.</li>
  * <li>{@code HEARTBEAT role epoch replid offset} → the same frame, or an error when this
  * connection has not enrolled.</li>
  * </ul>
- * Every frame carries every shard name, so each slave can give a restarted master the whole
- * ring back. The master also pushes the same frame unasked when a shard's primary or replicas
- * change ({@link AssignmentPusher}); slaves treat every frame alike.
+ * Every frame carries the placement, so each slave can give a restarted master the ring (and a
+ * move under way) back. The master also pushes the same frame unasked when a shard's primary or
+ * replicas, or the placement, change ({@link AssignmentPusher}); slaves treat every frame alike.
  */
 public final class EnrollmentProtocol {
 
@@ -93,21 +95,31 @@ public final class EnrollmentProtocol {
             out.error("ERR invalid replication state");
             return;
         }
-        List<String> known = r.arg(8).length > 0 ? Arrays.asList(r.text(8).split(",")) : List.of();
-        registry.enroll(session.connectionId(), shard, replica,
+        Placement placement;
+        try {
+            placement = Placement.parse(r.text(8));
+        } catch (IllegalArgumentException e) {
+            out.error("ERR invalid placement");
+            return;
+        }
+        if (registry.enroll(session.connectionId(), shard, replica,
                 new InetSocketAddress(data.getHostString(), data.getPort()),
-                new InetSocketAddress(http.getHostString(), http.getPort()), known, report);
-        frame(session.connectionId(), out);
+                new InetSocketAddress(http.getHostString(), http.getPort()), placement, report)) {
+            frame(session.connectionId(), out);
+        } else {
+            decommissionedFrame(out);
+        }
     }
 
-    /** The frame for one slave: {@code *3 +OK $shards $assignment}. */
+    /** The frame for one slave: {@code *4 +OK $placement $assignment $primaries}. */
     public void frame(String connectionId, RespWriter out) {
-        out.array(3).ok().bulk(String.join(",", registry.knownShards())).bulk(registry.assignmentFor(connectionId));
+        out.array(4).ok().bulk(registry.placement().format()).bulk(registry.assignmentFor(connectionId))
+                .bulk(registry.primaries());
     }
 
     /** Tells a decommissioned slave to stop enrolling: the assignment {@code decommissioned}. */
     public void decommissionedFrame(RespWriter out) {
-        out.array(3).ok().bulk(String.join(",", registry.knownShards())).bulk("decommissioned");
+        out.array(4).ok().bulk(registry.placement().format()).bulk("decommissioned").bulk("");
     }
 
     private static ReplicationStatus report(Request r, int from) {

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.kvcache.command.Clients;
+import io.kvcache.master.rebalance.Rebalancer;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.Replica;
 import io.kvcache.master.topology.Shard;
@@ -32,6 +33,7 @@ class MasterMetrics implements MeterBinder {
     private final Router router;
     private final Clients clients;
     private final TopologyRegistry topology;
+    private final Rebalancer rebalancer;
     private final Set<String> countedShards = new HashSet<>();
     private Set<String> rowKeys = Set.of();
     private MeterRegistry registry;
@@ -42,8 +44,9 @@ class MasterMetrics implements MeterBinder {
     private MultiGauge replicationOffset;
     private MultiGauge replicationLag;
 
-    MasterMetrics(Router router, Clients clientSessions, TopologyRegistry topology) {
+    MasterMetrics(Router router, Clients clientSessions, TopologyRegistry topology, Rebalancer rebalancer) {
         this.router = router;
+        this.rebalancer = rebalancer;
         this.clients = clientSessions;
         this.topology = topology;
     }
@@ -59,8 +62,16 @@ class MasterMetrics implements MeterBinder {
                 .description("Requests naming a command kvcache does not have").register(registry);
         FunctionCounter.builder("kvcache.enrollments", topology, TopologyRegistry::enrollments)
                 .description("Slave enrollments accepted, re-enrollments included").register(registry);
-        Gauge.builder("kvcache.shards", topology, t -> t.current().shards().size())
+        Gauge.builder("kvcache.shards", topology, t -> t.current().placement().committed().size())
                 .description("Shards on the hash ring").register(registry);
+        Gauge.builder("kvcache.rebalance.running", rebalancer, r -> r.moving() ? 1 : 0)
+                .description("1 while keys move between shards").register(registry);
+        FunctionCounter.builder("kvcache.rebalance.keys.moved", rebalancer, Rebalancer::keysMovedTotal)
+                .description("Keys moved to another shard by rebalances, as the sources report").register(registry);
+        Gauge.builder("kvcache.rebalance.keys.remaining", rebalancer, Rebalancer::keysRemaining)
+                .description("Keys the rebalance under way has still to move").register(registry);
+        FunctionCounter.builder("kvcache.rebalances", rebalancer, Rebalancer::completed)
+                .description("Rebalances this master carried to their end").register(registry);
         shardUp = MultiGauge.builder("kvcache.shard.up")
                 .description("1 while the shard has a confirmed, live primary").register(registry);
         shardEpoch = MultiGauge.builder("kvcache.shard.epoch")

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 
 import io.kvcache.command.Clients;
+import io.kvcache.master.rebalance.Rebalancer;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.TopologyRegistry;
 import io.kvcache.metrics.PrometheusLint;
@@ -16,8 +17,9 @@ import io.kvcache.metrics.PrometheusLint;
 class MasterMetricsConfiguration {
 
     @Bean
-    MasterMetrics masterMetrics(Router router, Clients clientSessions, TopologyRegistry topology) {
-        return new MasterMetrics(router, clientSessions, topology);
+    MasterMetrics masterMetrics(Router router, Clients clientSessions, TopologyRegistry topology,
+                                Rebalancer rebalancer) {
+        return new MasterMetrics(router, clientSessions, topology, rebalancer);
     }
 
     @Bean

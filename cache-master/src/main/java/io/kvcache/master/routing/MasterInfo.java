@@ -10,6 +10,7 @@ import java.util.Set;
 import io.kvcache.command.Clients;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Session;
+import io.kvcache.config.MemoryValue;
 import io.kvcache.master.topology.Shard;
 import io.kvcache.master.upstream.PendingReply;
 import io.kvcache.master.upstream.ReplyGroup;
@@ -20,14 +21,20 @@ import io.kvcache.protocol.RespWriter;
 
 /**
  * INFO for the cluster, in Redis's format: the master's own sections (server, clients, stats,
- * cluster) and a keyspace summed over every shard's primary.
+ * cluster) and, summed over every shard's primary, the keyspace, memory (used_memory and
+ * maxmemory: the cluster's data and capacity) and the store's counters in stats (hits, misses,
+ * expired and evicted keys).
  */
 public final class MasterInfo {
 
-    private static final List<String> DEFAULT_SECTIONS = List.of("server", "clients", "stats", "replication",
-            "errorstats", "cluster", "keyspace");
-    private static final List<String> ALL_SECTIONS = List.of("server", "clients", "stats", "replication",
+    private static final List<String> DEFAULT_SECTIONS = List.of("server", "clients", "memory", "stats",
+            "replication", "errorstats", "cluster", "keyspace");
+    private static final List<String> ALL_SECTIONS = List.of("server", "clients", "memory", "stats", "replication",
             "commandstats", "errorstats", "cluster", "keyspace");
+    /** The sections whose figures come from the shards' primaries. */
+    private static final List<String> SHARD_SECTIONS = List.of("memory", "stats", "keyspace");
+    private static final List<String> SUMMED_STATS = List.of("keyspace_hits", "keyspace_misses", "expired_keys",
+            "evicted_keys");
 
     private final Clients clients;
     private final int port;
@@ -46,9 +53,11 @@ public final class MasterInfo {
     Collected collect(Request r, List<Shard> shards, Session s, ReplyGroup group, Router router) {
         Set<String> sections = sections(r);
         List<PendingReply> parts = new ArrayList<>();
-        if (sections.contains("keyspace")) {
+        List<String> asked = new ArrayList<>(List.of("INFO"));
+        SHARD_SECTIONS.stream().filter(sections::contains).forEach(asked::add);
+        if (asked.size() > 1) {
             for (Shard shard : shards) {
-                Object part = router.forward(shard, Request.of("INFO", "keyspace"), s, group);
+                Object part = router.forward(shard, Request.of(asked.toArray(String[]::new)), s, group);
                 if (part instanceof PendingReply pending) {
                     parts.add(pending);
                 }
@@ -109,12 +118,18 @@ public final class MasterInfo {
                     case "clients" -> sb.append("# Clients\r\n")
                             .append("connected_clients:").append(clients.connected()).append("\r\n")
                             .append("maxclients:").append(clients.maxClients()).append("\r\n");
-                    case "stats" -> sb.append("# Stats\r\n")
-                            .append("total_connections_received:").append(clients.totalConnectionsReceived())
-                            .append("\r\n")
-                            .append("total_commands_processed:").append(commandStats.processed()).append("\r\n")
-                            .append("rejected_connections:").append(clients.rejectedConnections()).append("\r\n")
-                            .append("total_error_replies:").append(commandStats.errorReplies()).append("\r\n");
+                    case "memory" -> memory(sb);
+                    case "stats" -> {
+                        sb.append("# Stats\r\n")
+                                .append("total_connections_received:").append(clients.totalConnectionsReceived())
+                                .append("\r\n")
+                                .append("total_commands_processed:").append(commandStats.processed()).append("\r\n")
+                                .append("rejected_connections:").append(clients.rejectedConnections()).append("\r\n")
+                                .append("total_error_replies:").append(commandStats.errorReplies()).append("\r\n");
+                        for (String field : SUMMED_STATS) {
+                            sb.append(field).append(':').append(sum(field)).append("\r\n");
+                        }
+                    }
                     case "replication" -> sb.append("# Replication\r\nrole:master\r\n");
                     case "commandstats" -> commandStats.appendCommandstats(sb.append("# Commandstats\r\n"));
                     case "errorstats" -> commandStats.appendErrorstats(sb.append("# Errorstats\r\n"));
@@ -126,6 +141,53 @@ public final class MasterInfo {
                 }
             }
             out.bulk(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        /** used_memory and maxmemory summed over the primaries; the policy of the first (CONFIG SET sets all alike). */
+        private void memory(StringBuilder sb) {
+            long used = sum("used_memory");
+            long max = sum("maxmemory");
+            String policy = "noeviction";
+            for (PendingReply part : parts) {
+                String p = field(part, "maxmemory_policy");
+                if (p != null) {
+                    policy = p;
+                    break;
+                }
+            }
+            sb.append("# Memory\r\n")
+                    .append("used_memory:").append(used).append("\r\n")
+                    .append("used_memory_human:").append(MemoryValue.human(used)).append("\r\n")
+                    .append("maxmemory:").append(max).append("\r\n")
+                    .append("maxmemory_human:").append(MemoryValue.human(max)).append("\r\n")
+                    .append("maxmemory_policy:").append(policy).append("\r\n");
+        }
+
+        /** A numeric INFO field summed over the primaries that answered. */
+        private long sum(String name) {
+            long total = 0;
+            for (PendingReply part : parts) {
+                String value = field(part, name);
+                if (value != null) {
+                    total += Long.parseLong(value);
+                }
+            }
+            return total;
+        }
+
+        /** One field of a primary's INFO reply, or null. */
+        private static String field(PendingReply part, String name) {
+            byte[] reply = Router.reply(part);
+            if (Replies.isError(reply)) {
+                return null;
+            }
+            String prefix = name + ":";
+            for (String line : new String(Replies.bulk(reply), StandardCharsets.ISO_8859_1).split("\r\n")) {
+                if (line.startsWith(prefix)) {
+                    return line.substring(prefix.length());
+                }
+            }
+            return null;
         }
 
         /** Sums "db0:keys=..,expires=..,avg_ttl=.." over the shards (avg_ttl weighted by expires). */

@@ -20,6 +20,7 @@ import io.kvcache.command.Handlers;
 import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.master.routing.Fragmenter.Fragment;
+import io.kvcache.master.routing.Fragmenter.Place;
 import io.kvcache.master.topology.Replica;
 import io.kvcache.master.topology.Shard;
 import io.kvcache.master.topology.Topology;
@@ -35,8 +36,9 @@ import io.kvcache.protocol.RespWriter;
 /**
  * Routes each client request by its spec's request policy: answered here (connection
  * commands), forwarded to the shard owning its key, split over shards and merged, sent to all
- * shards, or moved between two shards. A batch of pipelined requests is forwarded at once; the
- * replies are written in request order once all have arrived.
+ * shards, or moved between two shards. A batch of pipelined requests is forwarded at once, all by
+ * one topology snapshot; the replies are written in request order once all have arrived, after
+ * any redirect among them (a key that moved to another shard) has been followed.
  */
 public final class Router {
 
@@ -52,19 +54,25 @@ public final class Router {
     private final ConnectionCommands connection;
     private final TopologyRegistry topology;
     private final MasterInfo info;
+    private final ClusterConfig config;
     private final long replyTimeoutMillis;
     private final CommandStats stats;
     private final LongAdder unknownCommands = new LongAdder();
+    private final Redirects redirects;
+    private final KeySettler settler;
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
-                  long replyTimeoutMillis) {
+                  ClusterConfig config, long replyTimeoutMillis, KeySettler settler) {
         this.table = table;
         this.connection = connection;
         this.topology = topology;
         this.info = info;
+        this.config = config;
         this.replyTimeoutMillis = replyTimeoutMillis;
         this.stats = new CommandStats(table);
         this.localHandlers = new Handlers();
+        this.settler = settler;
+        this.redirects = new Redirects(this, topology, settler);
         connection.register(localHandlers);
         info.commandStats(stats);
     }
@@ -85,6 +93,8 @@ public final class Router {
      */
     public void execute(List<Request> requests, Session session, RespWriter out) {
         long start = System.nanoTime();
+        // One snapshot for the whole batch: requests on one key all take the same way.
+        Topology t = topology.current();
         int n = requests.size();
         Object[] results = new Object[n];
         CommandSpec[] ran = new CommandSpec[n];
@@ -92,9 +102,9 @@ public final class Router {
         ReplyGroup group = new ReplyGroup(out.remaining(), out.memory());
         int routed = 0;
         for (; routed < n && !session.isClosing(); routed++) {
-            results[routed] = route(requests.get(routed), session, group, ran, routed);
+            results[routed] = route(requests.get(routed), session, group, ran, routed, t);
         }
-        await(group);
+        await(group, session);
         if (group.overflowed()) {
             out.overflow();
         }
@@ -113,7 +123,7 @@ public final class Router {
         group.release();
     }
 
-    private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index) {
+    private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index, Topology t) {
         CommandSpec spec = table.lookup(r.arg(0));
         if (spec == null) {
             unknownCommands.increment();
@@ -130,12 +140,12 @@ public final class Router {
         }
         ran[index] = spec;
         try {
-            Topology t = topology.current();
             return switch (spec.requestPolicy()) {
                 case LOCAL -> local(spec, r, s);
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
                 case ALL_SHARDS -> allShards(spec, r, s, group, t);
+                case ALL_NODES -> config.route(r, s, group, t, this);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t);
             };
         } catch (ErrorReply e) {
@@ -155,20 +165,23 @@ public final class Router {
         return out.toByteArray();
     }
 
-    /** One key, or keys that must share a shard (MSETNX: atomic only there). */
+    /**
+     * One key, or keys that must share a shard (MSETNX: atomic only there). While keys move, they
+     * must also share the shard they move to.
+     */
     private Object singleShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
-        List<Shard> shards = Fragmenter.shardsOf(spec, r, t);
-        if (shards.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
+        List<Place> places = Fragmenter.placesOf(spec, r, t);
+        if (places.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
             return error(CROSSSLOT);
         }
-        return forward(shards.getFirst(), r, spec, s, group);
+        return forward(places.getFirst().shard(), r, spec, s, group);
     }
 
     /** MGET, MSET, DEL, UNLINK, EXISTS, TOUCH: one sub-request per shard, merged by response policy. */
     private Object multiShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
-        List<Shard> shards = Fragmenter.shardsOf(spec, r, t);
-        if (shards.size() == 1 || !Fragmenter.keysWellFormed(spec, r)) {
-            return forward(shards.getFirst(), r, spec, s, group);
+        List<Place> places = Fragmenter.placesOf(spec, r, t);
+        if (places.size() == 1 || !Fragmenter.keysWellFormed(spec, r)) {
+            return forward(places.getFirst().shard(), r, spec, s, group);
         }
         List<Fragment> fragments = Fragmenter.split(spec, r, t);
         List<PendingReply> parts = new ArrayList<>(fragments.size());
@@ -183,14 +196,24 @@ public final class Router {
         return new Merge(spec.responsePolicy(), fragments, parts, keys);
     }
 
-    /** DBSIZE, KEYS, FLUSHALL, FLUSHDB, RANDOMKEY, INFO over every shard; SCAN walks them in turn. */
+    /**
+     * DBSIZE, KEYS, FLUSHALL, FLUSHDB, RANDOMKEY, INFO over every shard holding keys; SCAN walks
+     * them in turn. While keys move, earlier requests of the batch are done first (a redirected
+     * write must not land after a later FLUSHALL, nor be missed by a later KEYS).
+     */
     private Object allShards(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
-        List<Shard> shards = t.orderedShards();
+        List<Shard> shards = t.placedShards();
         if (spec == Commands.INFO) {
             return info.collect(r, shards, s, group, this);
         }
         if (shards.isEmpty() || !t.allShardsUp()) {
             return error(CLUSTER_DOWN);
+        }
+        if (t.isMoving()) {
+            await(group, s);
+            if (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB) {
+                return flushDuringMove(spec, r, s, t);
+            }
         }
         if (spec == Commands.SCAN) {
             return scan(r, s, group, shards);
@@ -200,6 +223,35 @@ public final class Router {
             parts.add((PendingReply) forward(shard, r, spec, s, group));
         }
         return new Merge(spec.responsePolicy(), null, parts, 0);
+    }
+
+    /**
+     * A flush while keys move: a batch a source sent just before its flush could land after the
+     * destination's. So: flush every shard, let the sources finish what they had in flight, and
+     * flush again.
+     */
+    private Object flushDuringMove(CommandSpec spec, Request r, Session s, Topology t) {
+        byte[] first = null;
+        for (int round = 0; round < 2; round++) {
+            ReplyGroup group = new ReplyGroup();
+            List<PendingReply> parts = new ArrayList<>();
+            for (Shard shard : t.placedShards()) {
+                parts.add((PendingReply) forward(shard, r, spec, s, group));
+            }
+            await(group, s);
+            RespWriter merged = new RespWriter(16);
+            new Merge(spec.responsePolicy(), null, parts, 0).writeTo(merged);
+            if (first == null) {
+                first = merged.toByteArray();
+                for (String source : t.placement().committed()) {
+                    Shard shard = t.shards().get(source);
+                    if (shard != null) {
+                        settler.settle(shard, r);
+                    }
+                }
+            }
+        }
+        return first;
     }
 
     /**
@@ -221,11 +273,16 @@ public final class Router {
         return new ScanStep(part, shardIndex, shards.size());
     }
 
-    /** RPOPLPUSH, LMOVE, RENAME, RENAMENX: one shard forwards as is; across shards only list moves exist. */
+    /**
+     * RPOPLPUSH, LMOVE, RENAME, RENAMENX: keys of one place forward as is; across shards (or,
+     * while keys move, across places) only list moves exist.
+     */
     private Object twoKeys(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
-        Shard source = t.shardFor(r.arg(1));
-        Shard target = t.shardFor(r.arg(2));
-        if (source == target) {
+        Place from = Place.of(r.arg(1), t);
+        Place to = Place.of(r.arg(2), t);
+        Shard source = from.shard();
+        Shard target = to.shard();
+        if (from.equals(to)) {
             return forward(source, r, s, group);
         }
         if (spec == Commands.RENAME || spec == Commands.RENAMENX) {
@@ -234,7 +291,7 @@ public final class Router {
         boolean fromLeft = spec == Commands.LMOVE && side(r, 3);
         boolean toLeft = spec == Commands.RPOPLPUSH || side(r, 4);
         // Later requests of this batch must see the move done: wait for everything before it.
-        await(group);
+        await(group, s);
         return new ListMove(this, s).move(r.arg(1), source, r.arg(2), target, fromLeft, toLeft);
     }
 
@@ -261,9 +318,11 @@ public final class Router {
      * As {@link #forward(Shard, Request, Session, ReplyGroup)} for a command of the table: a read of
      * keys from a client that sent READONLY may go to a synced replica (as in Redis Cluster), spreading reads;
      * keyless reads (SCAN, KEYS, DBSIZE) stay on the primary, whose cursors and counts they continue.
+     * While keys move, every read goes to a primary: only primaries know which keys have left.
      */
     Object forward(Shard shard, Request r, CommandSpec spec, Session s, ReplyGroup group) {
-        return forward(shard, r, !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly(), s, group);
+        return forward(shard, r, !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly()
+                && !topology.current().isMoving(), s, group);
     }
 
     private Object forward(Shard shard, Request r, boolean replicaRead, Session s, ReplyGroup group) {
@@ -280,7 +339,14 @@ public final class Router {
                 target = readable.get((int) Math.floorMod(s.id(), (long) readable.size()));
             }
         }
-        PendingReply reply = group.expect();
+        PendingReply reply = group.expect(r, shard.name());
+        target.pool().send(s.id(), r.encode(), reply);
+        return reply;
+    }
+
+    /** Sends a request to one replica of a shard, whatever its role (CONFIG SET reaches every node). */
+    PendingReply forwardTo(Replica target, Request r, Session s, ReplyGroup group) {
+        PendingReply reply = group.expect(r, target.shard());
         target.pool().send(s.id(), r.encode(), reply);
         return reply;
     }
@@ -289,11 +355,25 @@ public final class Router {
     byte[] call(Shard shard, Session s, byte[]... argv) {
         ReplyGroup group = new ReplyGroup();
         Object result = forward(shard, new Request(argv), s, group);
-        await(group);
+        await(group, s);
         return reply(result);
     }
 
-    void await(ReplyGroup group) {
+    /** Sends to the shard's primary and waits, redirects left as they are (for {@link Redirects}). */
+    byte[] callDirect(Shard shard, Request r, Session s) {
+        ReplyGroup group = new ReplyGroup();
+        Object result = forward(shard, r, s, group);
+        awaitReplies(group);
+        return reply(result);
+    }
+
+    /** Waits for the group's replies, then follows the redirects among them. */
+    void await(ReplyGroup group, Session s) {
+        awaitReplies(group);
+        redirects.resolve(group, s);
+    }
+
+    private void awaitReplies(ReplyGroup group) {
         if (!group.await(replyTimeoutMillis, TimeUnit.MILLISECONDS)) {
             log.warn("Replies from shards took longer than {} ms", replyTimeoutMillis);
         }

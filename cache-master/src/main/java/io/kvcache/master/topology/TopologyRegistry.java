@@ -20,19 +20,20 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.Placement;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.master.upstream.UpstreamPool;
 import io.kvcache.master.upstream.UpstreamStats;
-import io.kvcache.ring.HashRing;
 
 /**
  * The master's view of the cluster, rebuilt from enrollments: replicas enroll, beat and go
  * down; each change publishes a new {@link Topology} with its ring.
  * <p>
- * The ring holds every shard name ever known, including names a re-enrolling slave reports
- * from an earlier master: after a master restart the ring is complete as soon as any slave is
- * back, so no key is routed to a wrong shard while the others re-enroll (their keys answer
- * CLUSTERDOWN until they do).
+ * The placement of keys on shards (the committed ring, and the ring keys move to) is decided by
+ * the {@code Rebalancer} and held by every slave; a restarted master adopts the newest placement
+ * any re-enrolling slave reports, so the ring is complete as soon as one slave is back and no key
+ * is routed to a wrong shard while the others re-enroll (their keys answer CLUSTERDOWN until they
+ * do). A shard that enrolls joins the ring only through a rebalance (docs/rebalancing.md).
  * <p>
  * Each shard has one primary, elected here at a new epoch whenever it has none live: the
  * replica with the highest offset in the shard's stream (asked over REST at that moment), so
@@ -48,14 +49,18 @@ public final class TopologyRegistry {
     private final int upstreamConnections;
     private final int connectTimeoutMillis;
     private final LongSupplier clock;
-    private final Set<String> knownShards = new TreeSet<>();
+    private Placement placement = Placement.NONE;
+    private Placement.Rings rings = Placement.Rings.NONE;
+    /** Shards drained out of the ring: their slaves are told to stop enrolling. */
+    private final Set<String> retired = new TreeSet<>();
     private final Map<String, Map<String, Replica>> replicas = new TreeMap<>();
     private final Map<String, Replica> byConnection = new LinkedHashMap<>();
     private final Map<String, String> connectionOf = new LinkedHashMap<>();
     private final Map<String, Election> elected = new TreeMap<>();
     private final Set<String> electionsPending = new TreeSet<>();
     private final ReplicationProbe probe;
-    private final long graceEndsMillis;
+    private final long electionGraceMillis;
+    private volatile long graceEndsMillis;
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("elections").daemon().factory());
     private final Map<String, UpstreamStats> upstreamStats = new ConcurrentHashMap<>();
@@ -64,6 +69,7 @@ public final class TopologyRegistry {
     private final List<Consumer<Topology>> published = new CopyOnWriteArrayList<>();
     private volatile Consumer<String> shardChanged = shard -> { };
     private volatile Consumer<String> decommissioned = connection -> { };
+    private volatile Runnable placementChanged = () -> { };
     private volatile Topology current = Topology.EMPTY;
     private long version;
 
@@ -84,6 +90,7 @@ public final class TopologyRegistry {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.clock = clock;
         this.probe = probe;
+        this.electionGraceMillis = electionGraceMillis;
         this.graceEndsMillis = clock.getAsLong() + electionGraceMillis;
     }
 
@@ -203,17 +210,135 @@ public final class TopologyRegistry {
         return current;
     }
 
-    /** Every shard name this master has heard of, from enrollments and from slaves' memories. */
-    public synchronized List<String> knownShards() {
-        return List.copyOf(knownShards);
+    /** Told when the placement changes (to push it to every slave). */
+    public void onPlacementChanged(Runnable listener) {
+        this.placementChanged = listener;
     }
 
-    /** A replica (re-)enrolls over the given enrollment connection; returns every shard name known. */
-    public synchronized List<String> enroll(String connectionId, String shard, String replicaId,
-                                            InetSocketAddress data, InetSocketAddress http,
-                                            List<String> shardsKnownBySlave, ReplicationStatus report) {
-        knownShards.add(shard);
-        knownShards.addAll(shardsKnownBySlave);
+    public synchronized Placement placement() {
+        return placement;
+    }
+
+    /**
+     * The enrollment port listens: the election grace counts from now, not from the master's start
+     * (a slow start must not eat the time slaves have to come back).
+     */
+    public void enrollmentOpened() {
+        graceEndsMillis = clock.getAsLong() + electionGraceMillis;
+    }
+
+    /** Whether the master is still in its election grace after starting (slaves are re-enrolling). */
+    public boolean inGrace() {
+        return clock.getAsLong() < graceEndsMillis;
+    }
+
+    /**
+     * Installs a newer placement (the Rebalancer's decision) and tells every slave.
+     *
+     * @return false when this placement is not newer than the one held
+     */
+    public boolean placement(Placement next) {
+        synchronized (this) {
+            if (next.version() <= placement.version()) {
+                return false;
+            }
+            adopt(next);
+            publish();
+        }
+        placementChanged.run();
+        return true;
+    }
+
+    private void adopt(Placement next) {
+        placement = next;
+        rings = next.rings();
+    }
+
+    /** Shards that enrolled, have a confirmed live primary, and are not on the ring: they may join. */
+    public synchronized List<String> joinable() {
+        List<String> names = new ArrayList<>();
+        for (Shard shard : current.orderedShards()) {
+            if (!placement.shards().contains(shard.name()) && !retired.contains(shard.name()) && shard.isUp()) {
+                names.add(shard.name());
+            }
+        }
+        return names;
+    }
+
+    /** Whether this shard was drained out of the ring (its slaves are told to stop enrolling). */
+    public synchronized boolean isRetired(String shard) {
+        return retired.contains(shard);
+    }
+
+    /** Lets a drained shard's name join again (an operator's explicit wish). */
+    public synchronized boolean readmit(String shard) {
+        return retired.remove(shard);
+    }
+
+    /**
+     * A drained shard leaves the topology: its replicas are released (told to stop enrolling)
+     * and its name cannot join again until readmitted.
+     */
+    public void retire(String shard) {
+        List<String> released = new ArrayList<>();
+        synchronized (this) {
+            retired.add(shard);
+            Map<String, Replica> ofShard = replicas.remove(shard);
+            if (ofShard != null) {
+                for (Replica r : ofShard.values()) {
+                    r.pool().close();
+                    String connection = connectionOf.remove(key(shard, r.id()));
+                    if (connection != null) {
+                        byConnection.remove(connection);
+                        released.add(connection);
+                    }
+                }
+            }
+            elected.remove(shard);
+            log.info("Shard {} left the cluster; its {} replicas are released", shard,
+                    ofShard == null ? 0 : ofShard.size());
+            publish();
+        }
+        released.forEach(decommissioned);
+    }
+
+    /** The HTTP address of every shard's confirmed live primary: {@code shard=host:port,...}. */
+    public synchronized String primaries() {
+        StringBuilder list = new StringBuilder();
+        for (Shard shard : current.orderedShards()) {
+            Replica primary = shard.primary();
+            if (primary != null) {
+                list.append(list.isEmpty() ? "" : ",").append(shard.name()).append('=')
+                        .append(hostPort(primary.httpAddress()));
+            }
+        }
+        return list.toString();
+    }
+
+    /** Every live enrollment connection, for pushes that concern all slaves. */
+    public synchronized List<String> connections() {
+        return List.copyOf(byConnection.keySet());
+    }
+
+    /**
+     * A replica (re-)enrolls over the given enrollment connection, reporting the placement it
+     * holds (adopted when newer than the master's: after a master restart).
+     *
+     * @return false when its shard was drained out of the cluster (it is told to stop enrolling)
+     */
+    public synchronized boolean enroll(String connectionId, String shard, String replicaId,
+                                       InetSocketAddress data, InetSocketAddress http,
+                                       Placement reported, ReplicationStatus report) {
+        if (retired.contains(shard)) {
+            log.info("Refused the enrollment of {}/{}: shard {} was drained out of the cluster", shard, replicaId,
+                    shard);
+            return false;
+        }
+        if (reported.version() > placement.version()) {
+            log.info("Placement {} adopted from {}/{}: ring {}{}", reported.version(), shard, replicaId,
+                    reported.committed(), reported.isMoving() ? ", keys moving to ring " + reported.target() : "");
+            adopt(reported);
+        }
         Map<String, Replica> ofShard = replicas.computeIfAbsent(shard, s -> new LinkedHashMap<>());
         Replica previous = ofShard.get(replicaId);
         if (previous != null) {
@@ -236,7 +361,7 @@ public final class TopologyRegistry {
         reconcile(shard);
         publish();
         changed(shard);
-        return List.copyOf(knownShards);
+        return true;
     }
 
     /** A heartbeat on an enrollment connection; false if that connection enrolled nobody. */
@@ -257,6 +382,7 @@ public final class TopologyRegistry {
                 && report.epoch() == e.epoch()) {
             elected.put(r.shard(), e.confirm());
             log.info("Shard {}: {} confirmed primary at epoch {}", r.shard(), r.id(), e.epoch());
+            cameBack = true; // a new primary's address goes to every slave that may move keys to it
         }
         if (reconcile(r.shard()) || cameBack) {
             changed(r.shard());
@@ -407,29 +533,19 @@ public final class TopologyRegistry {
     }
 
     private void publish() {
+        Set<String> names = new TreeSet<>(placement.shards());
+        names.addAll(replicas.keySet());
         Map<String, Shard> shards = new TreeMap<>();
-        for (String name : knownShards) {
+        for (String name : names) {
             Map<String, Replica> ofShard = replicas.getOrDefault(name, Map.of());
             Election e = elected.get(name);
             shards.put(name, new Shard(name, new ArrayList<>(ofShard.values()), e == null ? 0 : e.epoch(),
                     e == null || !e.confirmed() ? null : e.primaryId()));
         }
-        HashRing ring = knownShards.isEmpty() ? null : ringFor(knownShards);
-        current = new Topology(++version, Map.copyOf(shards), ring);
+        current = new Topology(++version, Map.copyOf(shards), rings);
         for (Consumer<Topology> listener : published) {
             listener.accept(current);
         }
-    }
-
-    private HashRing cachedRing;
-
-    /** The ring only changes when the set of names does; rebuilding it on each heartbeat would be waste. */
-    private HashRing ringFor(Set<String> names) {
-        if (cachedRing == null || !cachedRing.shards().equals(names)) {
-            cachedRing = HashRing.of(names);
-            log.info("Hash ring rebuilt over shards {}", names);
-        }
-        return cachedRing;
     }
 
     private static String hostPort(InetSocketAddress address) {

@@ -1,16 +1,23 @@
 package io.kvcache.master.upstream;
 
+import io.kvcache.protocol.Request;
+
 /**
  * A reply a slave owes: completed by the connection's reader with the reply's bytes, in the
- * order the requests were written (a slave answers in order).
+ * order the requests were written (a slave answers in order). It remembers the request and the
+ * shard it went to, so that a redirect (a key that moved) can be followed.
  */
 public final class PendingReply {
 
     private final ReplyGroup group;
+    private final Request request;
+    private final String shard;
     private volatile byte[] reply;
 
-    public PendingReply(ReplyGroup group) {
+    PendingReply(ReplyGroup group, Request request, String shard) {
         this.group = group;
+        this.request = request;
+        this.shard = shard;
     }
 
     void complete(byte[] bytes) {
@@ -25,5 +32,19 @@ public final class PendingReply {
     /** The reply's RESP bytes; valid once the group has been awaited. */
     public byte[] reply() {
         return reply;
+    }
+
+    /** The answer of the shard a redirect led to, in place of the redirect. */
+    public void replace(byte[] bytes) {
+        this.reply = bytes;
+    }
+
+    public Request request() {
+        return request;
+    }
+
+    /** The name of the shard the request was sent to. */
+    public String shard() {
+        return shard;
     }
 }

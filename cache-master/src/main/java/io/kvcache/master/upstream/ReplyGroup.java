@@ -1,11 +1,14 @@
 package io.kvcache.master.upstream;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import io.kvcache.protocol.ClientMemory;
+import io.kvcache.protocol.Request;
 
 /**
  * The replies one client thread waits for: it forwards a batch of requests, then parks until
@@ -25,6 +28,7 @@ public final class ReplyGroup {
     private volatile boolean overflowed;
     /** The reservation for replies beyond the free allowance, taken when first needed. */
     private ClientMemory.Share share;
+    private final List<PendingReply> expected = new ArrayList<>(4);
 
     /** A group without limits (the master's own steps of a command). */
     public ReplyGroup() {
@@ -37,9 +41,17 @@ public final class ReplyGroup {
         this.memory = memory;
     }
 
-    public PendingReply expect() {
+    /** A reply to come for this request, sent to this shard. Called by the waiting thread only. */
+    public PendingReply expect(Request request, String shard) {
         outstanding.incrementAndGet();
-        return new PendingReply(this);
+        PendingReply reply = new PendingReply(this, request, shard);
+        expected.add(reply);
+        return reply;
+    }
+
+    /** Every reply expected so far, in the order the requests were sent. */
+    public List<PendingReply> expected() {
+        return expected;
     }
 
     /** Whether a reply of n bytes may be kept; false from the reply that passes a limit on. */

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import io.kvcache.master.support.ClusterWriters;
 import io.kvcache.master.support.LocalCluster;
 import io.kvcache.master.support.LocalCluster.SlaveMode;
 import io.kvcache.master.support.SlaveNode;

@@ -65,14 +65,15 @@ public final class LocalCluster implements AutoCloseable {
         secret = "local-cluster-" + UUID.randomUUID();
         adminToken = "local-admin-" + UUID.randomUUID();
         slaveHeap = b.slaveHeap;
-        int clientPort = b.fixedMasterPorts ? freePort() : 0;
-        int enrollmentPort = b.fixedMasterPorts ? freePort() : 0;
-        int httpPort = b.fixedMasterPorts ? freePort() : 0;
+        boolean fixed = b.fixedMasterPorts || b.masterProcess;
+        int clientPort = fixed ? freePort() : 0;
+        int enrollmentPort = fixed ? freePort() : 0;
+        int httpPort = fixed ? freePort() : 0;
         List<String> masterArgs = new ArrayList<>();
         masterArgs.add("--kvcache.master.heartbeat-timeout=" + b.heartbeatTimeout.toMillis() + "ms");
         masterArgs.add("--kvcache.admin.token=" + adminToken);
         masterArgs.addAll(b.masterArgs);
-        master = new MasterNode(secret, clientPort, enrollmentPort, httpPort, masterArgs);
+        master = new MasterNode(secret, clientPort, enrollmentPort, httpPort, masterArgs, b.masterProcess);
         master.start();
         List<String> slaveArgs = new ArrayList<>(List.of(
                 "--kvcache.slave.master=127.0.0.1:" + master.enrollmentPort(),
@@ -104,13 +105,14 @@ public final class LocalCluster implements AutoCloseable {
         private int replicas = 1;
         private SlaveMode mode = SlaveMode.IN_JVM;
         private boolean fixedMasterPorts;
+        private boolean masterProcess;
+        private final List<String> slaveArgs = new ArrayList<>();
         private Duration heartbeatInterval = Duration.ofMillis(500);
         // Generous: a loaded machine must not flap replicas; a stopped slave is seen at once anyway,
         // because its enrollment connection closes.
         private Duration heartbeatTimeout = Duration.ofSeconds(10);
         private String slaveHeap = "128m";
         private final List<String> masterArgs = new ArrayList<>();
-        private final List<String> slaveArgs = new ArrayList<>();
         private final Map<String, SlaveMode> modeOverrides = new LinkedHashMap<>();
 
         private Builder() {
@@ -156,15 +158,21 @@ public final class LocalCluster implements AutoCloseable {
             return this;
         }
 
-        /** Extra Spring Boot arguments for the master ("--name=value"). */
-        public Builder masterArg(String arg) {
-            masterArgs.add(arg);
+        /** Runs the master as a separate JVM, which {@link #stopMaster()} kills with SIGKILL (fixes its ports). */
+        public Builder masterProcess() {
+            this.masterProcess = true;
             return this;
         }
 
         /** Extra Spring Boot arguments for every slave ("--name=value"). */
         public Builder slaveArg(String arg) {
             slaveArgs.add(arg);
+            return this;
+        }
+
+        /** Extra Spring Boot arguments for the master ("--name=value"). */
+        public Builder masterArg(String arg) {
+            masterArgs.add(arg);
             return this;
         }
 
@@ -244,12 +252,29 @@ public final class LocalCluster implements AutoCloseable {
         return secret;
     }
 
+    /**
+     * Starts a new replica in this JVM, of a shard of this cluster or of a new one (which then joins the
+     * ring: await the end of the rebalance).
+     */
+    public SlaveNode addSlave(String shard, String replicaId) {
+        InJvmSlave slave = new InJvmSlave(shard, replicaId, enrollment);
+        shards.computeIfAbsent(shard, s -> new ArrayList<>()).add(slave);
+        slave.start();
+        return slave;
+    }
+
     /** Starts a new replica process in a shard; it enrolls and takes a full sync by itself. */
     public SlaveNode addProcessSlave(String shard, String replicaId) {
         ProcessSlave slave = new ProcessSlave(shard, replicaId, enrollment, slaveHeap);
         shards.computeIfAbsent(shard, s -> new ArrayList<>()).add(slave);
         slave.start();
         return slave;
+    }
+
+    /** Stops and forgets a shard's slaves (after it was drained out of the ring). */
+    public void removeShard(String shard) {
+        replicasOf(shard).forEach(SlaveNode::stop);
+        shards.remove(shard);
     }
 
     /** Stops one slave: in-JVM close, or kill -9 of its process. */
@@ -289,8 +314,9 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Waits until every running slave has enrolled: /actuator/health is UP and its {@code cluster} component
-     * lists every shard of this cluster with as many live replicas as are running. (UP alone is not enough:
-     * the health only covers the shards the master knows, which after a master restart may not be all.)
+     * lists every shard of this cluster on the ring, with as many live replicas as are running, and no key
+     * moving. (UP alone is not enough: the health only covers the shards on the ring, which after a master
+     * restart or while a shard joins may not be all.)
      */
     public void awaitHealthy() {
         Awaitility.await("every running slave enrolled").atMost(DEFAULT_TIMEOUT).pollInterval(Duration.ofMillis(100))
@@ -303,14 +329,17 @@ public final class LocalCluster implements AutoCloseable {
         if (!"UP".equals(health.path("status").asString())) {
             return false;
         }
-        JsonNode known = health.path("components").path("cluster").path("details").path("shards");
+        JsonNode details = health.path("components").path("cluster").path("details");
+        JsonNode known = details.path("shards");
         for (Map.Entry<String, List<SlaveNode>> shard : shards.entrySet()) {
             long running = shard.getValue().stream().filter(SlaveNode::isRunning).count();
-            if (known.path(shard.getKey()).path("liveReplicas").asLong(-1) != running) {
+            if (known.path(shard.getKey()).path("liveReplicas").asLong(-1) != running
+                    || !known.path(shard.getKey()).path("placed").asBoolean()) {
                 return false;
             }
         }
-        return true;
+        // Every shard on the ring and no key moving: the ring is the one of all these shards.
+        return details.path("movingTo").isEmpty();
     }
 
     /** Waits until /actuator/health reports the given status ("UP" or "DOWN"). */

@@ -27,6 +27,12 @@ import io.kvcache.server.OutputBufferLimit;
  * @param replicaId this replica's name within its shard (e.g. replica1)
  * @param advertisedHost the host the master should use to reach this slave
  * @param heartbeatInterval how often the slave tells the master it is alive
+ * @param maxmemory the most the store may hold before it evicts (Redis's maxmemory: {@code 100mb},
+ *        {@code 2gb}, bytes; 0 for no limit); at most half the JVM heap
+ * @param maxmemoryPolicy what to evict (Redis's maxmemory-policy, e.g. allkeys-lru)
+ * @param maxmemorySamples keys sampled per eviction round (maxmemory-samples)
+ * @param lfuLogFactor how slowly the LFU counter saturates (lfu-log-factor)
+ * @param lfuDecayTime minutes per decrement of an idle key's LFU counter (lfu-decay-time)
  * @param maxclients data port connections beyond this many are refused (Redis's maxclients)
  * @param timeout a data port client idle this long is closed (seconds unless a unit is given; 0 = never)
  * @param tcpKeepalive TCP keepalive of data port connections (seconds; 0 = off)
@@ -50,11 +56,16 @@ public record SlaveProperties(
         @DefaultValue("replica1") String replicaId,
         @DefaultValue("127.0.0.1") String advertisedHost,
         @DefaultValue("1s") Duration heartbeatInterval,
+        @DefaultValue("0") String maxmemory,
+        @DefaultValue("noeviction") String maxmemoryPolicy,
+        @DefaultValue("5") int maxmemorySamples,
+        @DefaultValue("10") int lfuLogFactor,
+        @DefaultValue("1") int lfuDecayTime,
         @DefaultValue("10000") int maxclients,
         @DefaultValue("0") @DurationUnit(ChronoUnit.SECONDS) Duration timeout,
         @DefaultValue("300") @DurationUnit(ChronoUnit.SECONDS) Duration tcpKeepalive,
         @DefaultValue("0 0 0") String clientOutputBufferLimit,
-        @DefaultValue("50%") String maxmemoryClients) {
+        @DefaultValue("25%") String maxmemoryClients) {
 
     public ProtocolLimits limits() {
         return new ProtocolLimits(ProtocolLimits.PROTO_INLINE_MAX_SIZE, protoMaxBulkLen.toBytes(),

@@ -1,5 +1,7 @@
 package io.kvcache.slave.config;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -10,10 +12,14 @@ import io.kvcache.command.Clients;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
+import io.kvcache.config.ConfigParameter;
+import io.kvcache.slave.dispatch.ConfigCommands;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.dispatch.InfoReport;
 import io.kvcache.slave.dispatch.ServerCommands;
 import io.kvcache.slave.store.ActiveExpiry;
+import io.kvcache.slave.store.Eviction;
+import io.kvcache.slave.store.HeapBudget;
 import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.store.ListCommands;
@@ -34,8 +40,39 @@ class StoreConfiguration {
         return new Clients(properties.maxclients());
     }
 
+    /**
+     * maxmemory and the policy as configured; a value Redis would refuse, or a maxmemory the heap
+     * cannot hold ({@link HeapBudget}), stops the slave from starting.
+     */
     @Bean
-    CommandDispatcher commandDispatcher(Keyspace keyspace, Clients clients, SlaveProperties properties) {
+    Eviction eviction(Keyspace keyspace, SlaveProperties properties) {
+        Map<ConfigParameter, String> values = new LinkedHashMap<>();
+        values.put(ConfigParameter.MAXMEMORY_POLICY, properties.maxmemoryPolicy());
+        values.put(ConfigParameter.MAXMEMORY_SAMPLES, Integer.toString(properties.maxmemorySamples()));
+        values.put(ConfigParameter.LFU_LOG_FACTOR, Integer.toString(properties.lfuLogFactor()));
+        values.put(ConfigParameter.LFU_DECAY_TIME, Integer.toString(properties.lfuDecayTime()));
+        values.put(ConfigParameter.MAXMEMORY, properties.maxmemory());
+        Eviction eviction = new Eviction(keyspace);
+        for (Map.Entry<ConfigParameter, String> e : values.entrySet()) {
+            String property = "kvcache.slave." + e.getKey().redisName();
+            String canonical;
+            try {
+                canonical = e.getKey().canonical(e.getValue());
+            } catch (ConfigParameter.InvalidValue invalid) {
+                throw new IllegalStateException(property + "=" + e.getValue() + ": " + invalid.getMessage());
+            }
+            if (e.getKey() == ConfigParameter.MAXMEMORY && HeapBudget.refusal(Long.parseLong(canonical)) != null) {
+                throw new IllegalStateException(property + "=" + e.getValue() + ": "
+                        + HeapBudget.refusal(Long.parseLong(canonical)));
+            }
+            ConfigCommands.apply(eviction, e.getKey(), canonical);
+        }
+        return eviction;
+    }
+
+    @Bean
+    CommandDispatcher commandDispatcher(Keyspace keyspace, Clients clients, SlaveProperties properties,
+                                        Eviction eviction) {
         CommandTable table = CommandTable.standard();
         AtomicReference<CommandDispatcher> self = new AtomicReference<>();
         InfoReport info = new InfoReport(keyspace, clients, properties.port(), self::get);
@@ -45,9 +82,26 @@ class StoreConfiguration {
         new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
-        CommandDispatcher dispatcher = new CommandDispatcher(table, keyspace, handlers);
+        new ConfigCommands(eviction, keyspace, fixedSettings(properties)).register(handlers);
+        CommandDispatcher dispatcher = new CommandDispatcher(table, keyspace, handlers, eviction);
         self.set(dispatcher);
         return dispatcher;
+    }
+
+    /** What CONFIG GET answers for the settings fixed at start. */
+    static Map<ConfigParameter, String> fixedSettings(SlaveProperties p) {
+        Map<ConfigParameter, String> fixed = new LinkedHashMap<>();
+        fixed.put(ConfigParameter.REPLICA_IGNORE_MAXMEMORY, "yes");
+        fixed.put(ConfigParameter.DATABASES, "1");
+        fixed.put(ConfigParameter.MAXCLIENTS, "10000");
+        fixed.put(ConfigParameter.PORT, Integer.toString(p.port()));
+        fixed.put(ConfigParameter.BIND, p.bind());
+        fixed.put(ConfigParameter.HZ, Integer.toString(p.hz()));
+        fixed.put(ConfigParameter.PROTO_MAX_BULK_LEN, Long.toString(p.protoMaxBulkLen().toBytes()));
+        fixed.put(ConfigParameter.CLIENT_QUERY_BUFFER_LIMIT, Long.toString(p.clientQueryBufferLimit().toBytes()));
+        fixed.put(ConfigParameter.SAVE, "");
+        fixed.put(ConfigParameter.APPENDONLY, "no");
+        return fixed;
     }
 
     @Bean

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.kvcache.command.CommandErrors;
+import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.CommandHandler;
@@ -17,14 +18,17 @@ import io.kvcache.command.Session;
 import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.ExpiryMode;
 import io.kvcache.slave.store.Keyspace;
 
 /**
  * Runs requests against the store, one at a time as Redis does: every command executes under
  * one lock, so each is atomic. The order of checks is server.c processCommand's: unknown
- * command, then arity, then the handler.
+ * command, arity, the key-ownership fence of a cluster (MOVED, ASK, TRYAGAIN), maxmemory (evict,
+ * or refuse a DENYOOM command with OOM), a replica's refusal of writes, then the handler.
  * <p>
  * A handler that throws has its partial reply discarded and answers {@code -ERR ...}; handlers
  * validate all arguments and types before they change anything, so the store is left as it was.
@@ -38,13 +42,21 @@ public final class CommandDispatcher {
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final CommandStats stats;
+    private final Eviction eviction;
     private WritePropagation propagation;
+    private KeyGuard guard;
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
 
+    /** A dispatcher without a memory limit (maxmemory 0). */
     public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers) {
+        this(table, keyspace, handlers, new Eviction(keyspace));
+    }
+
+    public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers, Eviction eviction) {
         this.table = table;
         this.keyspace = keyspace;
+        this.eviction = eviction;
         this.stats = new CommandStats(table);
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
@@ -60,6 +72,16 @@ public final class CommandDispatcher {
         lock.lock();
         try {
             this.propagation = propagation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Installs the key-ownership fence (a slave in a cluster); none when alone. */
+    public void guard(KeyGuard guard) {
+        lock.lock();
+        try {
+            this.guard = guard;
         } finally {
             lock.unlock();
         }
@@ -128,6 +150,19 @@ public final class CommandDispatcher {
             error(out, arityError);
             return;
         }
+        if (guard != null && !applying && !session.isInternal() && spec.keys().hasKeys()) {
+            String redirect = guard.check(spec, request);
+            if (redirect != null) {
+                stats.rejected(spec);
+                error(out, redirect);
+                return;
+            }
+        }
+        if (!applying && !admittedUnderMaxmemory(spec)) {
+            stats.rejected(spec);
+            error(out, RespErrors.OOM);
+            return;
+        }
         boolean propagated = spec.isWrite() && propagation != null && !applying;
         if (propagated) {
             String refusal = propagation.refuseWrite();
@@ -161,6 +196,18 @@ public final class CommandDispatcher {
         }
     }
 
+    /**
+     * processCommand's maxmemory step: before any command, evict down to maxmemory; when that
+     * fails, refuse the commands that may grow memory (DENYOOM) and run the rest. A replica skips
+     * it (Redis's replica-ignore-maxmemory): its primary's evictions reach it as DELs.
+     */
+    private boolean admittedUnderMaxmemory(CommandSpec spec) {
+        if (propagation != null && propagation.refuseWrite() != null) {
+            return true;
+        }
+        return eviction.makeRoom() || !spec.is(CommandFlag.DENYOOM);
+    }
+
     private void error(RespWriter out, String message) {
         int mark = out.size();
         out.error(message);
@@ -179,5 +226,10 @@ public final class CommandDispatcher {
 
     public CommandTable table() {
         return table;
+    }
+
+    /** maxmemory, the policy and the eviction counters of this store. */
+    public Eviction eviction() {
+        return eviction;
     }
 }

@@ -121,18 +121,38 @@ public final class InfoReport {
                 .field(out, "config_file", "");
     }
 
+    /**
+     * used_memory is what the store holds (Keyspace#usedMemory, the figure maxmemory limits), not
+     * the heap; the JVM's heap in use and its maximum follow as kvcache_heap_*, and
+     * mem_fragmentation_ratio is heap in use over used_memory (Redis's is RSS over used_memory).
+     */
     private void memory(StringBuilder out) {
         Runtime rt = Runtime.getRuntime();
-        long used = rt.totalMemory() - rt.freeMemory();
+        long heapUsed = rt.totalMemory() - rt.freeMemory();
+        long used = db.usedMemory();
+        long peak = db.peakMemory();
+        long system = totalSystemMemory();
+        var eviction = dispatcher.get().eviction();
         header(out, "Memory")
                 .field(out, "used_memory", used)
                 .field(out, "used_memory_human", human(used))
-                .field(out, "used_memory_peak", used)
-                .field(out, "total_system_memory", rt.maxMemory())
-                .field(out, "maxmemory", 0)
-                .field(out, "maxmemory_human", "0B")
-                .field(out, "maxmemory_policy", "noeviction")
-                .field(out, "mem_fragmentation_ratio", "1.00");
+                .field(out, "used_memory_peak", peak)
+                .field(out, "used_memory_peak_human", human(peak))
+                .field(out, "total_system_memory", system)
+                .field(out, "total_system_memory_human", human(system))
+                .field(out, "maxmemory", eviction.maxmemory())
+                .field(out, "maxmemory_human", human(eviction.maxmemory()))
+                .field(out, "maxmemory_policy", eviction.policy().redisName())
+                .field(out, "mem_fragmentation_ratio", String.format(Locale.ROOT, "%.2f", (double) heapUsed / used))
+                .field(out, "kvcache_heap_used", heapUsed)
+                .field(out, "kvcache_heap_max", rt.maxMemory());
+    }
+
+    private static long totalSystemMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return 0;
     }
 
     private void stats(StringBuilder out) {
@@ -143,7 +163,7 @@ public final class InfoReport {
                 .field(out, "instantaneous_ops_per_sec", 0)
                 .field(out, "rejected_connections", clients.rejectedConnections())
                 .field(out, "expired_keys", db.expiredKeys())
-                .field(out, "evicted_keys", 0)
+                .field(out, "evicted_keys", dispatcher.get().eviction().evictedKeys())
                 .field(out, "keyspace_hits", db.hits())
                 .field(out, "keyspace_misses", db.misses())
                 .field(out, "total_error_replies", stats.errorReplies());
@@ -188,17 +208,7 @@ public final class InfoReport {
 
     /** bytesToHuman in Redis's style: 1.00K, 2.50M, ... */
     static String human(long bytes) {
-        if (bytes < 1024) {
-            return bytes + "B";
-        }
-        String[] units = {"K", "M", "G", "T", "P"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.2f%s", value, units[unit]);
+        return io.kvcache.config.MemoryValue.human(bytes);
     }
 
     private static byte[] randomBytes(int n) {

@@ -5,10 +5,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
 
@@ -16,21 +19,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
+import io.kvcache.cluster.Placement;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.ReplyScanner;
 import io.kvcache.protocol.Request;
 import io.kvcache.slave.replication.Assignment;
+import io.kvcache.slave.migration.Migration;
 import io.kvcache.slave.replication.ReplicationManager;
 
 /**
  * Keeps this slave enrolled with the master: connects to the enrollment port, ENROLLs with the
  * cluster secret, then sends a HEARTBEAT every interval. When the master is away or the
  * connection breaks it retries with exponential backoff (100 ms doubling to 2 s, with jitter: a restarted master hears from every slave within its election grace),
- * so a restarted master gets its whole topology back. It remembers every shard name the master
- * reported and hands them back on the next enrollment.
+ * so a restarted master gets its whole topology back. It keeps the master's placement of keys on
+ * shards and hands it back on the next enrollment, so a restarted master adopts it.
  * <p>
  * Every frame from the master (the reply to ENROLL or HEARTBEAT, or a push when the shard's
- * primary changes) carries this slave's assignment: role and epoch, its primary, its siblings.
+ * primary or the placement changes) carries the placement, this slave's assignment (role and
+ * epoch, its primary, its siblings) and the HTTP address of each shard's primary.
  * A reader waits for frames between heartbeats, so a push takes effect at once. Enrollment and
  * heartbeats report the slave's replication state, from which the master elects primaries.
  */
@@ -48,11 +54,11 @@ public final class EnrollmentClient implements SmartLifecycle {
     private final IntSupplier httpPort;
     private final long heartbeatMillis;
     private final ReplicationManager replication;
+    private final Migration migration;
     private byte[] frame = new byte[1024];
     /** The assignment changed: tell the master at once (a new primary is not used until it confirms). */
     private boolean beatNow;
     private int framed;
-    private volatile List<String> knownShards = List.of();
     private volatile boolean running;
     private volatile boolean enrolled;
     private volatile Socket socket;
@@ -60,7 +66,7 @@ public final class EnrollmentClient implements SmartLifecycle {
 
     public EnrollmentClient(InetSocketAddress master, String secret, String shard, String replicaId,
                             String advertisedHost, IntSupplier dataPort, IntSupplier httpPort, long heartbeatMillis,
-                            ReplicationManager replication) {
+                            ReplicationManager replication, Migration migration) {
         this.master = master;
         this.secret = secret;
         this.shard = shard;
@@ -70,6 +76,7 @@ public final class EnrollmentClient implements SmartLifecycle {
         this.httpPort = httpPort;
         this.heartbeatMillis = heartbeatMillis;
         this.replication = replication;
+        this.migration = migration;
     }
 
     public boolean isEnrolled() {
@@ -139,7 +146,7 @@ public final class EnrollmentClient implements SmartLifecycle {
         String[] state = replication.state().toArgs();
         send(out, "ENROLL", secret, shard, replicaId, advertisedHost,
                 Integer.toString(dataPort.getAsInt()), advertisedHost, Integer.toString(httpPort.getAsInt()),
-                String.join(",", knownShards), state[0], state[1], state[2], state[3]);
+                migration.placement().format(), state[0], state[1], state[2], state[3]);
         byte[] reply = readFrame(in);
         if (Replies.isError(reply)) {
             // The master's error names the problem; the secret itself is never logged.
@@ -182,22 +189,35 @@ public final class EnrollmentClient implements SmartLifecycle {
         }
     }
 
-    /** A frame {@code *3 +OK $shards $assignment}: remembers the shard names, applies the assignment. */
+    /** A frame {@code *4 +OK $placement $assignment $primaries}: applies the placement and the assignment. */
     private void handle(byte[] reply) {
         List<byte[]> parts = Replies.elements(reply);
-        byte[] shards = Replies.bulk(parts.get(1));
-        knownShards = shards.length == 0 ? List.of()
-                : Arrays.asList(new String(shards, StandardCharsets.UTF_8).split(","));
-        if (parts.size() > 2) {
-            String assignment = new String(Replies.bulk(parts.get(2)), StandardCharsets.UTF_8);
-            if (assignment.equals("decommissioned")) {
-                log.warn("Decommissioned by the master: no longer enrolling; this slave can be stopped");
-                replication.decommissioned();
-                running = false;
-                return;
-            }
-            beatNow |= replication.assign(Assignment.parse(assignment));
+        String assignment = text(parts, 2);
+        if (assignment.equals("decommissioned")) {
+            log.warn("Decommissioned by the master: no longer enrolling; this slave can be stopped");
+            replication.decommissioned();
+            running = false;
+            return;
         }
+        migration.update(Placement.parse(text(parts, 1)), primaries(text(parts, 3)));
+        beatNow |= replication.assign(Assignment.parse(assignment));
+        migration.roleChanged();
+    }
+
+    /** {@code shard=host:port,...}: where each shard's primary serves HTTP. */
+    private static Map<String, URI> primaries(String list) {
+        Map<String, URI> primaries = new LinkedHashMap<>();
+        if (!list.isEmpty()) {
+            for (String entry : list.split(",")) {
+                int eq = entry.indexOf('=');
+                primaries.put(entry.substring(0, eq), URI.create("http://" + entry.substring(eq + 1)));
+            }
+        }
+        return primaries;
+    }
+
+    private static String text(List<byte[]> parts, int i) {
+        return i < parts.size() ? new String(Replies.bulk(parts.get(i)), StandardCharsets.UTF_8) : "";
     }
 
     private static void send(OutputStream out, String... argv) throws IOException {

@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
 
 import io.kvcache.slave.config.SlaveProperties;
+import io.kvcache.slave.migration.Migration;
 import io.kvcache.slave.replication.ReplicationManager;
 
 /** Enrollment with a master, when {@code kvcache.slave.master} names one. */
@@ -20,7 +21,8 @@ class EnrollmentConfiguration {
     @Bean
     EnrollmentClient enrollmentClient(SlaveProperties properties, @Value("${kvcache.cluster.secret:}") String secret,
                                       TcpNetServerConnectionFactory dataPortConnectionFactory,
-                                      WebServerApplicationContext web, ReplicationManager replication) {
+                                      WebServerApplicationContext web, ReplicationManager replication,
+                                      Migration migration) {
         if (secret.isBlank()) {
             throw new IllegalStateException("kvcache.cluster.secret must be set to enroll with a master");
         }
@@ -29,6 +31,6 @@ class EnrollmentConfiguration {
                 hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 6667);
         return new EnrollmentClient(master, secret, properties.shard(), properties.replicaId(),
                 properties.advertisedHost(), dataPortConnectionFactory::getPort,
-                () -> web.getWebServer().getPort(), properties.heartbeatInterval().toMillis(), replication);
+                () -> web.getWebServer().getPort(), properties.heartbeatInterval().toMillis(), replication, migration);
     }
 }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.kvcache.command.Clients;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.replication.ReplicationManager;
+import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.Keyspace;
 
 /**
@@ -50,9 +51,14 @@ class SlaveMetrics implements MeterBinder {
                 .description("Keys held (INFO keyspace keys)").register(registry);
         Gauge.builder("redis.db.keys.expiring", keyspace, Keyspace::volatileCount).tag("db", "db0")
                 .description("Keys with a TTL (INFO keyspace expires)").register(registry);
-        Gauge.builder("redis.memory.used", Runtime.getRuntime(), rt -> rt.totalMemory() - rt.freeMemory())
-                .baseUnit("bytes").description("Java heap in use, store included (INFO used_memory)")
+        Gauge.builder("redis.memory.used", keyspace, Keyspace::usedMemory)
+                .baseUnit("bytes").description("Bytes the store holds, the figure maxmemory limits (INFO used_memory)")
                 .register(registry);
+        Eviction eviction = dispatcher.eviction();
+        Gauge.builder("redis.memory.max", eviction, Eviction::maxmemory)
+                .baseUnit("bytes").description("The store's limit, 0 for none (INFO maxmemory)").register(registry);
+        FunctionCounter.builder("redis.evicted.keys", eviction, Eviction::evictedKeys)
+                .description("Keys evicted to stay under maxmemory (INFO evicted_keys)").register(registry);
         ReplicationManager manager = replication.getIfAvailable();
         if (manager != null) {
             Gauge.builder("redis.master.repl.offset", manager, m -> m.state().offset())

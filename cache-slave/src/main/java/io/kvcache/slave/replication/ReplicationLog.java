@@ -25,7 +25,7 @@ import io.kvcache.slave.store.Keyspace;
  * that ran without error is appended in execution order, as RESP. Most commands are
  * deterministic and go as they came; those that read the clock are replaced by their effect
  * (the table below), so a replica applying them later ends with the same deadlines. Keys that
- * expire are appended as DEL: replicas never expire keys on their own.
+ * expire or are evicted are appended as DEL: replicas never expire or evict keys on their own.
  */
 public final class ReplicationLog implements WritePropagation {
 
@@ -56,7 +56,7 @@ public final class ReplicationLog implements WritePropagation {
         this.keyspace = keyspace;
         this.backlog = backlog;
         this.writeRefusal = writeRefusal;
-        keyspace.onExpired(this::expired);
+        keyspace.onDeletedByServer(this::deletedByServer);
     }
 
     @Override
@@ -99,8 +99,8 @@ public final class ReplicationLog implements WritePropagation {
         return backlog.end();
     }
 
-    /** A key expired on this primary (under the store's lock, inside the command that found it). */
-    private void expired(byte[] key) {
+    /** A key expired or was evicted on this primary (under the store's lock, inside the command that did it). */
+    private void deletedByServer(byte[] key) {
         if (writeRefusal.get() == null) {
             scratch.array(2).bulk(DEL).bulk(key);
             flush();

@@ -417,6 +417,11 @@ public final class ReplicationManager {
 
     // ---------------------------------------------------------------- state
 
+    /** Whether this slave is its shard's primary now. */
+    public boolean isPrimary() {
+        return role == Role.PRIMARY;
+    }
+
     public ReplicationStatus state() {
         return new ReplicationStatus(role == Role.PRIMARY, epoch, synced ? replid : null, backlog.end());
     }

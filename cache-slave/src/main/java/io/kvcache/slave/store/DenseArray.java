@@ -44,6 +44,11 @@ final class DenseArray {
         return size;
     }
 
+    /** Slots allocated (what the array takes on the heap). */
+    int capacity() {
+        return entries.length;
+    }
+
     void clear() {
         entries = new Entry[16];
         size = 0;

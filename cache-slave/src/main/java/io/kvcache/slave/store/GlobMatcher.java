@@ -7,7 +7,7 @@ package io.kvcache.slave.store;
  * Note that, as in Redis, "*" does not match the empty string: KEYS and SCAN treat a lone "*"
  * as "everything" before calling this.
  */
-final class GlobMatcher {
+public final class GlobMatcher {
 
     private static final int MAX_NESTING = 1000;
 
@@ -17,6 +17,12 @@ final class GlobMatcher {
     static boolean matches(byte[] pattern, byte[] string) {
         boolean[] skipLongerMatches = new boolean[1];
         return match(pattern, 0, string, 0, false, skipLongerMatches, 0);
+    }
+
+    /** stringmatchlen with nocase set (CONFIG GET's patterns). */
+    public static boolean matchesIgnoreCase(byte[] pattern, byte[] string) {
+        boolean[] skipLongerMatches = new boolean[1];
+        return match(pattern, 0, string, 0, true, skipLongerMatches, 0);
     }
 
     private static boolean match(byte[] p, int pi, byte[] s, int si, boolean nocase, boolean[] skipLonger,
@@ -58,16 +64,16 @@ final class GlobMatcher {
                     while (true) {
                         if (pi < plen && p[pi] == '\\' && plen - pi >= 2) {
                             pi++;
-                            if (p[pi] == s[si]) {
+                            if (same(p[pi], s[si], nocase)) {
                                 match = true;
                             }
                         } else if (pi >= plen || p[pi] == ']') {
                             break;
                         } else if (plen - pi >= 3 && p[pi + 1] == '-') {
                             // C's char is signed on x86: bytes >= 0x80 compare as negative, as in Redis.
-                            int start = p[pi];
-                            int end = p[pi + 2];
-                            int c = s[si];
+                            int start = nocase ? lower(p[pi]) : p[pi];
+                            int end = nocase ? lower(p[pi + 2]) : p[pi + 2];
+                            int c = nocase ? lower(s[si]) : s[si];
                             if (start > end) {
                                 int t = start;
                                 start = end;
@@ -77,7 +83,7 @@ final class GlobMatcher {
                             if (c >= start && c <= end) {
                                 match = true;
                             }
-                        } else if (p[pi] == s[si]) {
+                        } else if (same(p[pi], s[si], nocase)) {
                             match = true;
                         }
                         pi++;
@@ -98,13 +104,13 @@ final class GlobMatcher {
                     if (plen - pi >= 2) {
                         pi++;
                     }
-                    if (p[pi] != s[si]) {
+                    if (!same(p[pi], s[si], nocase)) {
                         return false;
                     }
                     si++;
                 }
                 default -> {
-                    if (p[pi] != s[si]) {
+                    if (!same(p[pi], s[si], nocase)) {
                         return false;
                     }
                     si++;
@@ -119,5 +125,14 @@ final class GlobMatcher {
             }
         }
         return pi == plen && si == slen;
+    }
+
+    private static boolean same(byte a, byte b, boolean nocase) {
+        return a == b || nocase && lower(a) == lower(b);
+    }
+
+    /** C's tolower in the C locale: only A-Z change. */
+    private static int lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
 }

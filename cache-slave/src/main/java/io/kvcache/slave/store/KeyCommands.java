@@ -67,7 +67,7 @@ public final class KeyCommands {
     private void exists(Request r, RespWriter out, Session s) {
         int found = 0;
         for (int i = 1; i < r.argc(); i++) {
-            if (db.lookup(r.arg(i)) != null) {
+            if (db.peek(r.arg(i)) != null) {
                 found++;
             }
         }
@@ -75,7 +75,7 @@ public final class KeyCommands {
     }
 
     private void type(Request r, RespWriter out, Session s) {
-        Entry e = db.lookup(r.arg(1));
+        Entry e = db.peek(r.arg(1));
         out.simple(e == null ? "none" : e.typeName());
     }
 
@@ -147,7 +147,7 @@ public final class KeyCommands {
 
     /** ttlGenericCommand: -2 without key, -1 without deadline; seconds round to nearest. */
     private void ttl(Request r, RespWriter out, boolean milliseconds, boolean absolute) {
-        Entry e = db.lookup(r.arg(1));
+        Entry e = db.peek(r.arg(1));
         if (e == null) {
             out.integer(-2);
             return;

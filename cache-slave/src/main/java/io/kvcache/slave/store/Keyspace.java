@@ -16,6 +16,10 @@ import io.kvcache.protocol.RespWriter;
  * Time is read once per command ({@link #beginCommand()}), as Redis caches mstime per command, so
  * a key cannot expire halfway through one. A key whose deadline has passed is removed when
  * touched (lazy expiry) or by {@link #activeExpireCycle} (Redis's active expiry).
+ * <p>
+ * It keeps the bytes it holds as they change ({@link #usedMemory()}, Redis's used_memory) and
+ * stamps each key it looks up with the access clock the eviction policy reads
+ * ({@link Eviction}); lookups that Redis makes with LOOKUP_NOTOUCH ({@link #peek}) do not.
  */
 public final class Keyspace {
 
@@ -26,7 +30,16 @@ public final class Keyspace {
     private long now;
 
     private ExpiryMode expiryMode = ExpiryMode.DELETE;
-    private Consumer<byte[]> expiryListener = key -> { };
+    private Consumer<byte[]> deletionListener = key -> { };
+
+    private final UsedMemory memory = new UsedMemory();
+    /** The capacity of the map's table, grown as HashMap grows it (it never shrinks). */
+    private int mapCapacity = 1024;
+    private long peakMemory;
+    private int lruClock;
+    private boolean lfu;
+    private int lfuLogFactor = 10;
+    private int lfuDecayMinutes = 1;
     /** Keys whose state a running snapshot has sent carry this generation (see {@link #beginSnapshot}). */
     private int snapshotGeneration;
     private boolean snapshotting;
@@ -43,6 +56,7 @@ public final class Keyspace {
     /** Reads the clock once for the command about to run. */
     public void beginCommand() {
         now = clock.getAsLong();
+        lruClock = AccessClock.lru(now);
     }
 
     /** The time of the current command, in Unix milliseconds. */
@@ -62,10 +76,19 @@ public final class Keyspace {
     }
 
     /**
-     * Lookup without statistics (writes, EXISTS, TYPE, TTL). Expired keys are removed first on a
-     * primary, only hidden on a replica (its primary replicates the deletion).
+     * Lookup without statistics (writes). Expired keys are removed first on a primary, only
+     * hidden on a replica (its primary replicates the deletion). Stamps the access clock.
      */
     Entry lookup(byte[] key) {
+        Entry e = peek(key);
+        if (e != null) {
+            touch(e);
+        }
+        return e;
+    }
+
+    /** As {@link #lookup} without stamping the access clock: Redis's LOOKUP_NOTOUCH (EXISTS, TYPE, TTL). */
+    Entry peek(byte[] key) {
         Entry e = map.get(Entry.probe(key));
         if (e != null && isExpired(e)) {
             if (expiryMode == ExpiryMode.DELETE) {
@@ -97,9 +120,12 @@ public final class Keyspace {
         this.expiryMode = mode;
     }
 
-    /** Told the key of every entry removed because its deadline passed (lazily or actively). */
-    public void onExpired(Consumer<byte[]> listener) {
-        this.expiryListener = listener;
+    /**
+     * Told the key of every entry the store removed on its own: its deadline passed (lazily or
+     * actively) or it was evicted. A primary replicates these as DEL.
+     */
+    public void onDeletedByServer(Consumer<byte[]> listener) {
+        this.deletionListener = listener;
     }
 
     /** Adds a key that is known to be absent. */
@@ -108,9 +134,34 @@ public final class Keyspace {
         if (snapshotting) {
             e.snapshotMark = snapshotGeneration; // born after the snapshot began: the stream carries it whole
         }
+        e.access = lfu ? AccessClock.lfuNew(now) : lruClock;
         map.put(e, e);
+        if (map.size() > mapCapacity / 4 * 3) {
+            mapCapacity <<= 1; // HashMap doubles its table past a 0.75 load
+        }
         all.add(e);
+        memory.add(Footprint.key(key));
+        holdValue(value);
         return e;
+    }
+
+    /** Replaces an entry's value in place (INCR, APPEND, SETRANGE, ...), keeping its deadline. */
+    void replaceValue(Entry e, Object value) {
+        memory.add(-Footprint.value(e.value));
+        e.value = value;
+        holdValue(value);
+    }
+
+    private void holdValue(Object value) {
+        memory.add(Footprint.value(value));
+        if (value instanceof QuickList list) {
+            list.meter(memory);
+        }
+    }
+
+    /** Redis's lookupKey touch: the LRU clock, or the LFU counter counts one more access. */
+    private void touch(Entry e) {
+        e.access = lfu ? AccessClock.lfuTouched(e.access, now, lfuLogFactor, lfuDecayMinutes) : lruClock;
     }
 
     /**
@@ -122,7 +173,7 @@ public final class Keyspace {
         if (e == null) {
             return add(key, value);
         }
-        e.value = value;
+        replaceValue(e, value);
         if (!keepTtl) {
             persist(e);
         }
@@ -145,6 +196,7 @@ public final class Keyspace {
         if (e.volatileSlot >= 0) {
             volatiles.remove(e);
         }
+        memory.add(-(Footprint.key(e.key) + Footprint.value(e.value)));
     }
 
     void setExpire(Entry e, long whenMillis) {
@@ -167,7 +219,60 @@ public final class Keyspace {
     private void expire(Entry e) {
         remove(e);
         expiredKeys++;
-        expiryListener.accept(e.key);
+        deletionListener.accept(e.key);
+    }
+
+    /** Evicts an entry: removed, and its deletion replicated as an expiry's is. */
+    void evict(Entry e) {
+        remove(e);
+        deletionListener.accept(e.key);
+    }
+
+    /** Whether this entry is still the one stored under its key (an eviction candidate may be stale). */
+    boolean holds(Entry e) {
+        return e.slot >= 0 && e.slot < all.size() && all.get(e.slot) == e;
+    }
+
+    /** A uniformly random entry of every key or of those with a deadline, expired or not; null when none. */
+    Entry sample(boolean withDeadlineOnly) {
+        DenseArray from = withDeadlineOnly ? volatiles : all;
+        int n = from.size();
+        return n == 0 ? null : from.get(ThreadLocalRandom.current().nextInt(n));
+    }
+
+    /** How lookups stamp keys: LFU stamps (with Redis's lfu-log-factor and lfu-decay-time) or the LRU clock. */
+    void accessTracking(boolean lfu, int logFactor, int decayMinutes) {
+        this.lfu = lfu;
+        this.lfuLogFactor = logFactor;
+        this.lfuDecayMinutes = decayMinutes;
+    }
+
+    /**
+     * The bytes the store holds (Redis's used_memory for kvcache): every key's entry, map node,
+     * key and value ({@link Footprint}), plus the map's table and the two dense arrays.
+     */
+    public long usedMemory() {
+        return memory.bytes() + Footprint.references(mapCapacity) + Footprint.references(all.capacity())
+                + Footprint.references(volatiles.capacity());
+    }
+
+    /** The keys' and values' part of {@link #usedMemory()}, kept as they change. */
+    long dataBytes() {
+        return memory.bytes();
+    }
+
+    /** {@link #usedMemory()}, remembered as the peak when it is the highest seen (before each command). */
+    long measureMemory() {
+        long used = usedMemory();
+        if (used > peakMemory) {
+            peakMemory = used;
+        }
+        return used;
+    }
+
+    /** The most {@link #usedMemory()} has been before a command ran, or is now. */
+    public long peakMemory() {
+        return Math.max(peakMemory, usedMemory());
     }
 
     /** Number of keys, including expired ones not yet reclaimed (as Redis's DBSIZE). */
@@ -183,6 +288,7 @@ public final class Keyspace {
         map.clear();
         all.clear();
         volatiles.clear();
+        memory.reset();
     }
 
     /** A uniformly random live key, or null when empty (expired picks are reclaimed, as dbRandomKey). */
@@ -223,6 +329,40 @@ public final class Keyspace {
             return 0;
         }
         // A cursor is never 0 mid-iteration; positions are >= 1 here.
+        return position;
+    }
+
+    /**
+     * Whether the key is live here (a primary reclaims it first if its deadline passed); no
+     * statistics, no access stamp (the key-ownership fence asks, not a client).
+     */
+    public boolean exists(byte[] key) {
+        return peek(key) != null;
+    }
+
+    /**
+     * One step of a walk over every key, from the end of the dense array down as {@link #scan}
+     * does, so every key present for the whole walk is visited at least once. Keys whose deadline
+     * passed are reclaimed (on a primary) or skipped (on a replica), not visited.
+     *
+     * @param cursor 0 to start, else what the previous step returned
+     * @param visitor told each live key; returns false to end the step after that key
+     * @return the next cursor, 0 when every key has been visited
+     */
+    public long walk(long cursor, int steps, java.util.function.Predicate<byte[]> visitor) {
+        long position = cursor == 0 || cursor > all.size() ? all.size() : cursor;
+        while (position > 0 && steps-- > 0) {
+            Entry e = all.get((int) --position);
+            if (isExpired(e)) {
+                if (expiryMode == ExpiryMode.DELETE) {
+                    expire(e);
+                }
+                continue;
+            }
+            if (!visitor.test(e.key)) {
+                break;
+            }
+        }
         return position;
     }
 
@@ -358,6 +498,13 @@ public final class Keyspace {
 
     public long expiredKeys() {
         return expiredKeys;
+    }
+
+    /** CONFIG RESETSTAT: keyspace hits, misses and expired keys start again from 0. */
+    public void resetStats() {
+        hits = 0;
+        misses = 0;
+        expiredKeys = 0;
     }
 
     /** Keys with a deadline and the mean time left, for INFO keyspace's avg_ttl. */

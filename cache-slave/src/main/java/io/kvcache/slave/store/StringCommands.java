@@ -284,7 +284,7 @@ public final class StringCommands {
         if (e == null) {
             db.add(r.arg(1), encoded);
         } else {
-            e.value = encoded;
+            db.replaceValue(e, encoded);
         }
         out.integer(value);
     }
@@ -316,7 +316,7 @@ public final class StringCommands {
         if (e == null) {
             db.add(r.arg(1), encoded);
         } else {
-            e.value = encoded;
+            db.replaceValue(e, encoded);
         }
         out.bulk(encoded);
     }
@@ -333,7 +333,7 @@ public final class StringCommands {
         checkStringLength(current.length, suffix.length);
         byte[] joined = Arrays.copyOf(current, current.length + suffix.length);
         System.arraycopy(suffix, 0, joined, current.length, suffix.length);
-        e.value = joined;
+        db.replaceValue(e, joined);
         out.integer(joined.length);
     }
 
@@ -407,7 +407,7 @@ public final class StringCommands {
         if (e == null) {
             db.add(r.arg(1), updated);
         } else {
-            e.value = updated;
+            db.replaceValue(e, updated);
         }
         out.integer(updated.length);
     }

@@ -2,6 +2,7 @@ package io.kvcache.slave.dispatch;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -13,6 +14,7 @@ import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.store.ListCommands;
@@ -30,6 +32,7 @@ public final class StoreFixture {
 
     public final AtomicLong clock = new AtomicLong(EPOCH);
     public final Keyspace keyspace = new Keyspace(clock::get);
+    public final Eviction eviction = new Eviction(keyspace);
     public final Clients clients = new Clients();
     public final CommandTable table;
     public final Handlers handlers = new Handlers();
@@ -52,8 +55,9 @@ public final class StoreFixture {
         new StringCommands(keyspace, 512L * 1024 * 1024).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
+        new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);
-        dispatcher = new CommandDispatcher(table, keyspace, handlers);
+        dispatcher = new CommandDispatcher(table, keyspace, handlers, eviction);
         self.set(dispatcher);
         session = clients.session("test-connection", "127.0.0.1:50000");
     }

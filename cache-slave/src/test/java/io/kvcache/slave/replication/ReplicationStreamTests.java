@@ -62,6 +62,29 @@ class ReplicationStreamTests {
     }
 
     @Test
+    void evictionsReachTheReplicaAsDeletionsAndAReplicaNeverEvictsOnItsOwn() {
+        replica.dispatcher.propagation(new ReplicationLog(replica.keyspace, new ReplicationBacklog(1 << 20),
+                () -> ReplicationLog.READONLY));
+        replica.call("CONFIG", "SET", "maxmemory", "1", "maxmemory-policy", "allkeys-random");
+        primary.call("CONFIG", "SET", "maxmemory", "1mb", "maxmemory-policy", "allkeys-lru");
+        for (int i = 0; i < 5000; i++) {
+            primary.call("SET", "k" + i, "v".repeat(200));
+            if (i % 500 == 0) {
+                primary.advance(1000);
+                applyAll();
+            }
+        }
+        primary.call("PING");
+        applyAll();
+        assertThat(Long.parseLong(primary.info("stats", "evicted_keys"))).isGreaterThan(1000);
+        assertSameData();
+        assertThat(replica.call("GET", "k4999")).as("a replica serves reads over its maxmemory")
+                .startsWith("$200\r\n");
+        assertThat(replica.info("stats", "evicted_keys")).isEqualTo("0");
+        assertSameData();
+    }
+
+    @Test
     void aReplicaRefusesClientWritesWithRedissReadonlyError() {
         StoreFixture readOnly = new StoreFixture();
         readOnly.dispatcher.propagation(new ReplicationLog(readOnly.keyspace, new ReplicationBacklog(1 << 20),

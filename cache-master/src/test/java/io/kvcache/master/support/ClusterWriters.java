@@ -1,4 +1,4 @@
-package io.kvcache.master.replication;
+package io.kvcache.master.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,36 +25,41 @@ import io.kvcache.slave.compat.RawRedisClient;
  * may or may not have happened: that key is then marked ambiguous by one step and the writer
  * moves on to a fresh key, so every check stays exact.
  */
-final class ClusterWriters implements AutoCloseable {
+public final class ClusterWriters implements AutoCloseable {
 
     private final InetSocketAddress master;
     private final List<Writer> writers = new ArrayList<>();
     private final AtomicLong acknowledged = new AtomicLong();
     private volatile boolean stopping;
 
-    ClusterWriters(InetSocketAddress master, int count) {
+    public ClusterWriters(InetSocketAddress master, int count) {
+        this(master, count, "w");
+    }
+
+    /** Writers named prefix0, prefix1, ...: their keys are theirs alone (another set needs another prefix). */
+    public ClusterWriters(InetSocketAddress master, int count, String prefix) {
         this.master = master;
         for (int i = 0; i < count; i++) {
-            writers.add(new Writer("w" + i));
+            writers.add(new Writer(prefix + i));
         }
     }
 
-    void start() {
+    public void start() {
         writers.forEach(w -> w.thread = Thread.ofPlatform().name("writer-" + w.name).start(w::run));
     }
 
-    long acknowledged() {
+    public long acknowledged() {
         return acknowledged.get();
     }
 
     /** Waits until this many more writes have been acknowledged: the cluster is taking writes. */
-    void awaitMoreAcknowledged(long more, Duration timeout) {
+    public void awaitMoreAcknowledged(long more, Duration timeout) {
         long target = acknowledged.get() + more;
         Awaitility.await(more + " more acknowledged writes").atMost(timeout).pollInterval(Duration.ofMillis(20))
                 .until(() -> acknowledged.get() >= target);
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         stopping = true;
         for (Writer w : writers) {
             w.thread.join(30_000);
@@ -62,12 +67,12 @@ final class ClusterWriters implements AutoCloseable {
         }
     }
 
-    long failures() {
+    public long failures() {
         return writers.stream().mapToLong(w -> w.failures).sum();
     }
 
     /** Every acknowledged write is there, exactly once; nothing was written that no client sent. */
-    void verify(RawRedisClient client) throws IOException {
+    public void verify(RawRedisClient client) throws IOException {
         for (Writer w : writers) {
             for (Map.Entry<String, Long> c : w.counters.entrySet()) {
                 long value = integerOrZero(client.call("GET", c.getKey()));

@@ -1,0 +1,424 @@
+package io.kvcache.master.rebalance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.kvcache.protocol.Replies;
+import io.kvcache.slave.compat.RawRedisClient;
+
+/**
+ * A data set loaded before keys move, then changed and read while they move:
+ * <ul>
+ * <li>strings {@code s:i} (a third of them with a TTL of a day), overwritten by mutators;</li>
+ * <li>counters {@code c:i}, incremented by mutators and read by readers, which check that no counter
+ * ever goes backwards;</li>
+ * <li>lists {@code l:i}, appended to by mutators with elements nobody else sends;</li>
+ * <li>strings {@code e:i} with a TTL short enough to pass while keys move: at the end they must be gone.</li>
+ * </ul>
+ * Each mutator owns a disjoint slice of the keys, so "the last acknowledged value" is well defined. A
+ * write answered with an error or lost with its connection may or may not have happened: it is recorded
+ * as ambiguous, and the checks allow exactly that.
+ */
+final class PreloadedKeys implements AutoCloseable {
+
+    static final int SHORT_TTL_KEYS = 2_000;
+    private static final int PIPELINE = 2_000;
+
+    private final InetSocketAddress master;
+    private final int strings;
+    private final int counters;
+    private final int lists;
+    private final List<Mutator> mutators = new ArrayList<>();
+    private final List<Reader> readers = new ArrayList<>();
+    private final AtomicLong acknowledged = new AtomicLong();
+    private final AtomicLong backwards = new AtomicLong();
+    private volatile boolean stopping;
+
+    PreloadedKeys(InetSocketAddress master, int strings, int counters, int lists) {
+        this.master = master;
+        this.strings = strings;
+        this.counters = counters;
+        this.lists = lists;
+    }
+
+    /** Every key this data set holds once loaded (the short-TTL ones excepted: they expire). */
+    Set<String> keys() {
+        Set<String> keys = new HashSet<>();
+        for (int i = 0; i < strings; i++) {
+            keys.add("s:" + i);
+        }
+        for (int i = 0; i < counters; i++) {
+            keys.add("c:" + i);
+        }
+        for (int i = 0; i < lists; i++) {
+            keys.add("l:" + i);
+        }
+        return keys;
+    }
+
+    int size() {
+        return strings + counters + lists;
+    }
+
+    /** Writes every key through the master, pipelined; short-TTL keys expire in {@code shortTtl}. */
+    void load(Duration shortTtl) throws IOException {
+        try (RawRedisClient client = new RawRedisClient(master, Duration.ofSeconds(60))) {
+            List<byte[][]> batch = new ArrayList<>(PIPELINE);
+            for (int i = 0; i < strings; i++) {
+                batch.add(i % 3 == 0 ? argv("SET", "s:" + i, initial(i), "EX", "86400") : argv("SET", "s:" + i, initial(i)));
+                flushIfFull(client, batch);
+            }
+            for (int i = 0; i < counters; i++) {
+                batch.add(argv("INCRBY", "c:" + i, Integer.toString(i)));
+                flushIfFull(client, batch);
+            }
+            for (int i = 0; i < lists; i++) {
+                batch.add(argv("RPUSH", "l:" + i, "l" + i + "-a", "l" + i + "-b"));
+                flushIfFull(client, batch);
+            }
+            for (int i = 0; i < SHORT_TTL_KEYS; i++) {
+                batch.add(argv("SET", "e:" + i, "soon gone", "PX", Long.toString(shortTtl.toMillis())));
+                flushIfFull(client, batch);
+            }
+            flush(client, batch);
+        }
+    }
+
+    private static String initial(int i) {
+        return "value-" + i;
+    }
+
+    private static void flushIfFull(RawRedisClient client, List<byte[][]> batch) throws IOException {
+        if (batch.size() >= PIPELINE) {
+            flush(client, batch);
+        }
+    }
+
+    private static void flush(RawRedisClient client, List<byte[][]> batch) throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        for (byte[] reply : client.pipeline(batch)) {
+            assertThat(reply[0]).as("loading: %s", new String(reply, StandardCharsets.UTF_8)).isNotEqualTo((byte) '-');
+        }
+        batch.clear();
+    }
+
+    /**
+     * Starts mutators (each on its own slice of the keys) and readers of the counters; after a
+     * {@link #stop()}, starts the same ones again (what they recorded is kept).
+     */
+    void start(int mutatorCount, int readerCount) {
+        stopping = false;
+        if (mutators.isEmpty()) {
+            for (int m = 0; m < mutatorCount; m++) {
+                mutators.add(new Mutator(m, mutatorCount));
+            }
+            for (int r = 0; r < readerCount; r++) {
+                readers.add(new Reader());
+            }
+        }
+        for (int m = 0; m < mutators.size(); m++) {
+            Mutator mutator = mutators.get(m);
+            mutator.thread = Thread.ofPlatform().name("mutator-" + m).start(mutator::run);
+        }
+        for (int r = 0; r < readers.size(); r++) {
+            Reader reader = readers.get(r);
+            reader.thread = Thread.ofPlatform().name("reader-" + r).start(reader::run);
+        }
+    }
+
+    long acknowledged() {
+        return acknowledged.get();
+    }
+
+    long ambiguous() {
+        return mutators.stream().mapToLong(m -> m.ambiguous).sum();
+    }
+
+    /** Counter reads that returned less than an earlier read of the same counter. */
+    long readsGoingBackwards() {
+        return backwards.get();
+    }
+
+    long reads() {
+        return readers.stream().mapToLong(r -> r.reads).sum();
+    }
+
+    void stop() throws InterruptedException {
+        stopping = true;
+        for (Mutator m : mutators) {
+            m.thread.join(30_000);
+            assertThat(m.thread.isAlive()).as("mutator stopped").isFalse();
+        }
+        for (Reader r : readers) {
+            r.thread.join(30_000);
+            assertThat(r.thread.isAlive()).as("reader stopped").isFalse();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (!stopping) {
+            stop();
+        }
+    }
+
+    /**
+     * Reads every key through the master: strings hold their last acknowledged value (their TTL, if
+     * they had one, still running), counters their initial value plus the acknowledged increments,
+     * lists their two initial elements then every acknowledged one, once, in order; short-TTL keys are
+     * gone.
+     */
+    void verify() throws IOException {
+        Map<String, String> lastString = new HashMap<>();
+        Map<String, Set<String>> ambiguousString = new HashMap<>();
+        Map<String, Long> increments = new HashMap<>();
+        Map<String, Long> ambiguousIncrements = new HashMap<>();
+        Map<String, List<String>> appended = new HashMap<>();
+        Map<String, Set<String>> ambiguousAppended = new HashMap<>();
+        for (Mutator m : mutators) {
+            lastString.putAll(m.lastString);
+            m.ambiguousString.forEach((k, v) -> ambiguousString.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
+            increments.putAll(m.increments);
+            ambiguousIncrements.putAll(m.ambiguousIncrements);
+            appended.putAll(m.appended);
+            m.ambiguousAppended.forEach((k, v) -> ambiguousAppended.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
+        }
+        try (RawRedisClient client = new RawRedisClient(master, Duration.ofSeconds(60))) {
+            List<byte[][]> batch = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < strings; i++) {
+                keys.add("s:" + i);
+            }
+            for (List<String> part : chunks(keys)) {
+                batch.clear();
+                part.forEach(k -> batch.add(argv("GET", k)));
+                part.forEach(k -> batch.add(argv("TTL", k)));
+                List<byte[]> replies = client.pipeline(batch);
+                for (int j = 0; j < part.size(); j++) {
+                    String key = part.get(j);
+                    int i = Integer.parseInt(key.substring(2));
+                    String expected = lastString.getOrDefault(key, initial(i));
+                    String value = text(replies.get(j));
+                    Set<String> allowed = new HashSet<>(ambiguousString.getOrDefault(key, Set.of()));
+                    allowed.add(expected);
+                    assertThat(value).as("string %s", key).isIn(allowed);
+                    long ttl = Replies.integer(replies.get(part.size() + j));
+                    if (i % 3 == 0 && !lastString.containsKey(key) && !ambiguousString.containsKey(key)) {
+                        assertThat(ttl).as("TTL of %s", key).isBetween(1L, 86400L);
+                    }
+                }
+            }
+            keys.clear();
+            for (int i = 0; i < counters; i++) {
+                keys.add("c:" + i);
+            }
+            for (List<String> part : chunks(keys)) {
+                batch.clear();
+                part.forEach(k -> batch.add(argv("GET", k)));
+                List<byte[]> replies = client.pipeline(batch);
+                for (int j = 0; j < part.size(); j++) {
+                    String key = part.get(j);
+                    long base = Long.parseLong(key.substring(2)) + increments.getOrDefault(key, 0L);
+                    long value = Long.parseLong(text(replies.get(j)));
+                    assertThat(value).as("counter %s", key)
+                            .isBetween(base, base + ambiguousIncrements.getOrDefault(key, 0L));
+                }
+            }
+            keys.clear();
+            for (int i = 0; i < lists; i++) {
+                keys.add("l:" + i);
+            }
+            for (List<String> part : chunks(keys)) {
+                batch.clear();
+                part.forEach(k -> batch.add(argv("LRANGE", k, "0", "-1")));
+                List<byte[]> replies = client.pipeline(batch);
+                for (int j = 0; j < part.size(); j++) {
+                    String key = part.get(j);
+                    String n = key.substring(2);
+                    List<String> stored = new ArrayList<>();
+                    for (byte[] e : Replies.elements(replies.get(j))) {
+                        stored.add(text(e));
+                    }
+                    assertThat(new HashSet<>(stored)).as("list %s has no element twice", key).hasSize(stored.size());
+                    Set<String> ambiguousHere = ambiguousAppended.getOrDefault(key, Set.of());
+                    List<String> certain = stored.stream().filter(e -> !ambiguousHere.contains(e)).toList();
+                    List<String> expected = new ArrayList<>(List.of("l" + n + "-a", "l" + n + "-b"));
+                    expected.addAll(appended.getOrDefault(key, List.of()));
+                    assertThat(certain).as("list %s: its elements, each acknowledged one once, in order", key)
+                            .isEqualTo(expected);
+                }
+            }
+            keys.clear();
+            for (int i = 0; i < SHORT_TTL_KEYS; i++) {
+                keys.add("e:" + i);
+            }
+            for (List<String> part : chunks(keys)) {
+                batch.clear();
+                part.forEach(k -> batch.add(argv("EXISTS", k)));
+                for (byte[] reply : client.pipeline(batch)) {
+                    assertThat(Replies.integer(reply)).as("a key whose TTL passed is gone").isZero();
+                }
+            }
+        }
+    }
+
+    private static List<List<String>> chunks(List<String> keys) {
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i += PIPELINE) {
+            chunks.add(keys.subList(i, Math.min(keys.size(), i + PIPELINE)));
+        }
+        return chunks;
+    }
+
+    private static byte[][] argv(String... args) {
+        byte[][] argv = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        return argv;
+    }
+
+    private static String text(byte[] reply) {
+        byte[] bulk = Replies.bulk(reply);
+        return bulk == null ? null : new String(bulk, StandardCharsets.UTF_8);
+    }
+
+    /** The reply, or null when the connection failed (the caller reconnects). */
+    private abstract class Client {
+        private RawRedisClient client;
+
+        byte[] call(String... argv) {
+            try {
+                if (client == null) {
+                    client = new RawRedisClient(master, Duration.ofSeconds(15));
+                }
+                return client.call(argv);
+            } catch (IOException e) {
+                close();
+                return null;
+            }
+        }
+
+        void close() {
+            if (client != null) {
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // reconnecting anyway
+                }
+                client = null;
+            }
+        }
+    }
+
+    /** Overwrites, increments and appends to the keys of its slice (key index % of == slice). */
+    private final class Mutator extends Client {
+        final int slice;
+        final int of;
+        Thread thread;
+        final Map<String, String> lastString = new HashMap<>();
+        final Map<String, Set<String>> ambiguousString = new HashMap<>();
+        final Map<String, Long> increments = new HashMap<>();
+        final Map<String, Long> ambiguousIncrements = new HashMap<>();
+        final Map<String, List<String>> appended = new HashMap<>();
+        final Map<String, Set<String>> ambiguousAppended = new HashMap<>();
+        long ambiguous;
+        private long sequence;
+
+        Mutator(int slice, int of) {
+            this.slice = slice;
+            this.of = of;
+        }
+
+        void run() {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (!stopping) {
+                sequence++;
+                switch ((int) (sequence % 3)) {
+                    case 0 -> {
+                        String key = "s:" + pick(random, strings);
+                        String value = "m" + slice + "-" + sequence;
+                        byte[] reply = call("SET", key, value);
+                        if (reply != null && reply[0] == '+') {
+                            lastString.put(key, value);
+                            ambiguousString.remove(key);
+                            acknowledged.incrementAndGet();
+                        } else {
+                            ambiguousString.computeIfAbsent(key, k -> new HashSet<>()).add(value);
+                            ambiguous++;
+                        }
+                    }
+                    case 1 -> {
+                        String key = "c:" + pick(random, Math.min(counters, 2_000));
+                        byte[] reply = call("INCR", key);
+                        if (reply != null && reply[0] == ':') {
+                            increments.merge(key, 1L, Long::sum);
+                            acknowledged.incrementAndGet();
+                        } else {
+                            ambiguousIncrements.merge(key, 1L, Long::sum);
+                            ambiguous++;
+                        }
+                    }
+                    default -> {
+                        String key = "l:" + pick(random, lists);
+                        String element = "m" + slice + "-" + sequence;
+                        byte[] reply = call("RPUSH", key, element);
+                        if (reply != null && reply[0] == ':') {
+                            appended.computeIfAbsent(key, k -> new ArrayList<>()).add(element);
+                            acknowledged.incrementAndGet();
+                        } else {
+                            ambiguousAppended.computeIfAbsent(key, k -> new HashSet<>()).add(element);
+                            ambiguous++;
+                        }
+                    }
+                }
+            }
+            close();
+        }
+
+        /** A key index of this mutator's slice, below n. */
+        private int pick(ThreadLocalRandom random, int n) {
+            return random.nextInt((n - slice + of - 1) / of) * of + slice;
+        }
+    }
+
+    /** Reads the hot counters over and over; a value below one it read before is a counter going backwards. */
+    private final class Reader extends Client {
+        Thread thread;
+        long reads;
+        private final Map<String, Long> seen = new ConcurrentHashMap<>();
+
+        void run() {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (!stopping) {
+                String key = "c:" + random.nextInt(Math.min(counters, 2_000));
+                byte[] reply = call("GET", key);
+                if (reply == null || reply[0] != '$') {
+                    continue;
+                }
+                long value = Long.parseLong(text(reply));
+                reads++;
+                Long before = seen.put(key, value);
+                if (before != null && value < before) {
+                    backwards.incrementAndGet();
+                }
+            }
+            close();
+        }
+    }
+}

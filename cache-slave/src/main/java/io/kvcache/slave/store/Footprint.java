@@ -1,0 +1,44 @@
+package io.kvcache.slave.store;
+
+/**
+ * What the store's objects take on the heap, as 64-bit HotSpot lays them out with compressed
+ * oops (any heap under 32 GB): 12-byte object headers, 4-byte references, objects padded to 8
+ * bytes. These are the sizes of the objects kvcache allocates for a key, not a sample of the
+ * heap: the sum is Redis's used_memory for kvcache (docs/operations.md, "Memory").
+ */
+final class Footprint {
+
+    /** An {@link Entry}: header, key, hash, value, expireAt, slot, volatileSlot, snapshotMark, access. */
+    static final int ENTRY = 48;
+    /** A java.util.HashMap.Node: header, hash, key, value, next. */
+    static final int MAP_NODE = 32;
+    /** A {@link QuickList} without its array: header, elements, head, size, bytes, meter. */
+    static final int QUICKLIST = 40;
+
+    private Footprint() {
+    }
+
+    /** A byte[] of n bytes. */
+    static long bytes(int n) {
+        return align(16L + n);
+    }
+
+    /** An array of n references (the map's table, the dense arrays, a list's ring buffer). */
+    static long references(int n) {
+        return align(16L + 4L * n);
+    }
+
+    /** What one key costs apart from its value: entry, map node, key bytes. */
+    static long key(byte[] key) {
+        return ENTRY + MAP_NODE + bytes(key.length);
+    }
+
+    /** A value: a string's bytes, or a list's whole footprint. */
+    static long value(Object value) {
+        return value instanceof byte[] b ? bytes(b.length) : ((QuickList) value).footprint();
+    }
+
+    private static long align(long n) {
+        return (n + 7) & ~7L;
+    }
+}
