@@ -2,6 +2,8 @@ package io.kvcache.protocol;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.kvcache.config.MemoryValue;
+
 /**
  * The heap all clients of a process may hold at once in requests still arriving and replies not
  * yet sent (Redis 7's {@code maxmemory-clients}). A JVM that runs out of heap fails every client
@@ -43,7 +45,10 @@ public final class ClientMemory {
             }
             return new ClientMemory((long) (Runtime.getRuntime().maxMemory() * percent / 100));
         }
-        long bytes = RedisSizes.parse(v);
+        long bytes = MemoryValue.parse(v);
+        if (bytes < 0) {
+            throw new IllegalArgumentException("maxmemory-clients is a size, a percentage or 0: " + value);
+        }
         return bytes == 0 ? UNLIMITED : new ClientMemory(bytes);
     }
 

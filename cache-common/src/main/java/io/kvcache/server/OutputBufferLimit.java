@@ -2,7 +2,7 @@ package io.kvcache.server;
 
 import java.time.Duration;
 
-import io.kvcache.protocol.RedisSizes;
+import io.kvcache.config.MemoryValue;
 
 /**
  * Redis's {@code client-output-buffer-limit <class> <hard> <soft> <soft seconds>} for one class of
@@ -25,7 +25,16 @@ public record OutputBufferLimit(long hard, long soft, Duration softTime) {
         if (seconds < 0) {
             throw new IllegalArgumentException("soft seconds must not be negative: " + value);
         }
-        return new OutputBufferLimit(RedisSizes.parse(parts[0]), RedisSizes.parse(parts[1]), Duration.ofSeconds(seconds));
+        return new OutputBufferLimit(size(parts[0], value), size(parts[1], value), Duration.ofSeconds(seconds));
+    }
+
+    /** A size as redis.conf writes it ({@code 64mb}, {@code 1gb}, bytes). */
+    static long size(String text, String whole) {
+        long bytes = MemoryValue.parse(text);
+        if (bytes < 0) {
+            throw new IllegalArgumentException("not a memory size: '" + text + "' in '" + whole + "'");
+        }
+        return bytes;
     }
 
     boolean hasSoftLimit() {

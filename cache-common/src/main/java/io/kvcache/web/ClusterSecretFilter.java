@@ -1,8 +1,6 @@
 package io.kvcache.web;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 
 import jakarta.servlet.FilterChain;
@@ -12,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import io.kvcache.cluster.ClusterSecret;
 import io.kvcache.cluster.ReplicationHeaders;
 
 /**
@@ -27,16 +26,16 @@ public final class ClusterSecretFilter extends OncePerRequestFilter {
     /** The path prefixes only the cluster's members may call. */
     public static final List<String> PREFIXES = List.of("/replication", "/migration");
 
-    private final byte[] secret;
+    private final ClusterSecret secret;
 
     public ClusterSecretFilter(String secret) {
-        this.secret = secret == null ? new byte[0] : secret.getBytes(StandardCharsets.UTF_8);
+        this.secret = new ClusterSecret(secret == null ? "" : secret);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!guarded(request.getRequestURI()) || authorized(request.getHeader(ReplicationHeaders.SECRET))) {
+        if (!guarded(request.getRequestURI()) || secret.matches(request.getHeader(ReplicationHeaders.SECRET))) {
             chain.doFilter(request, response);
             return;
         }
@@ -50,10 +49,5 @@ public final class ClusterSecretFilter extends OncePerRequestFilter {
             }
         }
         return false;
-    }
-
-    private boolean authorized(String given) {
-        return secret.length > 0 && given != null
-                && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -8,30 +8,20 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 import io.kvcache.protocol.ClientMemory;
-import io.kvcache.protocol.RedisSizes;
 
 /** The limits read as redis.conf writes them. */
 class ClientLimitSettingsTests {
-
-    @Test
-    void sizesFollowRedisUnits() {
-        assertThat(RedisSizes.parse("0")).isZero();
-        assertThat(RedisSizes.parse("100")).isEqualTo(100);
-        assertThat(RedisSizes.parse("1k")).isEqualTo(1000);
-        assertThat(RedisSizes.parse("1kb")).isEqualTo(1024);
-        assertThat(RedisSizes.parse("64MB")).isEqualTo(64L * 1024 * 1024);
-        assertThat(RedisSizes.parse("2g")).isEqualTo(2_000_000_000L);
-        assertThat(RedisSizes.parse("1gb")).isEqualTo(1L << 30);
-        assertThatThrownBy(() -> RedisSizes.parse("-1mb")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> RedisSizes.parse("12tb")).isInstanceOf(IllegalArgumentException.class);
-    }
 
     @Test
     void outputBufferLimitIsHardSoftAndSeconds() {
         assertThat(OutputBufferLimit.parse("256mb 64mb 60"))
                 .isEqualTo(new OutputBufferLimit(256L << 20, 64L << 20, Duration.ofSeconds(60)));
         assertThat(OutputBufferLimit.parse("0 0 0")).isEqualTo(OutputBufferLimit.NONE);
+        assertThat(OutputBufferLimit.parse("1gb  100k 5").hard()).isEqualTo(1L << 30);
+        assertThat(OutputBufferLimit.parse("1gb  100k 5").soft()).isEqualTo(100_000);
         assertThatThrownBy(() -> OutputBufferLimit.parse("256mb 64mb")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> OutputBufferLimit.parse("-1mb 0 0")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> OutputBufferLimit.parse("12tb 0 0")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
