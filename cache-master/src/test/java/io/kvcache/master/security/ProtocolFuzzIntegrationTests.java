@@ -156,9 +156,10 @@ class ProtocolFuzzIntegrationTests {
             await("every fuzzing connection gone").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> connectedClients(control) <= connectedBefore);
             long heapAfter = heapAfterGc.getAsLong();
-            // Live objects only (class histograms after a full GC): measured growth is under 1.5 MB after 85,000
-            // connections (the primary's 1 MB backlog filling); state left per connection would be megabytes.
-            long allowed = Math.max(4L << 20, heapBefore / 20);
+            // Live objects only (class histograms after a full GC): measured growth is under 2 MB even after 285,000
+            // connections (the primary's 1 MB backlog filling); state left per connection would be megabytes. A
+            // fixed allowance: in ./mvnw verify this JVM also holds what earlier test classes left.
+            long allowed = 6L << 20;
             System.out.printf("%s live heap: %d KB before, %d KB after%n", target, heapBefore >> 10,
                     heapAfter >> 10);
             assertThat(heapAfter).as("heap after the fuzz vs %d KB before (%s)", heapBefore >> 10, replay)
