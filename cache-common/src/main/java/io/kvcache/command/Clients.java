@@ -11,6 +11,31 @@ public final class Clients {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong();
     private final AtomicLong totalConnections = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final int maxClients;
+
+    /** With Redis's default maxclients. */
+    public Clients() {
+        this(10_000);
+    }
+
+    public Clients(int maxClients) {
+        this.maxClients = maxClients;
+    }
+
+    /** The port's maxclients (INFO clients). */
+    public int maxClients() {
+        return maxClients;
+    }
+
+    /** A connection was refused: maxclients reached or protected mode (INFO rejected_connections). */
+    public void rejected() {
+        rejected.incrementAndGet();
+    }
+
+    public long rejectedConnections() {
+        return rejected.get();
+    }
 
     /** The session of a connection, created on its first request. */
     public Session session(String connectionId, String address) {

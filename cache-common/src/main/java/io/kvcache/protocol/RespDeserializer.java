@@ -13,11 +13,17 @@ import org.springframework.core.serializer.Deserializer;
  * The RESP decoder for a Spring Integration TCP connection factory. One instance serves every
  * connection; each connection's parse state is a {@link RespReader} kept under the connection's
  * deserializer state key (its input stream). Returns every complete request already buffered as
- * one {@link RequestBatch}.
+ * one {@link RequestBatch}; while a connection has still to authenticate, one request at a time,
+ * so that an AUTH takes effect before the next request is parsed (as Redis parses and runs each
+ * command in turn).
+ * <p>
+ * A request too large for the heap (the JVM cannot grow its buffer) closes only its connection,
+ * as if it had passed client-query-buffer-limit: the failed allocation took nothing from others.
  */
 public final class RespDeserializer implements Deserializer<RequestBatch> {
 
     private final ProtocolLimits limits;
+    private final ClientMemory memory;
     private final Map<Object, RespReader> readers = new ConcurrentHashMap<>();
     private final EndOfStream endOfStream;
 
@@ -26,7 +32,13 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
      *                    passed in so this module needs no Spring Integration dependency
      */
     public RespDeserializer(ProtocolLimits limits, EndOfStream endOfStream) {
+        this(limits, ClientMemory.UNLIMITED, endOfStream);
+    }
+
+    /** @param memory the heap all connections' unfinished requests (and replies) may take together */
+    public RespDeserializer(ProtocolLimits limits, ClientMemory memory, EndOfStream endOfStream) {
         this.limits = limits;
+        this.memory = memory;
         this.endOfStream = endOfStream;
     }
 
@@ -36,22 +48,32 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
         RuntimeException create(String message);
     }
 
+    /** The parse state of a connection, created before its first read (to set its authentication state). */
+    public RespReader reader(Object stateKey) {
+        return readers.computeIfAbsent(stateKey, k -> new RespReader(limits, memory));
+    }
+
     @Override
     public RequestBatch deserialize(InputStream in) throws IOException {
-        RespReader reader = readers.computeIfAbsent(in, k -> new RespReader(limits));
+        RespReader reader = reader(in);
         List<Request> requests = null;
         while (true) {
             Object next;
-            while ((next = reader.next()) != null) {
-                if (next instanceof ProtocolError error) {
-                    // The connection closes after this reply; a later read finds no reader and ends.
-                    readers.put(in, DEAD);
-                    return new RequestBatch(requests == null ? List.of() : requests, error);
+            try {
+                while ((next = reader.next()) != null) {
+                    if (next instanceof ProtocolError error) {
+                        return failed(in, requests, error);
+                    }
+                    if (requests == null) {
+                        requests = new ArrayList<>(4);
+                    }
+                    requests.add((Request) next);
+                    if (reader.isAuthenticationPending()) {
+                        break;
+                    }
                 }
-                if (requests == null) {
-                    requests = new ArrayList<>(4);
-                }
-                requests.add((Request) next);
+            } catch (OutOfMemoryError e) {
+                return failed(in, requests, OUT_OF_MEMORY);
             }
             if (requests != null) {
                 return new RequestBatch(requests, null);
@@ -62,6 +84,8 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
             } catch (IOException e) {
                 release(in);
                 throw e;
+            } catch (OutOfMemoryError e) {
+                return failed(in, null, OUT_OF_MEMORY);
             }
             if (read < 0) {
                 release(in);
@@ -70,10 +94,23 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
         }
     }
 
+    /** The requests parsed before the error run, its reply is written, then the connection closes. */
+    private RequestBatch failed(InputStream in, List<Request> requests, ProtocolError error) {
+        // A later read finds the dead reader and ends; its buffers are garbage now.
+        RespReader reader = readers.put(in, DEAD);
+        if (reader != null && reader != DEAD) {
+            reader.dispose();
+        }
+        return new RequestBatch(requests == null ? List.of() : requests, error);
+    }
+
     /** Forgets a connection's parse state (call when the connection closes). */
     public void release(Object stateKey) {
         if (stateKey != null) {
-            readers.remove(stateKey);
+            RespReader reader = readers.remove(stateKey);
+            if (reader != null && reader != DEAD) {
+                reader.dispose();
+            }
         }
     }
 
@@ -83,4 +120,6 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
     }
 
     private static final RespReader DEAD = new RespReader(ProtocolLimits.REDIS_DEFAULTS);
+    /** Closes silently, as the query buffer limit does. */
+    private static final ProtocolError OUT_OF_MEMORY = new ProtocolError(null);
 }

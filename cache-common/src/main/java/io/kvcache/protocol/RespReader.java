@@ -12,6 +12,14 @@ import java.util.Arrays;
  * Feed bytes with {@link #readFrom(InputStream)} or {@link #feed(byte[], int, int)}, then
  * call {@link #next()} until it returns null. It returns a {@link Request} or, once, a
  * {@link ProtocolError}, after which the connection must be closed.
+ * <p>
+ * While {@link #authenticationPending(boolean) authentication is pending} (the port requires a
+ * password and the client has not given it), Redis's unauthenticated limits apply: 10 arguments,
+ * 16 KB bulks, 1 MB buffered.
+ * <p>
+ * What the reader holds beyond a small allowance is reserved from the process's
+ * {@link ClientMemory}; a request that would take more than is left closes the connection silently,
+ * as one over client-query-buffer-limit does.
  */
 public final class RespReader {
 
@@ -42,9 +50,20 @@ public final class RespReader {
     private int bigArgFilled;
 
     private boolean failed;
+    private boolean authPending;
+    private final ClientMemory.Share memory;
+    /** A buffer could not grow within the client memory budget: the next call to next() fails. */
+    private boolean overBudget;
+    /** When bytes last arrived ({@link System#nanoTime()}): a client uploading a large value is not idle. */
+    private volatile long lastRead = System.nanoTime();
 
     public RespReader(ProtocolLimits limits) {
+        this(limits, ClientMemory.UNLIMITED);
+    }
+
+    public RespReader(ProtocolLimits limits, ClientMemory memory) {
         this.limits = limits;
+        this.memory = memory.share();
     }
 
     /**
@@ -57,17 +76,23 @@ public final class RespReader {
             return -1; // the connection is being closed: read nothing more, as Redis
         }
         if (bigArg != null && bigArgFilled < bulkLen) {
-            ensureBigArgRoom();
+            if (!ensureBigArgRoom()) {
+                return 0;
+            }
             int n = in.read(bigArg, bigArgFilled, (int) Math.min(bigArg.length, bulkLen) - bigArgFilled);
             if (n > 0) {
                 bigArgFilled += n;
+                lastRead = System.nanoTime();
             }
             return n;
         }
-        makeRoom();
+        if (!makeRoom()) {
+            return 0;
+        }
         int n = in.read(buf, end, buf.length - end);
         if (n > 0) {
             end += n;
+            lastRead = System.nanoTime();
         }
         return n;
     }
@@ -79,7 +104,9 @@ public final class RespReader {
         }
         while (len > 0) {
             if (bigArg != null && bigArgFilled < bulkLen) {
-                ensureBigArgRoom();
+                if (!ensureBigArgRoom()) {
+                    return;
+                }
                 int n = (int) Math.min(len, Math.min(bigArg.length, bulkLen) - bigArgFilled);
                 System.arraycopy(data, off, bigArg, bigArgFilled, n);
                 bigArgFilled += n;
@@ -88,13 +115,29 @@ public final class RespReader {
                 // The bytes after the argument may still be for the buffer.
                 continue;
             }
-            makeRoom();
+            if (!makeRoom()) {
+                return;
+            }
             int n = Math.min(len, buf.length - end);
             System.arraycopy(data, off, buf, end, n);
             end += n;
             off += n;
             len -= n;
         }
+    }
+
+    /** Whether the client still has to authenticate: the unauthenticated limits apply while it does. */
+    public void authenticationPending(boolean pending) {
+        this.authPending = pending;
+    }
+
+    public boolean isAuthenticationPending() {
+        return authPending;
+    }
+
+    /** When bytes last arrived from the connection, as {@link System#nanoTime()}. */
+    public long lastRead() {
+        return lastRead;
     }
 
     /** Bytes buffered but not yet parsed into requests. */
@@ -109,6 +152,9 @@ public final class RespReader {
     public Object next() {
         if (failed) {
             return null;
+        }
+        if (overBudget) {
+            return fail(null);
         }
         while (true) {
             if (reqType == TYPE_NONE) {
@@ -174,6 +220,9 @@ public final class RespReader {
             if (count > Integer.MAX_VALUE) {
                 return fail(RespErrors.PROTOCOL_INVALID_MULTIBULK);
             }
+            if (authPending && count > ProtocolLimits.UNAUTHENTICATED_MAX_ARGS) {
+                return fail(RespErrors.PROTOCOL_UNAUTHENTICATED_MULTIBULK);
+            }
             start = cr + 2;
             if (count <= 0) {
                 return SKIP;
@@ -206,6 +255,9 @@ public final class RespReader {
                 if (len < 0 || len > limits.maxBulkLength()) {
                     return fail(RespErrors.PROTOCOL_INVALID_BULK);
                 }
+                if (authPending && len > ProtocolLimits.UNAUTHENTICATED_MAX_BULK) {
+                    return fail(RespErrors.PROTOCOL_UNAUTHENTICATED_BULK);
+                }
                 start = cr + 2;
                 bulkLen = len;
             }
@@ -222,7 +274,9 @@ public final class RespReader {
                 arg = Arrays.copyOfRange(buf, start, start + (int) bulkLen);
                 start += (int) bulkLen + 2;
             } else if (bulkLen >= BIG_ARG) {
-                startBigArg();
+                if (!startBigArg()) {
+                    return fail(null);
+                }
                 return NEED_MORE;
             } else {
                 return NEED_MORE;
@@ -234,31 +288,64 @@ public final class RespReader {
             argv[argc++] = arg;
             pendingArgBytes += arg.length;
             multibulkRemaining--;
+            if (multibulkRemaining > 0 && !covers(0)) {
+                return fail(null);
+            }
         }
         Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc));
         argv = null;
         pendingArgBytes = 0;
+        memory.shrinkTo(buf.length); // the arguments belong to the request now
         return request;
     }
 
     /** Moves what is buffered of a big bulk into its own array; further reads go straight there. */
-    private void startBigArg() {
+    private boolean startBigArg() {
         int have = (int) Math.min(end - start, bulkLen);
-        bigArg = new byte[(int) Math.min(bulkLen, Math.max(have, 1024 * 1024))];
+        int size = (int) Math.min(bulkLen, Math.max(have, 1024 * 1024));
+        if (!covers(size)) {
+            return false;
+        }
+        bigArg = new byte[size];
         System.arraycopy(buf, start, bigArg, 0, have);
         bigArgFilled = have;
         start += have;
+        return true;
     }
 
-    private void ensureBigArgRoom() {
+    private boolean ensureBigArgRoom() {
         if (bigArgFilled == bigArg.length && bigArg.length < bulkLen) {
-            bigArg = Arrays.copyOf(bigArg, (int) Math.min(bulkLen, (long) bigArg.length * 2));
+            int size = (int) Math.min(bulkLen, (long) bigArg.length * 2);
+            if (!covers(size - bigArg.length)) {
+                overBudget = true;
+                return false;
+            }
+            bigArg = Arrays.copyOf(bigArg, size);
         }
+        return true;
+    }
+
+    /**
+     * Whether the client memory budget covers what this reader holds plus {@code extra} bytes.
+     * An argument is counted with the array header and reference it costs on the heap.
+     */
+    private boolean covers(long extra) {
+        long holding = buf.length + (bigArg == null ? 0 : bigArg.length) + pendingArgBytes + 24L * argc + extra;
+        return memory.cover(holding);
+    }
+
+    /**
+     * Gives back every reservation: the connection closed. May be called from another thread than
+     * the one reading, so it touches no buffer; they go with the reader.
+     */
+    public void dispose() {
+        memory.close();
     }
 
     private boolean exceedsQueryBuffer() {
         long pending = (long) (end - start) + pendingArgBytes + (bigArg == null ? 0 : bigArgFilled);
-        return pending > limits.maxQueryBuffer();
+        return pending > limits.maxQueryBuffer()
+                || (authPending && pending > ProtocolLimits.UNAUTHENTICATED_MAX_QUERY_BUFFER);
     }
 
     private ProtocolError fail(String reply) {
@@ -267,13 +354,14 @@ public final class RespReader {
         start = end = 0;
         argv = null;
         bigArg = null;
+        memory.shrinkTo(0);
         return new ProtocolError(reply);
     }
 
     /** Makes room at the end of the buffer, compacting first and growing only for one long request. */
-    private void makeRoom() {
+    private boolean makeRoom() {
         if (end < buf.length) {
-            return;
+            return true;
         }
         if (start > 0) {
             System.arraycopy(buf, start, buf, 0, end - start);
@@ -281,14 +369,20 @@ public final class RespReader {
             start = 0;
         }
         if (end == buf.length) {
+            if (!covers(buf.length)) {
+                overBudget = true;
+                return false;
+            }
             buf = Arrays.copyOf(buf, buf.length * 2);
         }
+        return true;
     }
 
     private void compactWhenIdle() {
         start = end = 0;
         if (buf.length > SHRINK_ABOVE) {
             buf = new byte[INITIAL_BUFFER];
+            memory.shrinkTo(buf.length);
         }
     }
 

@@ -8,8 +8,26 @@ import java.util.Arrays;
 /**
  * Encodes RESP2 replies into one growable buffer, so that all replies of a batch of pipelined
  * requests leave in one write. Reusable: {@link #reset()} after the buffer was written.
+ * <p>
+ * A server's writer may be {@link #watch watched}: past the client's output buffer limit, or when
+ * the process's {@link ClientMemory} cannot cover more, it drops what it holds, ignores every
+ * later write and tells its watcher, which closes the client (as Redis, whose addReply does
+ * nothing for a client marked CLOSE_ASAP).
  */
 public final class RespWriter {
+
+    /** Told what becomes of a watched writer's replies. */
+    public interface Watcher {
+
+        /** The replies passed the limit: they are dropped and the client must be closed. */
+        void overflowed();
+
+        /** Part of a large write went out; {@code remaining} bytes are still to be written. */
+        void written(long remaining);
+    }
+
+    /** Large replies are written in pieces of this size, each reported to the watcher. */
+    static final int WRITE_CHUNK = 64 * 1024;
 
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -20,13 +38,59 @@ public final class RespWriter {
 
     private byte[] buf;
     private int len;
+    private final ClientMemory.Share memory;
+    private long limit = Long.MAX_VALUE;
+    private Watcher watcher;
+    private boolean discarding;
 
     public RespWriter() {
         this(INITIAL);
     }
 
     public RespWriter(int initialCapacity) {
+        this(initialCapacity, ClientMemory.UNLIMITED);
+    }
+
+    /** A writer whose growth beyond a small allowance is reserved from memory. */
+    public RespWriter(ClientMemory memory) {
+        this(INITIAL, memory);
+    }
+
+    private RespWriter(int initialCapacity, ClientMemory memory) {
         this.buf = new byte[initialCapacity];
+        this.memory = memory.share();
+    }
+
+    /**
+     * Watches the replies until the next {@link #reset()}.
+     *
+     * @param limit the most bytes the replies may take (client-output-buffer-limit's hard limit; 0 for none)
+     */
+    public void watch(long limit, Watcher watcher) {
+        this.limit = limit <= 0 ? Long.MAX_VALUE : limit;
+        this.watcher = watcher;
+    }
+
+    /** Bytes the replies may still take before the limit. */
+    public long remaining() {
+        return limit == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, limit - len);
+    }
+
+    /** The budget this writer's growth is reserved from (for replies held elsewhere on its behalf). */
+    public ClientMemory memory() {
+        return memory.budget();
+    }
+
+    /** Drops the replies as if they had passed the limit: they were too large to be held at all. */
+    public void overflow() {
+        if (!discarding) {
+            discardAll();
+        }
+    }
+
+    /** True once the replies passed the limit and were dropped. */
+    public boolean overflowed() {
+        return discarding;
     }
 
     public RespWriter ok() {
@@ -35,7 +99,9 @@ public final class RespWriter {
 
     /** A simple string: {@code +text}. The text must not contain CR or LF. */
     public RespWriter simple(String text) {
-        ensure(text.length() + 3);
+        if (!ensure(text.length() + 3)) {
+            return this;
+        }
         buf[len++] = '+';
         ascii(text);
         return raw(CRLF);
@@ -45,7 +111,9 @@ public final class RespWriter {
     public RespWriter error(String text) {
         String safe = RespErrors.sanitize(text);
         byte[] bytes = safe.getBytes(StandardCharsets.ISO_8859_1);
-        ensure(bytes.length + 3);
+        if (!ensure(bytes.length + 3)) {
+            return this;
+        }
         buf[len++] = '-';
         System.arraycopy(bytes, 0, buf, len, bytes.length);
         len += bytes.length;
@@ -53,12 +121,14 @@ public final class RespWriter {
     }
 
     public RespWriter integer(long value) {
-        ensure(24);
+        if (!ensure(24)) {
+            return this;
+        }
         buf[len++] = ':';
         decimal(value);
         buf[len++] = '\r';
         buf[len++] = '\n';
-        return this;
+        return checked();
     }
 
     public RespWriter bulk(byte[] value) {
@@ -66,7 +136,9 @@ public final class RespWriter {
     }
 
     public RespWriter bulk(byte[] value, int offset, int length) {
-        ensure(length + 24);
+        if (!ensure(length + 24L)) {
+            return this;
+        }
         buf[len++] = '$';
         decimal(length);
         buf[len++] = '\r';
@@ -75,7 +147,7 @@ public final class RespWriter {
         len += length;
         buf[len++] = '\r';
         buf[len++] = '\n';
-        return this;
+        return checked();
     }
 
     /** A bulk string, or the null bulk when value is null. */
@@ -96,12 +168,14 @@ public final class RespWriter {
     }
 
     public RespWriter array(int count) {
-        ensure(24);
+        if (!ensure(24)) {
+            return this;
+        }
         buf[len++] = '*';
         decimal(count);
         buf[len++] = '\r';
         buf[len++] = '\n';
-        return this;
+        return checked();
     }
 
     /** Bytes already encoded as RESP (a reply relayed from another server). */
@@ -110,10 +184,12 @@ public final class RespWriter {
     }
 
     public RespWriter raw(byte[] encoded, int offset, int length) {
-        ensure(length);
+        if (!ensure(length)) {
+            return this;
+        }
         System.arraycopy(encoded, offset, buf, len, length);
         len += length;
-        return this;
+        return checked();
     }
 
     public int size() {
@@ -139,24 +215,45 @@ public final class RespWriter {
     }
 
     public void writeTo(OutputStream out) throws IOException {
-        out.write(buf, 0, len);
+        if (watcher == null || len <= WRITE_CHUNK) {
+            out.write(buf, 0, len);
+            return;
+        }
+        // In pieces, so that a client reading a large reply slowly is seen to make progress.
+        for (int off = 0; off < len; off += WRITE_CHUNK) {
+            int n = Math.min(WRITE_CHUNK, len - off);
+            out.write(buf, off, n);
+            watcher.written(len - off - n);
+        }
     }
 
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
     }
 
-    /** Forgets the content; a buffer grown for one huge reply is released. */
+    /** Forgets the content and the watcher; a buffer grown for one huge reply is released. */
     public void reset() {
         len = 0;
-        if (buf.length > SHRINK_ABOVE) {
+        discarding = false;
+        limit = Long.MAX_VALUE;
+        watcher = null;
+        // A buffer that took budget goes back at once: a writer outlives no reservation.
+        if (buf.length > SHRINK_ABOVE || memory.reserved() > 0) {
             buf = new byte[INITIAL];
+            memory.shrinkTo(buf.length);
         }
+    }
+
+    /** Gives back what the writer reserved from the client memory budget, for good (its connection closed). */
+    public void dispose() {
+        memory.close();
     }
 
     /** Rolls back to an earlier {@link #size()}, dropping what was written since. */
     public void truncate(int size) {
-        len = size;
+        if (!discarding) {
+            len = size;
+        }
     }
 
     @Override
@@ -201,13 +298,50 @@ public final class RespWriter {
         return d;
     }
 
-    private void ensure(int extra) {
-        long needed = (long) len + extra;
+    /** Makes room for extra bytes; false when the replies are (now) being dropped. */
+    private boolean ensure(long extra) {
+        if (discarding) {
+            return false;
+        }
+        long needed = len + extra;
+        if (needed - HEADROOM > limit) {
+            discardAll(); // over the limit whatever the exact size: do not even make room
+            return false;
+        }
         if (needed > buf.length) {
             if (needed > Integer.MAX_VALUE - 16) {
                 throw new IllegalStateException("reply too large");
             }
-            buf = Arrays.copyOf(buf, (int) Math.max(needed, Math.min((long) buf.length * 2, Integer.MAX_VALUE - 16)));
+            int size = (int) Math.max(needed, Math.min((long) buf.length * 2, Integer.MAX_VALUE - 16));
+            if (!memory.cover(size)) {
+                discardAll();
+                return false;
+            }
+            buf = Arrays.copyOf(buf, size);
+        }
+        return true;
+    }
+
+    /** Slack that ensure() asks for beyond a reply's exact size (a length's digits, CRLFs). */
+    private static final int HEADROOM = 24;
+
+    /** The exact check, once a reply is written: Redis closes a client whose output is over its hard limit. */
+    private RespWriter checked() {
+        if (len > limit) {
+            discardAll();
+        }
+        return this;
+    }
+
+    private void discardAll() {
+        discarding = true;
+        len = 0;
+        if (buf.length > SHRINK_ABOVE) {
+            buf = new byte[INITIAL];
+            memory.shrinkTo(buf.length);
+        }
+        if (watcher != null) {
+            watcher.overflowed();
         }
     }
 }

@@ -134,6 +134,30 @@ class RespDeserializerTests {
     }
 
     @Test
+    void whileAuthenticationIsPendingEachBatchHoldsOneRequest() throws IOException {
+        // AUTH must run before the next request is parsed, as in Redis: that one may be large.
+        InputStream in = new ByteArrayInputStream(concat(mb("AUTH", "secret"), mb("PING"), mb("ECHO", "x")));
+        deserializer.reader(in).authenticationPending(true);
+        assertThat(deserializer.deserialize(in).requests()).containsExactly(req("AUTH", "secret"));
+        deserializer.reader(in).authenticationPending(false);
+        assertThat(deserializer.deserialize(in).requests()).containsExactly(req("PING"), req("ECHO", "x"));
+    }
+
+    @Test
+    void releasingAConnectionGivesItsClientMemoryBack() throws IOException {
+        ClientMemory memory = new ClientMemory(16L * 1024 * 1024);
+        RespDeserializer budgeted = new RespDeserializer(ProtocolLimits.REDIS_DEFAULTS, memory, QuietEnd::new);
+        byte[][] chunks = new byte[301][];
+        chunks[0] = bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$8000000\r\n");
+        for (int i = 1; i < chunks.length; i++) {
+            chunks[i] = new byte[16 * 1024];
+        }
+        ChunkedInputStream in = new ChunkedInputStream(chunks);
+        assertThatThrownBy(() -> budgeted.deserialize(in)).isExactlyInstanceOf(QuietEnd.class);
+        assertThat(memory.used()).as("the unfinished request's buffer went with the connection").isZero();
+    }
+
+    @Test
     void eachConnectionHasItsOwnParseState() throws IOException {
         ChunkedInputStream a = new ChunkedInputStream(bytes("*1\r\n$4\r\nPI"), bytes("NG\r\n"));
         ChunkedInputStream b = new ChunkedInputStream(bytes("ECHO x\r\nECHO y"), bytes("\r\n"));

@@ -472,6 +472,137 @@ class RespReaderTests {
         assertThat(parse(tiny, bytes("PING\r\nECHO 0123456"))).containsExactly(req("PING"), new ProtocolError(null));
     }
 
+    // ---- Before AUTH (networking.c, the fix of CVE-2021-32675) ----
+
+    private static RespReader unauthenticated(ProtocolLimits limits) {
+        RespReader reader = new RespReader(limits);
+        reader.authenticationPending(true);
+        return reader;
+    }
+
+    @Test
+    void beforeAuthTenArgumentsPassAndElevenAreAnUnauthenticatedMultibulkLength() {
+        RespReader ten = unauthenticated(DEFAULTS);
+        byte[] input = mb("DEL", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+        ten.feed(input, 0, input.length);
+        assertThat(ten.next()).isEqualTo(req("DEL", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+
+        RespReader eleven = unauthenticated(DEFAULTS);
+        // The count alone decides, before any argument arrives: *1048577 costs the server nothing.
+        eleven.feed(bytes("*11\r\n"), 0, 5);
+        assertThat(eleven.next()).isEqualTo(err(RespErrors.PROTOCOL_UNAUTHENTICATED_MULTIBULK));
+        RespReader huge = unauthenticated(DEFAULTS);
+        huge.feed(bytes("*1048577\r\n"), 0, 10);
+        assertThat(huge.next()).isEqualTo(err(RespErrors.PROTOCOL_UNAUTHENTICATED_MULTIBULK));
+    }
+
+    @Test
+    void beforeAuthBulksOf16KbPassAndOneByteMoreIsAnUnauthenticatedBulkLength() {
+        RespReader ok = unauthenticated(DEFAULTS);
+        byte[] input = concat(bytes("*2\r\n$4\r\nECHO\r\n"), bulk(repeat('x', 16384)));
+        ok.feed(input, 0, input.length);
+        assertThat(ok.next()).isEqualTo(new Request(new byte[][] {bytes("ECHO"), repeat('x', 16384)}));
+
+        RespReader over = unauthenticated(DEFAULTS);
+        byte[] header = bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n");
+        over.feed(header, 0, header.length);
+        assertThat(over.next()).isEqualTo(err(RespErrors.PROTOCOL_UNAUTHENTICATED_BULK));
+    }
+
+    @Test
+    void beforeAuthTheInvalidCountsOfEveryClientComeFirst() {
+        // networking.c checks "invalid" before "unauthenticated".
+        assertThat(parseUnauthenticated(bytes("*3000000000\r\n"))).containsExactly(err(RespErrors.PROTOCOL_INVALID_MULTIBULK));
+        assertThat(parseUnauthenticated(bytes("*1\r\n$-1\r\n"))).containsExactly(err(RespErrors.PROTOCOL_INVALID_BULK));
+        assertThat(parseUnauthenticated(bytes("*1\r\n$600000000\r\n"))).containsExactly(err(RespErrors.PROTOCOL_INVALID_BULK));
+    }
+
+    @Test
+    void beforeAuthMoreThanOneMegabyteBufferedClosesSilently() {
+        // Inline requests are only bounded by the 64 KB line: many of them, incomplete, are not possible,
+        // so the 1 MB is reached by a request whose bulks are each allowed (under 16 KB) but not complete.
+        ProtocolLimits wide = new ProtocolLimits(4 * 1024 * 1024, 1L << 29, 1L << 30);
+        RespReader reader = unauthenticated(wide);
+        byte[] line = concat(bytes("ECHO "), repeat('x', 1024 * 1024));
+        reader.feed(line, 0, line.length);
+        assertThat(reader.next()).isEqualTo(new ProtocolError(null));
+    }
+
+    @Test
+    void afterAuthTheUsualLimitsApplyAgain() {
+        RespReader reader = unauthenticated(DEFAULTS);
+        reader.authenticationPending(false);
+        byte[] input = concat(bytes("*12\r\n$4\r\nMSET\r\n"), bulk(repeat('k', 20_000)), bulk(repeat('v', 20_000)),
+                mbTail(9));
+        reader.feed(input, 0, input.length);
+        Object request = reader.next();
+        assertThat(request).isInstanceOf(Request.class);
+        assertThat(((Request) request).argc()).isEqualTo(12);
+    }
+
+    /** The last n arguments of a request: "a" each. */
+    private static byte[] mbTail(int n) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < n; i++) {
+            out.writeBytes(bulk(bytes("a")));
+        }
+        return out.toByteArray();
+    }
+
+    private static List<Object> parseUnauthenticated(byte[] input) {
+        RespReader reader = unauthenticated(DEFAULTS);
+        reader.feed(input, 0, input.length);
+        return drain(reader, new ArrayList<>());
+    }
+
+    // ---- The client memory budget (maxmemory-clients) ----
+
+    @Test
+    void aRequestLargerThanTheClientMemoryLeftClosesItsConnectionSilentlyAndGivesTheMemoryBack() {
+        ClientMemory memory = new ClientMemory(8L * 1024 * 1024);
+        RespReader first = new RespReader(DEFAULTS, memory);
+        byte[] header = bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000000\r\n");
+        first.feed(header, 0, header.length);
+        assertThat(first.next()).isNull();
+        byte[] chunk = repeat('v', 16 * 1024);
+        Object outcome = null;
+        for (int i = 0; i < 20 * 64 && outcome == null; i++) {
+            first.feed(chunk, 0, chunk.length);
+            outcome = first.next();
+        }
+        assertThat(outcome).as("past 8 MB of the budget").isEqualTo(new ProtocolError(null));
+        assertThat(memory.used()).as("given back when the request failed").isZero();
+
+        // Another connection's request of 5 MB still fits, and its reservation goes when it completes.
+        RespReader second = new RespReader(DEFAULTS, memory);
+        byte[] five = mbBytes(bytes("SET"), bytes("k"), repeat('v', 5 * 1024 * 1024));
+        for (int off = 0; off < five.length - 1; off += 16 * 1024) { // as reads from a socket come
+            second.feed(five, off, Math.min(16 * 1024, five.length - 1 - off));
+            assertThat(second.next()).isNull();
+        }
+        assertThat(memory.used()).isPositive().isLessThanOrEqualTo(8L * 1024 * 1024);
+        second.feed(five, five.length - 1, 1);
+        assertThat(second.next()).isInstanceOf(Request.class);
+        assertThat(memory.used()).isZero();
+    }
+
+    @Test
+    void disposingAReaderGivesItsReservationBack() {
+        ClientMemory memory = new ClientMemory(64L * 1024 * 1024);
+        RespReader reader = new RespReader(DEFAULTS, memory);
+        byte[] header = bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000000\r\n");
+        reader.feed(header, 0, header.length);
+        assertThat(reader.next()).isNull();
+        byte[] chunk = repeat('v', 16 * 1024);
+        for (int i = 0; i < 200; i++) {
+            reader.feed(chunk, 0, chunk.length);
+            assertThat(reader.next()).isNull();
+        }
+        assertThat(memory.used()).isPositive();
+        reader.dispose();
+        assertThat(memory.used()).isZero();
+    }
+
     // ---- Buffering ----
 
     @Test

@@ -6,7 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -160,5 +163,82 @@ class RespWriterTests {
             out.writeBytes(p);
         }
         return out.toByteArray();
+    }
+
+    /** Records what a watched writer reports. */
+    static final class Recorder implements RespWriter.Watcher {
+        int overflows;
+        final List<Long> remaining = new ArrayList<>();
+
+        @Override
+        public void overflowed() {
+            overflows++;
+        }
+
+        @Override
+        public void written(long left) {
+            remaining.add(left);
+        }
+    }
+
+    @Test
+    void pastItsLimitAWatchedWriterDropsEverythingTellsItsWatcherOnceAndIgnoresLaterReplies() {
+        RespWriter w = new RespWriter();
+        Recorder watcher = new Recorder();
+        w.watch(100, watcher);
+        w.bulk(new byte[60]);
+        assertThat(w.remaining()).isEqualTo(100 - 67);
+        w.bulk(new byte[60]);
+        assertThat(w.overflowed()).isTrue();
+        assertThat(w.isEmpty()).as("what was written before is dropped too: none of it is sent").isTrue();
+        w.ok().integer(7).error("ERR x").array(3).simple("PONG").truncate(10);
+        assertThat(w.size()).isZero();
+        assertThat(watcher.overflows).isEqualTo(1);
+
+        w.reset();
+        assertThat(w.overflowed()).isFalse();
+        assertThat(text(w.bulk(new byte[200]))).startsWith("$200\r\n");
+    }
+
+    @Test
+    void repliesOfExactlyTheLimitPassAndOneByteMoreDoesNot() {
+        RespWriter exact = new RespWriter();
+        exact.watch(67 + 5, new Recorder());
+        exact.bulk(new byte[60]).ok();
+        assertThat(exact.overflowed()).isFalse();
+        assertThat(exact.size()).isEqualTo(72);
+        RespWriter over = new RespWriter();
+        over.watch(71, new Recorder());
+        over.bulk(new byte[60]).ok();
+        assertThat(over.overflowed()).isTrue();
+    }
+
+    @Test
+    void aWatchedWriterThatTheClientMemoryCannotCoverOverflowsToo() {
+        ClientMemory memory = new ClientMemory(2L * 1024 * 1024);
+        RespWriter w = new RespWriter(memory);
+        Recorder watcher = new Recorder();
+        w.watch(0, watcher);
+        for (int i = 0; i < 40 && !w.overflowed(); i++) {
+            w.bulk(new byte[100 * 1024]);
+        }
+        assertThat(w.overflowed()).isTrue();
+        assertThat(watcher.overflows).isEqualTo(1);
+        w.reset();
+        assertThat(memory.used()).isZero();
+    }
+
+    @Test
+    void aLargeWatchedReplyIsWrittenInPiecesReportingWhatIsLeft() throws Exception {
+        RespWriter w = new RespWriter();
+        Recorder watcher = new Recorder();
+        w.watch(0, watcher);
+        byte[] value = new byte[3 * RespWriter.WRITE_CHUNK];
+        w.bulk(value);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        w.writeTo(out);
+        assertThat(out.size()).isEqualTo(w.size());
+        assertThat(watcher.remaining).hasSize(4).endsWith(0L);
+        assertThat(watcher.remaining).isSortedAccordingTo(Comparator.reverseOrder());
     }
 }

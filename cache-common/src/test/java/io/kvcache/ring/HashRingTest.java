@@ -210,4 +210,29 @@ class HashRingTest {
                 .collect(Collectors.groupingBy(ring::shardFor, Collectors.counting()));
         assertThat(counts).containsOnlyKeys(RingKeySets.FOUR_SHARDS);
     }
+
+    // --- crafted keys (docs/security.md, "Hash flooding") ---------------------------------------------
+
+    /**
+     * The ring's hash is public and unkeyed, as Redis Cluster's CRC16: keys that collide in the
+     * polynomial ("Aa" and "BB" share h * 31 + b) share a shard, exactly as keys sharing a hash tag do
+     * by design. A client choosing its keys can always pile them on one shard; what it cannot do is
+     * degrade that shard's store (its table is keyed, HashFloodingTests) or pass its memory limits.
+     */
+    @Test
+    void keysCollidingInThePolynomialShareAShardAsKeysSharingATagDo() {
+        HashRing ring = HashRing.of(RingKeySets.FOUR_SHARDS);
+        List<String> colliding = new ArrayList<>();
+        for (int i = 0; i < 1024; i++) {
+            StringBuilder key = new StringBuilder();
+            for (int j = 0; j < 10; j++) {
+                key.append((i >>> j & 1) == 0 ? "Aa" : "BB");
+            }
+            colliding.add(key.toString());
+        }
+        assertThat(colliding.stream().map(k -> ring.shardFor(bytes(k))).distinct()).hasSize(1);
+        assertThat(colliding.stream().map(k -> ring.shardFor(bytes("{user:1}" + k))).distinct()).hasSize(1);
+        // Keys a client does not craft spread as ever.
+        assertThat(Arrays.stream(RingKeySets.formattedKeys(1024)).map(ring::shardFor).distinct()).hasSize(4);
+    }
 }

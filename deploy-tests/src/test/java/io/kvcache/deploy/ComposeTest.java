@@ -35,8 +35,8 @@ class ComposeTest {
     static final Set<String> SLAVES = Set.of("slave1-replica1", "slave1-replica2", "slave2-replica1", "slave2-replica2");
 
     /** Variables the file reads: unset, so the file's own defaults are what is tested. */
-    static final List<String> OPTIONAL = List.of("KVCACHE_MASTER_REQUIREPASS", "KVCACHE_REPLICATION_ACK",
-            "KVCACHE_SLAVE_MAXMEMORY", "KVCACHE_SLAVE_MAXMEMORY_POLICY",
+    static final List<String> OPTIONAL = List.of("KVCACHE_MASTER_REQUIREPASS", "KVCACHE_MASTER_PROTECTED_MODE",
+            "KVCACHE_REPLICATION_ACK", "KVCACHE_SLAVE_MAXMEMORY", "KVCACHE_SLAVE_MAXMEMORY_POLICY",
             "KVCACHE_IMAGE_TAG", "GRAFANA_ADMIN_PASSWORD", "PROMETHEUS_IMAGE", "GRAFANA_IMAGE",
             "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES");
 
@@ -97,7 +97,9 @@ class ComposeTest {
         assertThat((Map<String, Object>) at(master, "environment"))
                 .containsEntry("KVCACHE_CLUSTER_SECRET", CLUSTER_SECRET)
                 .containsEntry("KVCACHE_ADMIN_TOKEN", ADMIN_TOKEN)
-                .containsEntry("KVCACHE_MASTER_REQUIREPASS", "");
+                .containsEntry("KVCACHE_MASTER_REQUIREPASS", "")
+                // the host's clients arrive through Docker's bridge, not loopback; 6666 is on 127.0.0.1 only
+                .containsEntry("KVCACHE_MASTER_PROTECTED_MODE", "no");
 
         Set<List<String>> shardReplicaPairs = new HashSet<>();
         Set<String> shards = new HashSet<>();

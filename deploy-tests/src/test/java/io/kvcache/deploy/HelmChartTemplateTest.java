@@ -247,6 +247,7 @@ class HelmChartTemplateTest {
         }
         Map<String, Object> master = containers(named(docs, "Deployment", MASTER)).getFirst();
         assertThat(envValue(master, "KVCACHE_MASTER_BIND")).isEqualTo("0.0.0.0");
+        assertThat(envValue(master, "KVCACHE_MASTER_PROTECTED_MODE")).as("Redis's protected mode, on").isEqualTo("true");
         assertThat(envValue(master, "KVCACHE_MASTER_ENROLLMENT_PORT")).isEqualTo("6667");
     }
 

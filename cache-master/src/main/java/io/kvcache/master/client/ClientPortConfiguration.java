@@ -10,6 +10,7 @@ import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 import io.kvcache.command.Clients;
 import io.kvcache.master.config.MasterProperties;
 import io.kvcache.master.routing.Router;
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.server.RespPorts;
 import io.kvcache.server.RespServerEndpoint;
 
@@ -20,10 +21,16 @@ import io.kvcache.server.RespServerEndpoint;
 @Configuration(proxyBeanMethods = false)
 class ClientPortConfiguration {
 
+    /** The heap all clients may take with unfinished requests and unsent replies (maxmemory-clients). */
     @Bean
-    TcpNetServerConnectionFactory clientPortConnectionFactory(MasterProperties properties) {
+    ClientMemory clientMemory(MasterProperties properties) {
+        return properties.clientMemory();
+    }
+
+    @Bean
+    TcpNetServerConnectionFactory clientPortConnectionFactory(MasterProperties properties, ClientMemory clientMemory) {
         return RespPorts.serverFactory("client-port", properties.port(), properties.bind(), properties.limits(),
-                properties.virtualThreads());
+                clientMemory, properties.tcpKeepalive(), properties.virtualThreads());
     }
 
     @Bean
@@ -41,11 +48,11 @@ class ClientPortConfiguration {
     }
 
     @Bean
-    RespServerEndpoint clientPortEndpoint(Router router, Clients clientSessions,
-                                          TcpSendingMessageHandler clientPortOutbound,
+    RespServerEndpoint clientPortEndpoint(Router router, Clients clientSessions, MasterProperties properties,
+                                          ClientMemory clientMemory, TcpSendingMessageHandler clientPortOutbound,
                                           TcpNetServerConnectionFactory clientPortConnectionFactory) {
         return new RespServerEndpoint(router::execute, clientSessions, clientPortOutbound,
-                clientPortConnectionFactory);
+                clientPortConnectionFactory, properties.clientPolicy(), clientMemory);
     }
 
     @Bean

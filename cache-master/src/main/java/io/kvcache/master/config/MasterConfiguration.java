@@ -53,8 +53,8 @@ public class MasterConfiguration {
     }
 
     @Bean
-    Clients clientSessions() {
-        return new Clients();
+    Clients clientSessions(MasterProperties properties) {
+        return new Clients(properties.maxclients());
     }
 
     @Bean

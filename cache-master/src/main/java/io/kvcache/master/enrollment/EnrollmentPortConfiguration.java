@@ -14,7 +14,10 @@ import io.kvcache.command.Clients;
 import io.kvcache.master.config.ClusterProperties;
 import io.kvcache.master.config.MasterProperties;
 import io.kvcache.master.topology.TopologyRegistry;
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.ProtocolLimits;
+import io.kvcache.server.ClientPolicy;
+import io.kvcache.server.OutputBufferLimit;
 import io.kvcache.server.RespPorts;
 import io.kvcache.server.RespServerEndpoint;
 
@@ -56,12 +59,18 @@ class EnrollmentPortConfiguration {
         return new EnrollmentProtocol(registry, cluster.secret());
     }
 
+    /**
+     * A slave beats well within the heartbeat timeout; a connection silent for ten of them (never
+     * enrolled, or its host gone) is closed, so idle connections cannot pile up on the port.
+     */
     @Bean
-    RespServerEndpoint enrollmentEndpoint(EnrollmentProtocol protocol,
+    RespServerEndpoint enrollmentEndpoint(EnrollmentProtocol protocol, MasterProperties properties,
                                           TcpSendingMessageHandler enrollmentOutbound,
                                           TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+        ClientPolicy policy = new ClientPolicy(ClientPolicy.MAX_CLIENTS, properties.heartbeatTimeout().multipliedBy(10),
+                OutputBufferLimit.NONE, false, false);
         return new RespServerEndpoint(protocol::execute, new Clients(), enrollmentOutbound,
-                enrollmentConnectionFactory);
+                enrollmentConnectionFactory, policy, ClientMemory.UNLIMITED);
     }
 
     @Bean

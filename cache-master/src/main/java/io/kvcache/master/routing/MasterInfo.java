@@ -116,13 +116,15 @@ public final class MasterInfo {
                             .append("uptime_in_seconds:").append(uptime).append("\r\n")
                             .append("uptime_in_days:").append(uptime / 86400).append("\r\n");
                     case "clients" -> sb.append("# Clients\r\n")
-                            .append("connected_clients:").append(clients.connected()).append("\r\n");
+                            .append("connected_clients:").append(clients.connected()).append("\r\n")
+                            .append("maxclients:").append(clients.maxClients()).append("\r\n");
                     case "memory" -> memory(sb);
                     case "stats" -> {
                         sb.append("# Stats\r\n")
                                 .append("total_connections_received:").append(clients.totalConnectionsReceived())
                                 .append("\r\n")
                                 .append("total_commands_processed:").append(commandStats.processed()).append("\r\n")
+                                .append("rejected_connections:").append(clients.rejectedConnections()).append("\r\n")
                                 .append("total_error_replies:").append(commandStats.errorReplies()).append("\r\n");
                         for (String field : SUMMED_STATS) {
                             sb.append(field).append(':').append(sum(field)).append("\r\n");

@@ -98,12 +98,16 @@ public final class Router {
         int n = requests.size();
         Object[] results = new Object[n];
         CommandSpec[] ran = new CommandSpec[n];
-        ReplyGroup group = new ReplyGroup();
+        // The shards' replies count against the client's output limit as they arrive (docs/security.md).
+        ReplyGroup group = new ReplyGroup(out.remaining(), out.memory());
         int routed = 0;
         for (; routed < n && !session.isClosing(); routed++) {
             results[routed] = route(requests.get(routed), session, group, ran, routed, t);
         }
         await(group, session);
+        if (group.overflowed()) {
+            out.overflow();
+        }
         long elapsed = System.nanoTime() - start;
         for (int i = 0; i < routed; i++) {
             int mark = out.size();
@@ -116,6 +120,7 @@ public final class Router {
                 stats.error(out.errorPrefix(mark));
             }
         }
+        group.release();
     }
 
     private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index, Topology t) {

@@ -21,9 +21,13 @@ public final class PendingReply {
     }
 
     void complete(byte[] bytes) {
-        this.reply = bytes;
+        this.reply = group.admit(bytes.length) ? bytes : DROPPED;
         group.arrived();
     }
+
+    /** Stands for a reply dropped past the client's limits; the client is closed before it could be written. */
+    private static final byte[] DROPPED = "-ERR reply dropped: output buffer limit\r\n".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII);
 
     /** The reply's RESP bytes; valid once the group has been awaited. */
     public byte[] reply() {

@@ -4,19 +4,42 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.Request;
 
 /**
  * The replies one client thread waits for: it forwards a batch of requests, then parks until
  * every reply has arrived. One counter and one unpark per batch, not per reply.
+ * <p>
+ * The replies count against the client's output buffer limit and the process's client memory as
+ * they arrive: past either, the group drops them (the client will be closed), so a client cannot
+ * make the master hold more of its replies than its limit, whatever it asks the shards for.
  */
 public final class ReplyGroup {
 
     private final AtomicInteger outstanding = new AtomicInteger();
     private final Thread waiter = Thread.currentThread();
+    private final long limit;
+    private final ClientMemory memory;
+    private final AtomicLong bytes = new AtomicLong();
+    private volatile boolean overflowed;
+    /** The reservation for replies beyond the free allowance, taken when first needed. */
+    private ClientMemory.Share share;
     private final List<PendingReply> expected = new ArrayList<>(4);
+
+    /** A group without limits (the master's own steps of a command). */
+    public ReplyGroup() {
+        this(Long.MAX_VALUE, ClientMemory.UNLIMITED);
+    }
+
+    /** @param limit the most reply bytes the client may be sent (client-output-buffer-limit hard) */
+    public ReplyGroup(long limit, ClientMemory memory) {
+        this.limit = limit;
+        this.memory = memory;
+    }
 
     /** A reply to come for this request, sent to this shard. Called by the waiting thread only. */
     public PendingReply expect(Request request, String shard) {
@@ -29,6 +52,43 @@ public final class ReplyGroup {
     /** Every reply expected so far, in the order the requests were sent. */
     public List<PendingReply> expected() {
         return expected;
+    }
+
+    /** Whether a reply of n bytes may be kept; false from the reply that passes a limit on. */
+    boolean admit(int n) {
+        if (overflowed) {
+            return false;
+        }
+        long total = bytes.addAndGet(n);
+        if (total > limit || !cover(total)) {
+            overflowed = true;
+            return false;
+        }
+        return true;
+    }
+
+    private boolean cover(long total) {
+        if (total <= ClientMemory.FREE_PER_CLIENT || memory == ClientMemory.UNLIMITED) {
+            return true;
+        }
+        synchronized (this) {
+            if (share == null) {
+                share = memory.share();
+            }
+            return share.cover(total);
+        }
+    }
+
+    /** True when replies were dropped: the client must be closed, not answered. */
+    public boolean overflowed() {
+        return overflowed;
+    }
+
+    /** Gives back the memory reserved for the replies, once they have been written (or dropped). */
+    public synchronized void release() {
+        if (share != null) {
+            share.close();
+        }
     }
 
     void arrived() {

@@ -305,6 +305,11 @@ public final class LocalCluster implements AutoCloseable {
         return master.isRunning();
     }
 
+    /** A bean of the running master (its settings, its client memory, ...). */
+    public <T> T masterBean(Class<T> type) {
+        return master.context().getBean(type);
+    }
+
     // ---- health and the admin API ----------------------------------------------------------------------------
 
     /**

@@ -78,6 +78,11 @@ final class ProcessSlave implements SlaveNode {
     }
 
     @Override
+    public synchronized java.util.OptionalLong pid() {
+        return process == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(process.pid());
+    }
+
+    @Override
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }

@@ -23,6 +23,11 @@ public sealed interface SlaveNode permits InJvmSlave, ProcessSlave {
 
     boolean isRunning();
 
+    /** The process id of a slave running as its own process (none for one in this JVM). */
+    default java.util.OptionalLong pid() {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Starts it (again) on the same data port; returns once the port accepts connections. */
     void start();
 

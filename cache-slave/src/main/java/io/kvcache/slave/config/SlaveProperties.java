@@ -1,10 +1,17 @@
 package io.kvcache.slave.config;
 
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.util.unit.DataSize;
 
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.ProtocolLimits;
+import io.kvcache.server.ClientPolicy;
+import io.kvcache.server.OutputBufferLimit;
 
 /**
  * Settings of one slave ({@code kvcache.slave.*}).
@@ -26,6 +33,15 @@ import io.kvcache.protocol.ProtocolLimits;
  * @param maxmemorySamples keys sampled per eviction round (maxmemory-samples)
  * @param lfuLogFactor how slowly the LFU counter saturates (lfu-log-factor)
  * @param lfuDecayTime minutes per decrement of an idle key's LFU counter (lfu-decay-time)
+ * @param maxclients data port connections beyond this many are refused (Redis's maxclients)
+ * @param timeout a data port client idle this long is closed (seconds unless a unit is given; 0 = never)
+ * @param tcpKeepalive TCP keepalive of data port connections (seconds; 0 = off)
+ * @param clientOutputBufferLimit {@code client-output-buffer-limit normal} of the data port: hard, soft,
+ *                                soft seconds; none by default, as Redis, because its clients are the
+ *                                master's connections, each shared by many of the master's clients
+ *                                (the master applies the limit to each of them)
+ * @param maxmemoryClients the heap all data port clients' unfinished requests and unsent replies may
+ *                         take together: a size, a percentage of the maximum heap, or 0 for no limit
  */
 @ConfigurationProperties("kvcache.slave")
 public record SlaveProperties(
@@ -39,15 +55,29 @@ public record SlaveProperties(
         @DefaultValue("slave1") String shard,
         @DefaultValue("replica1") String replicaId,
         @DefaultValue("127.0.0.1") String advertisedHost,
-        @DefaultValue("1s") java.time.Duration heartbeatInterval,
+        @DefaultValue("1s") Duration heartbeatInterval,
         @DefaultValue("0") String maxmemory,
         @DefaultValue("noeviction") String maxmemoryPolicy,
         @DefaultValue("5") int maxmemorySamples,
         @DefaultValue("10") int lfuLogFactor,
-        @DefaultValue("1") int lfuDecayTime) {
+        @DefaultValue("1") int lfuDecayTime,
+        @DefaultValue("10000") int maxclients,
+        @DefaultValue("0") @DurationUnit(ChronoUnit.SECONDS) Duration timeout,
+        @DefaultValue("300") @DurationUnit(ChronoUnit.SECONDS) Duration tcpKeepalive,
+        @DefaultValue("0 0 0") String clientOutputBufferLimit,
+        @DefaultValue("25%") String maxmemoryClients) {
 
     public ProtocolLimits limits() {
         return new ProtocolLimits(ProtocolLimits.PROTO_INLINE_MAX_SIZE, protoMaxBulkLen.toBytes(),
                 clientQueryBufferLimit.toBytes());
+    }
+
+    /** What the data port allows its clients (no password and no protected mode: the master is its client). */
+    public ClientPolicy clientPolicy() {
+        return new ClientPolicy(maxclients, timeout, OutputBufferLimit.parse(clientOutputBufferLimit), false, false);
+    }
+
+    public ClientMemory clientMemory() {
+        return ClientMemory.parse(maxmemoryClients);
     }
 }

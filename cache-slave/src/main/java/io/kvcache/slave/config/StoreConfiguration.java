@@ -36,8 +36,8 @@ class StoreConfiguration {
     }
 
     @Bean
-    Clients clients() {
-        return new Clients();
+    Clients clients(SlaveProperties properties) {
+        return new Clients(properties.maxclients());
     }
 
     /**

@@ -74,7 +74,7 @@ public final class InfoReport {
             case "clients" -> header(out, "Clients")
                     .field(out, "connected_clients", clients.connected())
                     .field(out, "cluster_connections", 0)
-                    .field(out, "maxclients", 10000)
+                    .field(out, "maxclients", clients.maxClients())
                     .field(out, "blocked_clients", 0)
                     .field(out, "tracking_clients", 0);
             case "memory" -> memory(out);
@@ -161,7 +161,7 @@ public final class InfoReport {
                 .field(out, "total_connections_received", clients.totalConnectionsReceived())
                 .field(out, "total_commands_processed", stats.processed())
                 .field(out, "instantaneous_ops_per_sec", 0)
-                .field(out, "rejected_connections", 0)
+                .field(out, "rejected_connections", clients.rejectedConnections())
                 .field(out, "expired_keys", db.expiredKeys())
                 .field(out, "evicted_keys", dispatcher.get().eviction().evictedKeys())
                 .field(out, "keyspace_hits", db.hits())

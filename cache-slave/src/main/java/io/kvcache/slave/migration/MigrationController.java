@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -17,7 +16,6 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import io.kvcache.cluster.ClusterSecret;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.KeySpec;
@@ -26,7 +24,8 @@ import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespReader;
 
 /**
- * The migration REST endpoints of a slave's HTTP port, each needing the cluster secret:
+ * The migration REST endpoints of a slave's HTTP port, each needing the cluster secret (checked
+ * before any of them runs, io.kvcache.web.ClusterSecretFilter):
  * {@code POST /migration/import} (a source primary's batch), {@code POST /migration/settle} (the
  * master, for a client's command whose keys are in flight or split: move them now) and
  * {@code GET /migration/state} (the master, to know when every key has moved).
@@ -37,21 +36,15 @@ import io.kvcache.protocol.RespReader;
 class MigrationController {
 
     private final Migration migration;
-    private final ClusterSecret secret;
     private final CommandTable table = CommandTable.standard();
 
-    MigrationController(Migration migration, @Value("${kvcache.cluster.secret:}") String secret) {
+    MigrationController(Migration migration) {
         this.migration = migration;
-        this.secret = new ClusterSecret(secret);
     }
 
     @PostMapping("/import")
-    ResponseEntity<String> importBatch(@RequestHeader(name = SECRET, required = false) String given,
-                                       @RequestHeader(PLACEMENT) long placement,
+    ResponseEntity<String> importBatch(@RequestHeader(PLACEMENT) long placement,
                                        @RequestBody(required = false) byte[] body) {
-        if (!secret.matches(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
         KeyImporter.Refusal refusal = migration.importBatch(placement, body == null ? new byte[0] : body);
         if (refusal == null) {
             return ResponseEntity.ok().build();
@@ -61,11 +54,7 @@ class MigrationController {
 
     /** The body is the client's request, as RESP: its keys are the ones to settle. */
     @PostMapping("/settle")
-    ResponseEntity<Void> settle(@RequestHeader(name = SECRET, required = false) String given,
-                                @RequestBody(required = false) byte[] body) throws InterruptedException {
-        if (!secret.matches(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
+    ResponseEntity<Void> settle(@RequestBody(required = false) byte[] body) throws InterruptedException {
         List<byte[]> keys = keysOf(body == null ? new byte[0] : body);
         if (keys == null) {
             return ResponseEntity.badRequest().build();
@@ -75,10 +64,7 @@ class MigrationController {
     }
 
     @GetMapping("/state")
-    ResponseEntity<Map<String, Object>> state(@RequestHeader(name = SECRET, required = false) String given) {
-        if (!secret.matches(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
+    ResponseEntity<Map<String, Object>> state() {
         return ResponseEntity.ok(migration.state());
     }
 

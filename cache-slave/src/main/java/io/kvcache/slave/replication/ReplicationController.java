@@ -2,14 +2,10 @@ package io.kvcache.slave.replication;
 
 import static io.kvcache.cluster.ReplicationHeaders.*;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -25,7 +21,8 @@ import io.kvcache.slave.store.Keyspace;
 /**
  * The replication REST endpoints of a slave's HTTP port. A primary calls them on its replicas
  * (the stream, full syncs); the master reads the state when it elects a primary. Every call must
- * carry the cluster secret; the answer's headers carry the replica's offset and epoch.
+ * carry the cluster secret, checked before any of them runs (io.kvcache.web.ClusterSecretFilter);
+ * the answer's headers carry the replica's offset and epoch.
  */
 @RestController
 @RequestMapping("/replication")
@@ -35,21 +32,15 @@ class ReplicationController {
     private final ReplicationManager manager;
     private final CommandDispatcher dispatcher;
     private final Keyspace keyspace;
-    private final byte[] secret;
 
-    ReplicationController(ReplicationManager manager, CommandDispatcher dispatcher, Keyspace keyspace,
-                          @Value("${kvcache.cluster.secret:}") String secret) {
+    ReplicationController(ReplicationManager manager, CommandDispatcher dispatcher, Keyspace keyspace) {
         this.manager = manager;
         this.dispatcher = dispatcher;
         this.keyspace = keyspace;
-        this.secret = secret.getBytes(StandardCharsets.UTF_8);
     }
 
     @GetMapping("/state")
-    ResponseEntity<Map<String, Object>> state(@RequestHeader(name = SECRET, required = false) String given) {
-        if (!authorized(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
+    ResponseEntity<Map<String, Object>> state() {
         ReplicationStatus s = manager.state();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("role", s.primary() ? "primary" : "replica");
@@ -66,57 +57,33 @@ class ReplicationController {
 
     /** An order-independent digest of the whole store, to check that replicas hold the same data. */
     @GetMapping("/digest")
-    ResponseEntity<Map<String, Object>> digest(@RequestHeader(name = SECRET, required = false) String given) {
-        if (!authorized(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
+    ResponseEntity<Map<String, Object>> digest() {
         return ResponseEntity.ok(dispatcher.exclusive(() -> Map.of("keys", keyspace.size(),
                 "digest", Long.toHexString(keyspace.digest()), "offset", manager.state().offset())));
     }
 
     @PostMapping("/stream")
-    ResponseEntity<Void> stream(@RequestHeader(name = SECRET, required = false) String given,
-                                @RequestHeader(EPOCH) long epoch, @RequestHeader(REPLID) String replid,
+    ResponseEntity<Void> stream(@RequestHeader(EPOCH) long epoch, @RequestHeader(REPLID) String replid,
                                 @RequestHeader(name = REPLID2, required = false) String replid2,
                                 @RequestHeader(name = OFFSET2, defaultValue = "-1") long offset2,
                                 @RequestHeader(OFFSET) long offset, @RequestBody(required = false) byte[] body) {
-        if (!authorized(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
         return reply(manager.applyStream(epoch, replid, replid2, offset2, offset, body == null ? new byte[0] : body));
     }
 
     @PostMapping("/sync/begin")
-    ResponseEntity<Void> syncBegin(@RequestHeader(name = SECRET, required = false) String given,
-                                   @RequestHeader(EPOCH) long epoch) {
-        if (!authorized(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
+    ResponseEntity<Void> syncBegin(@RequestHeader(EPOCH) long epoch) {
         return reply(manager.syncBegin(epoch));
     }
 
     @PostMapping("/sync/chunk")
-    ResponseEntity<Void> syncChunk(@RequestHeader(name = SECRET, required = false) String given,
-                                   @RequestHeader(EPOCH) long epoch, @RequestBody(required = false) byte[] body) {
-        if (!authorized(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
+    ResponseEntity<Void> syncChunk(@RequestHeader(EPOCH) long epoch, @RequestBody(required = false) byte[] body) {
         return reply(manager.syncChunk(epoch, body == null ? new byte[0] : body));
     }
 
     @PostMapping("/sync/end")
-    ResponseEntity<Void> syncEnd(@RequestHeader(name = SECRET, required = false) String given,
-                                 @RequestHeader(EPOCH) long epoch, @RequestHeader(REPLID) String replid,
+    ResponseEntity<Void> syncEnd(@RequestHeader(EPOCH) long epoch, @RequestHeader(REPLID) String replid,
                                  @RequestHeader(OFFSET) long offset) {
-        if (!authorized(given)) {
-            return ResponseEntity.status(HttpStatus.FORBIDDEN).build();
-        }
         return reply(manager.syncEnd(epoch, replid, offset));
-    }
-
-    private boolean authorized(String given) {
-        // Constant time, as the enrollment port: a wrong guess learns nothing about the secret.
-        return given != null && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
     }
 
     private static ResponseEntity<Void> reply(ReplicationManager.Reply r) {

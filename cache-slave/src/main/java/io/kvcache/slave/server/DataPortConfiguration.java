@@ -9,6 +9,7 @@ import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 
 import io.kvcache.command.Clients;
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.server.BatchExecutor;
 import io.kvcache.server.RespPorts;
 import io.kvcache.server.RespServerEndpoint;
@@ -24,10 +25,16 @@ import io.kvcache.slave.replication.ReplicationManager;
 @Configuration(proxyBeanMethods = false)
 class DataPortConfiguration {
 
+    /** The heap all data port clients may take with unfinished requests and unsent replies. */
     @Bean
-    TcpNetServerConnectionFactory dataPortConnectionFactory(SlaveProperties properties) {
+    ClientMemory clientMemory(SlaveProperties properties) {
+        return properties.clientMemory();
+    }
+
+    @Bean
+    TcpNetServerConnectionFactory dataPortConnectionFactory(SlaveProperties properties, ClientMemory clientMemory) {
         return RespPorts.serverFactory("data-port", properties.port(), properties.bind(), properties.limits(),
-                properties.virtualThreads());
+                clientMemory, properties.tcpKeepalive(), properties.virtualThreads());
     }
 
     @Bean
@@ -46,12 +53,14 @@ class DataPortConfiguration {
 
     @Bean
     RespServerEndpoint dataPortEndpoint(CommandDispatcher dispatcher, ObjectProvider<ReplicationManager> replication,
-                                        Clients clients, TcpSendingMessageHandler dataPortOutbound,
+                                        Clients clients, SlaveProperties properties, ClientMemory clientMemory,
+                                        TcpSendingMessageHandler dataPortOutbound,
                                         TcpNetServerConnectionFactory dataPortConnectionFactory) {
         // In a cluster, replication decides when a write may be answered; alone, the store does.
         ReplicationManager manager = replication.getIfAvailable();
         BatchExecutor executor = manager != null ? manager::execute : dispatcher::execute;
-        return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory);
+        return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory,
+                properties.clientPolicy(), clientMemory);
     }
 
     @Bean

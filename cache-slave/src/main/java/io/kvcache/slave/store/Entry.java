@@ -1,27 +1,31 @@
 package io.kvcache.slave.store;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A stored key with its value and deadline. The entry is its own map key (one object per key
  * instead of two); lookups probe with a value-less entry.
  * <p>
- * Hash flooding: the hash is seeded per process (Redis seeds SipHash the same way), so keys
- * crafted to collide on one machine do not collide on another; and entries are
- * {@code Comparable<Entry>}, so a HashMap bin that still fills up becomes a balanced tree,
- * not a long chain.
+ * Hash flooding: the hash is SipHash-1-2 under a 128-bit key drawn from SecureRandom when the
+ * process starts, as Redis seeds its dict hash, so a client cannot choose keys that collide: their
+ * hashes are unpredictable. (A multiply-and-rotate hash seeded only at its start is not enough: it
+ * has collisions that hold for every seed, see HashFloodingTests.) And entries are
+ * {@code Comparable<Entry>}, so a HashMap bin that still fills up, by chance, becomes a balanced
+ * tree, not a long chain.
  */
 final class Entry implements Comparable<Entry> {
 
     static final long NO_EXPIRY = -1;
 
-    private static final long SEED = ThreadLocalRandom.current().nextLong() | 1;
-    private static final VarHandle LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long K0;
+    private static final long K1;
+
+    static {
+        SecureRandom random = new SecureRandom();
+        K0 = random.nextLong();
+        K1 = random.nextLong();
+    }
 
     final byte[] key;
     private final int hash;
@@ -57,21 +61,9 @@ final class Entry implements Comparable<Entry> {
         return value instanceof byte[] ? "string" : "list";
     }
 
-    /** A 64-bit multiply-mix over 8-byte words, finished with SplitMix64's avalanche. */
+    /** The keyed hash of a key, folded to the 32 bits a HashMap uses. */
     static int hash(byte[] b) {
-        long h = SEED ^ (b.length * 0x9E3779B97F4A7C15L);
-        int i = 0;
-        for (; i + 8 <= b.length; i += 8) {
-            h = Long.rotateLeft(h ^ ((long) LONGS.get(b, i) * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
-        }
-        long tail = 0;
-        for (int shift = 0; i < b.length; i++, shift += 8) {
-            tail |= (b[i] & 0xffL) << shift;
-        }
-        h ^= tail * 0xC2B2AE3D27D4EB4FL;
-        h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
-        h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
-        h ^= h >>> 31;
+        long h = SipHash.hash12(K0, K1, b);
         return (int) (h ^ (h >>> 32));
     }
 
