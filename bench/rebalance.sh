@@ -9,8 +9,9 @@
 #
 # 1. Scale in: DELETE /admin/shards/slave2 moves every key of slave2 (about KEYS keys) to slave1.
 #    Keys moved per second = the master's /admin/rebalance keysMoved over finishedAt - startedAt.
-# 2. Scale out: a new shard slave3 (REPLICAS replicas) enrolls and joins: about a third of the
-#    keys move to it.
+# 2. Scale out: a new shard slave3 (REPLICAS replicas) enrolls; once its processes are up and synced,
+#    POST /admin/shards/slave3 lets it join (the master runs with auto-join off, so that the move is
+#    measured alone, not the start of two JVMs): about half of the keys move to it.
 #
 # Client throughput: before each move, redis-benchmark -c CLIENTS -P 1 runs GET and SET (-r KEYS*2,
 # -d VALUE_SIZE) through the master, BENCH_ROUNDS times each, alternating; during the move the same
@@ -30,7 +31,8 @@
 #   BENCH_REQUESTS=100000    requests per redis-benchmark run
 #   BENCH_ROUNDS=3           runs of each test before a move
 #   MAX_KEYS_PER_SECOND=0    --kvcache.migration.max-keys-per-second of every slave (0: no cap)
-#   MASTER_JAVA_OPTS="-Xms256m -Xmx1g"    SLAVE_JAVA_OPTS="-Xms1g -Xmx3g"
+#   CLIENT_LOAD=true         false: no redis-benchmark runs, the moves alone (their speed and CPU)
+#   MASTER_JAVA_OPTS="-Xms256m -Xmx1g"    SLAVE_JAVA_OPTS="-Xms1g -Xmx3g -XX:+UseParallelGC" (as ./kvcache start)
 #   KEEP_TMP=true            keep the logs (in /tmp/kvcache-bench.*)
 #
 # Output: Markdown tables on stdout; progress on stderr.
@@ -45,9 +47,11 @@ REPLICAS="${REPLICAS:-2}"
 CLIENTS="${CLIENTS:-50}"
 BENCH_REQUESTS="${BENCH_REQUESTS:-100000}"
 BENCH_ROUNDS="${BENCH_ROUNDS:-3}"
+CLIENT_LOAD="${CLIENT_LOAD:-true}"
+CLK_TCK="$(getconf CLK_TCK)"
 MAX_KEYS_PER_SECOND="${MAX_KEYS_PER_SECOND:-0}"
 read -r -a MASTER_OPTS <<<"${MASTER_JAVA_OPTS:--Xms256m -Xmx1g}"
-read -r -a SLAVE_OPTS <<<"${SLAVE_JAVA_OPTS:--Xms1g -Xmx3g}"
+read -r -a SLAVE_OPTS <<<"${SLAVE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC}"
 
 bench_init
 command -v curl >/dev/null || die "curl is not installed"
@@ -70,13 +74,17 @@ json() { # FIELD: a top-level scalar of the JSON on stdin
 start_master() {
     "$JAVA" "${MASTER_OPTS[@]}" -jar "$MASTER" --kvcache.master.port="$MASTER_PORT" \
         --kvcache.master.enrollment-port="$ENROLLMENT_PORT" --kvcache.master.http-port="$MASTER_HTTP" \
-        --kvcache.cluster.secret="$SECRET" --kvcache.admin.token="$TOKEN" >"$BENCH_TMP/master.log" 2>&1 &
+        --kvcache.cluster.secret="$SECRET" --kvcache.admin.token="$TOKEN" --kvcache.rebalance.auto-join=false \
+        >"$BENCH_TMP/master.log" 2>&1 &
     BENCH_PIDS+=("$!")
     wait_ping "$MASTER_PORT" "$!" 120
     log "master on 127.0.0.1:$MASTER_PORT (http $MASTER_HTTP)"
 }
 
-declare -A SHARD_PIDS=()
+declare -A SHARD_PIDS=() NAME_OF=()
+name_of() { # PID
+    printf '%s\n' "${NAME_OF[$1]:-master}"
+}
 launch_slave() { # SHARD REPLICA [nowait]
     local port http
     port="$(free_port)"
@@ -87,6 +95,7 @@ launch_slave() { # SHARD REPLICA [nowait]
         --kvcache.migration.max-keys-per-second="$MAX_KEYS_PER_SECOND" >"$BENCH_TMP/$1-$2.log" 2>&1 &
     BENCH_PIDS+=("$!")
     SHARD_PIDS[$1]+="$! "
+    NAME_OF[$!]="$1/$2"
     log "$1/$2 starting on 127.0.0.1:$port (http $http)"
     [[ "${3:-}" == nowait ]] || wait_ping "$port" "$!" 120
 }
@@ -128,11 +137,23 @@ load_keys() { # COUNT
     [[ "$dbsize" == "$1" ]] || die "DBSIZE is $dbsize after loading $1 keys"
 }
 
-# benchmark TEST: requests per second of one redis-benchmark run through the master
+# benchmark TEST: requests per second of one redis-benchmark run through the master. A run that got
+# an error reply (redis-benchmark stops at the first) is an error of this benchmark: clients must not
+# see one while keys move.
 benchmark() {
-    redis-benchmark -h 127.0.0.1 -p "$MASTER_PORT" -c "$CLIENTS" -n "$BENCH_REQUESTS" -P 1 -t "${1,,}" \
-        -r "$((KEYS * 2))" -d "$VALUE_SIZE" --csv 2>/dev/null |
-        awk -F, -v t="$1" '{ gsub(/"/, "") } toupper($1) == t { print $2 }'
+    local out
+    if ! out="$(redis-benchmark -h 127.0.0.1 -p "$MASTER_PORT" -c "$CLIENTS" -n "$BENCH_REQUESTS" -P 1 -t "${1,,}" \
+        -r "$((KEYS * 2))" -d "$VALUE_SIZE" --csv 2>&1)"; then
+        die "redis-benchmark $1 failed: $(grep -v '^"' <<<"$out" | head -3)"
+    fi
+    awk -F, -v t="$1" '{ gsub(/"/, "") } toupper($1) == t { print $2 }' <<<"$out"
+}
+
+live_pids() { # the running processes of this cluster
+    local pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        [[ -r "/proc/$pid/stat" ]] && printf '%s\n' "$pid"
+    done
 }
 
 moving() {
@@ -146,12 +167,22 @@ measure_move() {
     local name="$1" round test rps
     shift
     local -A before=() during=()
-    for round in $(seq 1 "$BENCH_ROUNDS"); do
+    local rounds="$BENCH_ROUNDS" ticks
+    [[ "$CLIENT_LOAD" == true ]] || rounds=0
+    for round in $(seq 1 "$rounds"); do
         for test in GET SET; do
             rps="$(benchmark "$test")"
             before[$test]+="$rps "
             log "$name: before, $test $rps rps"
         done
+    done
+    local pids
+    mapfile -t pids < <(live_pids)
+    ticks="$(cpu_ticks "${pids[@]}")"   # the master and the slaves, not redis-benchmark
+    local -A ticks_of=()
+    local pid
+    for pid in "${pids[@]}"; do
+        ticks_of[$pid]="$(cpu_ticks "$pid")"
     done
     "$@" >/dev/null
     local waited=0
@@ -161,6 +192,10 @@ measure_move() {
         sleep 0.1
     done
     while moving; do
+        if [[ "$CLIENT_LOAD" != true ]]; then
+            sleep 0.2
+            continue
+        fi
         for test in GET SET; do
             moving || break
             rps="$(benchmark "$test")"
@@ -172,7 +207,13 @@ measure_move() {
             fi
         done
     done
-    local view moved seconds
+    local view moved seconds cpu
+    # CPU of the processes running before the move (a joining shard's JVMs would count their start-up)
+    cpu="$(( ($(cpu_ticks "${pids[@]}") - ticks) * 1000 / CLK_TCK ))"
+    for pid in "${pids[@]}"; do
+        [[ -r "/proc/$pid/stat" ]] || continue
+        log "$name: CPU of $(name_of "$pid") during the move: $(( ($(cpu_ticks "$pid") - ticks_of[$pid]) * 1000 / CLK_TCK )) ms"
+    done
     view="$(admin GET /admin/rebalance)"
     moved="$(json keysMoved <<<"$view")"
     seconds="$(python3 -c "
@@ -181,16 +222,18 @@ v = json.loads(sys.argv[1])
 p = lambda s: datetime.datetime.fromisoformat(s.replace('Z', '+00:00'))
 print('%.1f' % (p(v['finishedAt']) - p(v['startedAt'])).total_seconds())" "$view")"
     local row="| $name | $moved | $seconds | $(awk -v m="$moved" -v s="$seconds" 'BEGIN { printf "%d", m / s }') |"
+    row+=" $(awk -v c="$cpu" -v m="$moved" 'BEGIN { printf "%.1f", c * 1000 / m }') |"
     for test in GET SET; do
-        local b d
-        # shellcheck disable=SC2086
-        b="$(median ${before[$test]})"
-        d="-"
+        local b=- d=-
+        if [[ -n "${before[$test]:-}" ]]; then
+            # shellcheck disable=SC2086
+            b="$(median ${before[$test]})"
+        fi
         if [[ -n "${during[$test]:-}" ]]; then
             # shellcheck disable=SC2086
             d="$(median ${during[$test]})"
         fi
-        row+=" $b | $d | $(awk -v b="$b" -v d="$d" 'BEGIN { if (d == "-" || b == 0) print "-"; else printf "%.2f", d / b }') |"
+        row+=" $b | $d | $(awk -v b="$b" -v d="$d" 'BEGIN { if (d == "-" || b == "-") print "-"; else printf "%.2f", d / b }') |"
     done
     ROWS+=("$row")
 }
@@ -211,19 +254,21 @@ await_ring slave1
 kill ${SHARD_PIDS[slave2]} 2>/dev/null || true
 [[ "$(redis-cli -h 127.0.0.1 -p "$MASTER_PORT" dbsize)" -ge "$((KEYS * 2))" ]] || die "keys missing after the drain"
 
+# slave3's processes start and enroll first (the master runs with auto-join off), so that the move
+# is measured alone, not the start of two JVMs.
+for r in $(seq 1 "$REPLICAS"); do
+    launch_slave slave3 "replica$r"
+done
+until synced slave3 2>/dev/null; do
+    sleep 0.2
+done
 PLACEMENT_BEFORE="$(admin GET /admin/rebalance | json placement)"
-join_slave3() { # started, not awaited: the move starts once the first has enrolled
-    local r
-    for r in $(seq 1 "$REPLICAS"); do
-        launch_slave slave3 "replica$r" nowait
-    done
-}
-measure_move "scale out: slave3 joins (1 -> 2 shards)" join_slave3
+measure_move "scale out: slave3 joins (1 -> 2 shards)" admin POST /admin/shards/slave3
 await_ring slave1 slave3
 
 echo
 echo "Keys of $VALUE_SIZE bytes, $REPLICAS replicas per shard, ack mode replicas; redis-benchmark -c $CLIENTS -P 1 -n $BENCH_REQUESTS -d $VALUE_SIZE through the master (rps: medians)."
 echo
-echo "| move | keys moved | seconds | keys/s | GET before | GET during | ratio | SET before | SET during | ratio |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| move | keys moved | seconds | keys/s | CPU µs/key (shards on the ring before) | GET before | GET during | ratio | SET before | SET during | ratio |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${ROWS[@]}"

@@ -107,11 +107,25 @@ public record Placement(long version, SortedSet<String> committed, SortedSet<Str
 
         /** Whether {@code shard} gives this key away in the move under way (one hash for both rings). */
         public boolean exports(String shard, byte[] key) {
+            return exportsTo(shard, key) != null;
+        }
+
+        /** The shard {@code shard} gives this key to in the move under way, or null when it keeps it (or never had it). */
+        public String exportsTo(String shard, byte[] key) {
             if (targetRing == null || ring == null) {
-                return false;
+                return null;
             }
             long hash = ring.keyHash(key);
-            return shard.equals(ring.shardForHash(hash)) && !shard.equals(targetRing.shardForHash(hash));
+            if (!shard.equals(ring.shardForHash(hash))) {
+                return null;
+            }
+            String to = targetRing.shardForHash(hash);
+            return shard.equals(to) ? null : to;
+        }
+
+        /** Whether {@code shard} has any stretch of the hash space to give away in the move under way. */
+        public boolean givesAway(String shard) {
+            return isMoving() && ring.movesTo(targetRing).stream().anyMatch(m -> m.before().equals(shard));
         }
 
         public boolean isMoving() {

@@ -157,17 +157,21 @@ public final class Rebalancer implements SmartLifecycle {
             return;
         }
         List<String> joins = new ArrayList<>(registry.joinable());
+        if (p.committed().isEmpty()) {
+            // The first ring takes every shard there is, auto-join or not: no key is anywhere yet.
+            if (!joins.isEmpty()) {
+                Placement first = Placement.committed(p.version() + 1, joins);
+                if (registry.placement(first)) {
+                    log.info("Ring {} (placement {}): the first ring, nothing to move", first.committed(),
+                            first.version());
+                }
+            }
+            return;
+        }
         if (!properties.autoJoin()) {
             joins.retainAll(admitted);
         }
         if (joins.isEmpty()) {
-            return;
-        }
-        if (p.committed().isEmpty()) {
-            Placement first = Placement.committed(p.version() + 1, joins);
-            if (registry.placement(first)) {
-                log.info("Ring {} (placement {}): the first ring, nothing to move", first.committed(), first.version());
-            }
             return;
         }
         Set<String> to = new TreeSet<>(p.committed());

@@ -86,9 +86,9 @@ final class KeyExporter {
         this.primaries = Map.copyOf(primaries);
     }
 
-    /** Whether this slave has keys to give away now: keys move, it is its shard's primary, and its shard is on ring A. */
+    /** Whether this slave takes part in the move: keys move, it is its shard's primary, and its shard is on ring A. */
     boolean hasWork(Placement.Rings rings) {
-        return rings.isMoving() && rings.placement().committed().contains(self) && replication.state().primary();
+        return rings.isMoving() && rings.placement().committed().contains(self) && replication.isPrimary();
     }
 
     /**
@@ -104,6 +104,13 @@ final class KeyExporter {
             passes = 0;
             lastError = null;
             done = false;
+            if (!rings.givesAway(self)) {
+                // No stretch of the hash space leaves this shard (a drain of another): no key can, no walk needed.
+                remaining.set(0);
+                done = true;
+                log.info("Keys move to ring {} (placement {}); none leaves this shard", rings.placement().target(), v);
+                return;
+            }
             log.info("Moving keys to {} (placement {}): counting them", rings.placement().target(), v);
             remaining.set(count(rings));
             log.info("{} keys to move to their new shards", remaining.get());
@@ -145,12 +152,13 @@ final class KeyExporter {
             long at = cursor;
             Batches filling = batches;
             cursor = dispatcher.exclusive(() -> keyspace.walk(at, WALK_STEPS, key -> {
-                if (!ownership.exports(key)) {
+                String destination = rings.exportsTo(self, key);
+                if (destination == null) {
                     return true;
                 }
                 seen[0]++;
                 if (!ownership.isInFlight(key)) {
-                    filling.add(key);
+                    filling.addVisited(key, destination);
                 }
                 return !filling.full();
             }));
@@ -347,14 +355,28 @@ final class KeyExporter {
             this.rings = rings;
         }
 
+        /** Takes a key this shard holds (looked up by its name). */
         void add(byte[] key) {
-            Batch batch = byDestination.computeIfAbsent(rings.finalOwner(key), d -> new Batch());
-            ownership.markInFlight(key);
+            Batch batch = take(key, rings.finalOwner(key));
             int before = batch.commands.size();
             keyspace.encodeState(key, batch.commands);
+            bytes += batch.commands.size() - before;
+        }
+
+        /** Takes the key a walk is visiting (no second lookup). */
+        void addVisited(byte[] key, String destination) {
+            Batch batch = take(key, destination);
+            int before = batch.commands.size();
+            keyspace.encodeVisited(batch.commands);
+            bytes += batch.commands.size() - before;
+        }
+
+        private Batch take(byte[] key, String destination) {
+            Batch batch = byDestination.computeIfAbsent(destination, d -> new Batch());
+            ownership.markInFlight(key);
             batch.keys.add(key);
             keys++;
-            bytes += batch.commands.size() - before;
+            return batch;
         }
 
         boolean full() {

@@ -43,6 +43,8 @@ public final class Keyspace {
     /** Keys whose state a running snapshot has sent carry this generation (see {@link #beginSnapshot}). */
     private int snapshotGeneration;
     private boolean snapshotting;
+    /** The entry a {@link #walk} is handing to its visitor. */
+    private Entry visiting;
 
     private long hits;
     private long misses;
@@ -359,11 +361,22 @@ public final class Keyspace {
                 }
                 continue;
             }
-            if (!visitor.test(e.key)) {
+            visiting = e;
+            boolean more = visitor.test(e.key);
+            visiting = null;
+            if (!more) {
                 break;
             }
         }
         return position;
+    }
+
+    /**
+     * Inside a {@link #walk} visitor: writes the state of the key being visited as
+     * {@link #encodeState} does, without looking it up again.
+     */
+    public void encodeVisited(RespWriter out) {
+        StateEncoder.encodeValue(visiting, out);
     }
 
     /** Every entry (for KEYS); the caller filters expired ones without deleting them, as Redis. */
