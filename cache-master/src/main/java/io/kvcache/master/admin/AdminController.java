@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -43,15 +44,15 @@ class AdminController {
 
     /** Decommissions a replica: 204; 404 when unknown; 409 when it is its shard's last live replica. */
     @DeleteMapping("/slaves/{shard}/{replica}")
-    org.springframework.http.ResponseEntity<Map<String, String>> decommission(@PathVariable String shard,
+    ResponseEntity<Map<String, String>> decommission(@PathVariable String shard,
                                                                               @PathVariable String replica) {
         try {
             if (!registry.decommission(shard, replica)) {
                 throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No replica " + shard + "/" + replica);
             }
-            return org.springframework.http.ResponseEntity.noContent().build();
+            return ResponseEntity.noContent().build();
         } catch (TopologyRegistry.DecommissionRefused e) {
-            return org.springframework.http.ResponseEntity.status(HttpStatus.CONFLICT).body(Map.of("error", e.getMessage()));
+            return ResponseEntity.status(HttpStatus.CONFLICT).body(Map.of("error", e.getMessage()));
         }
     }
 
@@ -105,15 +106,15 @@ class AdminController {
      * shard or keys are moving already.
      */
     @DeleteMapping("/shards/{shard}")
-    org.springframework.http.ResponseEntity<Object> drain(@PathVariable String shard) {
+    ResponseEntity<Object> drain(@PathVariable String shard) {
         if (!registry.current().shards().containsKey(shard)) {
             throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No shard " + shard);
         }
         try {
             rebalancer.drain(shard);
-            return org.springframework.http.ResponseEntity.accepted().body(rebalancer.view());
+            return ResponseEntity.accepted().body(rebalancer.view());
         } catch (Rebalancer.Refused e) {
-            return org.springframework.http.ResponseEntity.status(HttpStatus.CONFLICT)
+            return ResponseEntity.status(HttpStatus.CONFLICT)
                     .body(Map.of("error", e.getMessage()));
         }
     }
@@ -123,9 +124,9 @@ class AdminController {
      * a shard drained before. 202 with the rebalance (it starts once the shard has a primary).
      */
     @PostMapping("/shards/{shard}")
-    org.springframework.http.ResponseEntity<RebalanceView> join(@PathVariable String shard) {
+    ResponseEntity<RebalanceView> join(@PathVariable String shard) {
         rebalancer.admit(shard);
-        return org.springframework.http.ResponseEntity.accepted().body(rebalancer.view());
+        return ResponseEntity.accepted().body(rebalancer.view());
     }
 
     private HashRing requireRing() {
