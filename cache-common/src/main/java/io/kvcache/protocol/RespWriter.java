@@ -93,6 +93,11 @@ public final class RespWriter {
         return discarding;
     }
 
+    /** One error reply, encoded (for replies built once and sent as they are). */
+    public static byte[] encodedError(String text) {
+        return new RespWriter(text.length() + 3).error(text).toByteArray();
+    }
+
     public RespWriter ok() {
         return raw(OK);
     }

@@ -1,9 +1,11 @@
 package io.kvcache.server;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.kvcache.protocol.Ascii;
 import io.kvcache.protocol.Request;
 
 /**
@@ -19,6 +21,8 @@ final class CrossProtocolScripting {
             + "commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to "
             + "compromise your Redis instance. Connection aborted.";
 
+    private static final byte[] POST = "post".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HOST = "host:".getBytes(StandardCharsets.US_ASCII);
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS - 1);
 
@@ -29,7 +33,7 @@ final class CrossProtocolScripting {
     static int indexIn(List<Request> requests) {
         for (int i = 0, n = requests.size(); i < n; i++) {
             byte[] name = requests.get(i).arg(0);
-            if ((name.length == 4 || name.length == 5) && (named(name, "post") || named(name, "host:"))) {
+            if (Ascii.equalsIgnoreCase(name, POST) || Ascii.equalsIgnoreCase(name, HOST)) {
                 return i;
             }
         }
@@ -41,21 +45,5 @@ final class CrossProtocolScripting {
         long now = System.nanoTime();
         long last = lastLogged.get();
         return now - last > LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now);
-    }
-
-    private static boolean named(byte[] name, String lower) {
-        if (name.length != lower.length()) {
-            return false;
-        }
-        for (int i = 0; i < name.length; i++) {
-            int c = name[i];
-            if (c >= 'A' && c <= 'Z') {
-                c += 'a' - 'A';
-            }
-            if (c != lower.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -2,7 +2,6 @@ package io.kvcache.server;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,8 +48,8 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
 
     private static final LogAccessor log = new LogAccessor(RespServerEndpoint.class);
 
-    private static final byte[] MAX_CLIENTS_REPLY = reply(RespErrors.MAX_CLIENTS);
-    private static final byte[] DENIED_REPLY = reply(RespErrors.DENIED_PROTECTED_MODE);
+    private static final byte[] MAX_CLIENTS_REPLY = RespWriter.encodedError(RespErrors.MAX_CLIENTS);
+    private static final byte[] DENIED_REPLY = RespWriter.encodedError(RespErrors.DENIED_PROTECTED_MODE);
 
     private final BatchExecutor executor;
     private final Clients clients;
@@ -262,9 +261,5 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
     @Override
     public void close() {
         watchdog.close();
-    }
-
-    private static byte[] reply(String error) {
-        return ("-" + error + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 }

@@ -1,6 +1,7 @@
 package io.kvcache.master.routing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import io.kvcache.command.Session;
 import io.kvcache.master.topology.Shard;
@@ -23,8 +24,7 @@ final class Redirects {
     private static final int MAX_HOPS = 6;
     private static final byte[] ASK = ("-" + RespErrors.ASK + " ").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MOVED = ("-" + RespErrors.MOVED + " ").getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TRYAGAIN = ("-" + RespErrors.TRYAGAIN + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] GAVE_UP = Router.error(RespErrors.TRYAGAIN);
+    private static final byte[] TRYAGAIN = Router.error(RespErrors.TRYAGAIN);
 
     private final Router router;
     private final TopologyRegistry topology;
@@ -66,7 +66,7 @@ final class Redirects {
             reply = router.callDirect(t.shards().get(next), p.request(), s);
             at = next;
         }
-        return isRedirect(reply) ? GAVE_UP : reply;
+        return isRedirect(reply) ? TRYAGAIN : reply;
     }
 
     static boolean isRedirect(byte[] reply) {
@@ -75,7 +75,7 @@ final class Redirects {
     }
 
     private static boolean isTryAgain(byte[] reply) {
-        return java.util.Arrays.equals(reply, TRYAGAIN);
+        return Arrays.equals(reply, TRYAGAIN);
     }
 
     private static String shardNamed(byte[] reply) {

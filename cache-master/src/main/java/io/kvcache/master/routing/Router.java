@@ -100,27 +100,30 @@ public final class Router {
         CommandSpec[] ran = new CommandSpec[n];
         // The shards' replies count against the client's output limit as they arrive (docs/security.md).
         ReplyGroup group = new ReplyGroup(out.remaining(), out.memory());
-        int routed = 0;
-        for (; routed < n && !session.isClosing(); routed++) {
-            results[routed] = route(requests.get(routed), session, group, ran, routed, t);
-        }
-        await(group, session);
-        if (group.overflowed()) {
-            out.overflow();
-        }
-        long elapsed = System.nanoTime() - start;
-        for (int i = 0; i < routed; i++) {
-            int mark = out.size();
-            write(results[i], out);
-            boolean failed = out.size() > mark && out.byteAt(mark) == '-';
-            if (ran[i] != null) {
-                stats.called(ran[i], elapsed, failed);
+        try {
+            int routed = 0;
+            for (; routed < n && !session.isClosing(); routed++) {
+                results[routed] = route(requests.get(routed), session, group, ran, routed, t);
             }
-            if (failed) {
-                stats.error(out.errorPrefix(mark));
+            await(group, session);
+            if (group.overflowed()) {
+                out.overflow();
             }
+            long elapsed = System.nanoTime() - start;
+            for (int i = 0; i < routed; i++) {
+                int mark = out.size();
+                write(results[i], out);
+                boolean failed = out.size() > mark && out.byteAt(mark) == '-';
+                if (ran[i] != null) {
+                    stats.called(ran[i], elapsed, failed);
+                }
+                if (failed) {
+                    stats.error(out.errorPrefix(mark));
+                }
+            }
+        } finally {
+            group.release(); // also when a step threw: the reservation must not outlive the batch
         }
-        group.release();
     }
 
     private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index, Topology t) {
@@ -399,7 +402,7 @@ public final class Router {
     }
 
     static byte[] error(String message) {
-        return new RespWriter(message.length() + 3).error(message).toByteArray();
+        return RespWriter.encodedError(message);
     }
 
     /** One step of a SCAN over the shards: relays the keys, rewrites the cursor. */

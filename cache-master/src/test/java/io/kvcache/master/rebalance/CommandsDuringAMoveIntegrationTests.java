@@ -1,5 +1,6 @@
 package io.kvcache.master.rebalance;
 
+import static io.kvcache.master.support.Resp.argv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -204,14 +205,6 @@ class CommandsDuringAMoveIntegrationTests {
         argv.add(command);
         argv.addAll(keys);
         return argv.toArray(String[]::new);
-    }
-
-    private static byte[][] argv(String... args) {
-        byte[][] argv = new byte[args.length][];
-        for (int i = 0; i < args.length; i++) {
-            argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
-        }
-        return argv;
     }
 
     private static String bulk(byte[] reply) {

@@ -1,5 +1,6 @@
 package io.kvcache.master.rebalance;
 
+import static io.kvcache.master.support.Resp.argv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -283,14 +284,6 @@ final class PreloadedKeys implements AutoCloseable {
             chunks.add(keys.subList(i, Math.min(keys.size(), i + PIPELINE)));
         }
         return chunks;
-    }
-
-    private static byte[][] argv(String... args) {
-        byte[][] argv = new byte[args.length][];
-        for (int i = 0; i < args.length; i++) {
-            argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
-        }
-        return argv;
     }
 
     private static String text(byte[] reply) {
