@@ -56,27 +56,10 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
     @Override
     public RequestBatch deserialize(InputStream in) throws IOException {
         RespReader reader = reader(in);
-        List<Request> requests = null;
         while (true) {
-            Object next;
-            try {
-                while ((next = reader.next()) != null) {
-                    if (next instanceof ProtocolError error) {
-                        return failed(in, requests, error);
-                    }
-                    if (requests == null) {
-                        requests = new ArrayList<>(4);
-                    }
-                    requests.add((Request) next);
-                    if (reader.isAuthenticationPending()) {
-                        break;
-                    }
-                }
-            } catch (OutOfMemoryError e) {
-                return failed(in, requests, OUT_OF_MEMORY);
-            }
-            if (requests != null) {
-                return new RequestBatch(requests, null);
+            RequestBatch batch = take(in, reader);
+            if (batch != null) {
+                return batch;
             }
             int read;
             try {
@@ -94,10 +77,37 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
         }
     }
 
+    /**
+     * Every complete request the connection's reader holds, as one batch (one request while the
+     * client has still to authenticate); null when none is complete yet. For transports that read
+     * into the reader themselves (the event loops).
+     */
+    public RequestBatch take(Object stateKey, RespReader reader) {
+        List<Request> requests = null;
+        Object next;
+        try {
+            while ((next = reader.next()) != null) {
+                if (next instanceof ProtocolError error) {
+                    return failed(stateKey, requests, error);
+                }
+                if (requests == null) {
+                    requests = new ArrayList<>(4);
+                }
+                requests.add((Request) next);
+                if (reader.isAuthenticationPending()) {
+                    break;
+                }
+            }
+        } catch (OutOfMemoryError e) {
+            return failed(stateKey, requests, OUT_OF_MEMORY);
+        }
+        return requests == null ? null : new RequestBatch(requests, null);
+    }
+
     /** The requests parsed before the error run, its reply is written, then the connection closes. */
-    private RequestBatch failed(InputStream in, List<Request> requests, ProtocolError error) {
+    private RequestBatch failed(Object stateKey, List<Request> requests, ProtocolError error) {
         // A later read finds the dead reader and ends; its buffers are garbage now.
-        RespReader reader = readers.put(in, DEAD);
+        RespReader reader = readers.put(stateKey, DEAD);
         if (reader != null && reader != DEAD) {
             reader.dispose();
         }

@@ -2,6 +2,8 @@ package io.kvcache.protocol;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 
 /**
@@ -90,6 +92,37 @@ public final class RespReader {
             return 0;
         }
         int n = in.read(buf, end, buf.length - end);
+        if (n > 0) {
+            end += n;
+            lastRead = System.nanoTime();
+        }
+        return n;
+    }
+
+    /**
+     * Reads what the channel has now (a non-blocking channel may give nothing) into this reader.
+     *
+     * @return the number of bytes read (0 when none were ready or no room could be made), or -1 at end of stream
+     */
+    public int readFrom(ReadableByteChannel in) throws IOException {
+        if (failed) {
+            return -1;
+        }
+        if (bigArg != null && bigArgFilled < bulkLen) {
+            if (!ensureBigArgRoom()) {
+                return 0;
+            }
+            int n = in.read(ByteBuffer.wrap(bigArg, bigArgFilled, (int) Math.min(bigArg.length, bulkLen) - bigArgFilled));
+            if (n > 0) {
+                bigArgFilled += n;
+                lastRead = System.nanoTime();
+            }
+            return n;
+        }
+        if (!makeRoom()) {
+            return 0;
+        }
+        int n = in.read(ByteBuffer.wrap(buf, end, buf.length - end));
         if (n > 0) {
             end += n;
             lastRead = System.nanoTime();

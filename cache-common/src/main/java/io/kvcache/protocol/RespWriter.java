@@ -2,6 +2,8 @@ package io.kvcache.protocol;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -230,6 +232,21 @@ public final class RespWriter {
             out.write(buf, off, n);
             watcher.written(len - off - n);
         }
+    }
+
+    /**
+     * Writes what the channel takes now, from position {@code from} (a non-blocking channel may take
+     * only part), telling the watcher what remains.
+     *
+     * @return the position after what was written
+     */
+    public int writeTo(WritableByteChannel out, int from) throws IOException {
+        int n = out.write(ByteBuffer.wrap(buf, from, len - from));
+        int at = from + Math.max(0, n);
+        if (watcher != null && len > WRITE_CHUNK) {
+            watcher.written(len - at);
+        }
+        return at;
     }
 
     public byte[] toByteArray() {

@@ -20,6 +20,8 @@ final class ClientConnection implements RespWriter.Watcher {
     final Object stateKey;
     /** The parse state, when the port's deserializer keeps one (null otherwise). */
     final RespReader reader;
+    /** The replies of the batch in flight (a connection has one at most), reused from batch to batch. */
+    final RespWriter out;
 
     /** The last read or write progress (Redis's lastinteraction). */
     volatile long lastInteraction = System.nanoTime();
@@ -34,12 +36,14 @@ final class ClientConnection implements RespWriter.Watcher {
     /** The reason was logged (once is enough). */
     volatile boolean logged;
 
-    ClientConnection(String id, TcpConnection connection, Session session, Object stateKey, RespReader reader) {
+    ClientConnection(String id, TcpConnection connection, Session session, Object stateKey, RespReader reader,
+                     RespWriter out) {
         this.id = id;
         this.connection = connection;
         this.session = session;
         this.stateKey = stateKey;
         this.reader = reader;
+        this.out = out;
     }
 
     /** The replies passed client-output-buffer-limit's hard limit (or the client memory budget). */

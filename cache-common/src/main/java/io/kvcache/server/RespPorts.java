@@ -4,24 +4,24 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
 import jdk.net.ExtendedSocketOptions;
 
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
 import org.springframework.integration.ip.tcp.connection.TcpSocketSupport;
 import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
 
+import io.kvcache.io.IoLoops;
+import io.kvcache.io.RespNioServerConnectionFactory;
 import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.protocol.RespDeserializer;
 import io.kvcache.protocol.RespSerializer;
 
 /**
- * Builds the Spring Integration connection factory of a RESP port: blocking sockets (NET) with
- * one thread per connection, the batching RESP codec, TCP_NODELAY, TCP keepalive, no reverse DNS
- * lookups.
+ * Builds the Spring Integration connection factory of a RESP port: connections on a few I/O
+ * loops ({@link RespNioServerConnectionFactory}), the batching RESP codec, TCP_NODELAY, TCP
+ * keepalive, no reverse DNS lookups.
  */
 public final class RespPorts {
 
@@ -32,19 +32,20 @@ public final class RespPorts {
     }
 
     /** A port with Redis's default tcp-keepalive and no client memory budget. */
-    public static TcpNetServerConnectionFactory serverFactory(String name, int port, String bindAddress,
-                                                              ProtocolLimits limits, boolean virtualThreads) {
-        return serverFactory(name, port, bindAddress, limits, ClientMemory.UNLIMITED, TCP_KEEPALIVE, virtualThreads);
+    public static RespNioServerConnectionFactory serverFactory(String name, int port, String bindAddress,
+                                                               ProtocolLimits limits, IoLoops loops) {
+        return serverFactory(name, port, bindAddress, limits, ClientMemory.UNLIMITED, TCP_KEEPALIVE, loops);
     }
 
     /**
      * @param memory       the heap all clients' unfinished requests and unsent replies may take together
      * @param tcpKeepalive Redis's tcp-keepalive: idle time before the first probe (zero for no keepalive)
+     * @param loops        the I/O threads that serve the port's connections
      */
-    public static TcpNetServerConnectionFactory serverFactory(String name, int port, String bindAddress,
-                                                              ProtocolLimits limits, ClientMemory memory,
-                                                              Duration tcpKeepalive, boolean virtualThreads) {
-        TcpNetServerConnectionFactory factory = new TcpNetServerConnectionFactory(port);
+    public static RespNioServerConnectionFactory serverFactory(String name, int port, String bindAddress,
+                                                               ProtocolLimits limits, ClientMemory memory,
+                                                               Duration tcpKeepalive, IoLoops loops) {
+        RespNioServerConnectionFactory factory = new RespNioServerConnectionFactory(port, loops);
         factory.setLocalAddress(bindAddress);
         factory.setDeserializer(new RespDeserializer(limits, memory, SoftEndOfStreamException::new));
         factory.setSerializer(new RespSerializer());
@@ -53,14 +54,10 @@ public final class RespPorts {
         factory.setLookupHost(false);
         factory.setBacklog(511);
         factory.setTcpSocketSupport(new KeepAlive(tcpKeepalive));
-        factory.setTaskExecutor(connectionExecutor(name, virtualThreads));
+        // Only the acceptor runs on it: connections live on the loops.
+        factory.setTaskExecutor(Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name(name + "-acceptor").daemon().factory()));
         return factory;
-    }
-
-    private static Executor connectionExecutor(String name, boolean virtualThreads) {
-        return virtualThreads
-                ? Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-", 0).factory())
-                : Executors.newCachedThreadPool(Thread.ofPlatform().name(name + "-", 0).daemon().factory());
     }
 
     /**

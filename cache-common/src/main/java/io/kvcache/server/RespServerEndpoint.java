@@ -61,8 +61,6 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
     private final Map<String, ClientConnection> open = new ConcurrentHashMap<>();
     /** Connections admitted and not yet closed; counted apart from the map so two at once cannot both pass. */
     private final AtomicInteger admitted = new AtomicInteger();
-    /** One reply buffer per connection thread, reused: replies are written before the next read. */
-    private final ThreadLocal<RespWriter> writers;
     private final ClientWatchdog watchdog;
 
     /** A port with Redis's default policy (no password, no protected mode) and no client memory budget. */
@@ -79,7 +77,6 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         this.connections = connections;
         this.policy = policy;
         this.memory = memory;
-        this.writers = ThreadLocal.withInitial(() -> new RespWriter(memory));
         this.watchdog = new ClientWatchdog(String.valueOf(connections.getComponentName()), open.values(), policy,
                 this::closeByServer);
     }
@@ -92,49 +89,56 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         if (client == null) {
             return; // refused at accept, or closed meanwhile: nothing of it runs
         }
-        Session session = client.session;
-        RespWriter out = writers.get();
+        RespWriter out = client.out;
+        out.reset();
+        out.watch(policy.outputLimit().hard(), client);
         client.executing = true;
         client.lastInteraction = System.nanoTime();
+        List<Request> requests = batch.requests();
+        int attack = CrossProtocolScripting.indexIn(requests);
         try {
-            out.watch(policy.outputLimit().hard(), client);
-            List<Request> requests = batch.requests();
-            int attack = CrossProtocolScripting.indexIn(requests);
-            executor.execute(attack < 0 ? requests : requests.subList(0, attack), session, out);
-            if (attack >= 0) {
-                // Redis frees such a client at once: not even the replies before it are written.
-                out.overflow();
-                session.closeAfterReply();
-                client.closing = CrossProtocolScripting.WARNING;
-                client.logged = !CrossProtocolScripting.shouldLog();
-            }
-            ProtocolError error = batch.error();
-            if (error != null && !session.isClosing()) {
-                if (error.reply() != null) {
-                    out.error(error.reply());
-                } else {
-                    client.closing = "query buffer limit";
-                }
-                session.closeAfterReply();
-            }
-            if (client.reader != null && client.reader.isAuthenticationPending() && session.isAuthenticated()) {
-                client.reader.authenticationPending(false); // Redis's usual limits from the next request on
-            }
-            client.executing = false;
-            if (!out.isEmpty()) {
-                send(client, out);
-            }
-        } finally {
-            client.executing = false;
-            out.reset();
+            executor.execute(attack < 0 ? requests : requests.subList(0, attack), client.session, out,
+                    () -> finish(client, batch, attack >= 0));
+        } catch (RuntimeException e) {
+            log.error(() -> "Batch of client " + client.describe() + " failed: " + e);
+            client.session.closeAfterReply();
+            finish(client, batch, false);
         }
+    }
+
+    /** The batch's replies are all in out (on whichever thread completed it): send them, then close if asked. */
+    private void finish(ClientConnection client, RequestBatch batch, boolean attack) {
+        Session session = client.session;
+        RespWriter out = client.out;
+        if (attack) {
+            // Redis frees such a client at once: not even the replies before it are written.
+            out.overflow();
+            session.closeAfterReply();
+            client.closing = CrossProtocolScripting.WARNING;
+            client.logged = !CrossProtocolScripting.shouldLog();
+        }
+        ProtocolError error = batch.error();
+        if (error != null && !session.isClosing()) {
+            if (error.reply() != null) {
+                out.error(error.reply());
+            } else {
+                client.closing = "query buffer limit";
+            }
+            session.closeAfterReply();
+        }
+        if (client.reader != null && client.reader.isAuthenticationPending() && session.isAuthenticated()) {
+            client.reader.authenticationPending(false); // Redis's usual limits from the next request on
+        }
+        client.executing = false;
+        // Always one message per batch, even empty: it is what lets the connection read the next one.
+        send(client, out);
         if (session.isClosing()) {
             if (client.closing != null && !client.logged) {
                 client.logged = true;
                 // Redis logs these at warning level too; never with the request's bytes.
                 log.warn(() -> "Closing client " + client.describe() + ": " + client.closing);
             }
-            connections.closeConnection(connectionId);
+            connections.closeConnection(client.id);
         }
     }
 
@@ -148,7 +152,6 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
             // The client went away (or the watchdog closed it) while its replies were written.
             client.session.closeAfterReply();
         } finally {
-            client.unsent = 0;
             client.overSoftLimitSince = 0;
             client.lastInteraction = System.nanoTime();
         }
@@ -194,7 +197,7 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         if (reader != null && policy.passwordRequired()) {
             reader.authenticationPending(true);
         }
-        open.put(id, new ClientConnection(id, connection, session, key, reader));
+        open.put(id, new ClientConnection(id, connection, session, key, reader, new RespWriter(memory)));
     }
 
     private void closed(String id) {
@@ -204,6 +207,7 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         }
         admitted.decrementAndGet();
         clients.closed(id);
+        client.out.dispose();
         if (client.stateKey != null && connections.getDeserializer() instanceof RespDeserializer deserializer) {
             deserializer.release(client.stateKey);
         }

@@ -3,11 +3,13 @@ package io.kvcache.master.client;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import io.kvcache.io.RespNioServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 
 import io.kvcache.command.Clients;
+import io.kvcache.io.IoLoops;
+import io.kvcache.server.BatchExecutor;
 import io.kvcache.master.config.MasterProperties;
 import io.kvcache.master.routing.Router;
 import io.kvcache.protocol.ClientMemory;
@@ -28,20 +30,21 @@ class ClientPortConfiguration {
     }
 
     @Bean
-    TcpNetServerConnectionFactory clientPortConnectionFactory(MasterProperties properties, ClientMemory clientMemory) {
+    RespNioServerConnectionFactory clientPortConnectionFactory(MasterProperties properties, ClientMemory clientMemory,
+                                                               IoLoops ioLoops) {
         return RespPorts.serverFactory("client-port", properties.port(), properties.bind(), properties.limits(),
-                clientMemory, properties.tcpKeepalive(), properties.virtualThreads());
+                clientMemory, properties.tcpKeepalive(), ioLoops);
     }
 
     @Bean
-    TcpSendingMessageHandler clientPortOutbound(TcpNetServerConnectionFactory clientPortConnectionFactory) {
+    TcpSendingMessageHandler clientPortOutbound(RespNioServerConnectionFactory clientPortConnectionFactory) {
         TcpSendingMessageHandler handler = new TcpSendingMessageHandler();
         handler.setConnectionFactory(clientPortConnectionFactory);
         return handler;
     }
 
     @Bean
-    TcpReceivingChannelAdapter clientPortInbound(TcpNetServerConnectionFactory clientPortConnectionFactory) {
+    TcpReceivingChannelAdapter clientPortInbound(RespNioServerConnectionFactory clientPortConnectionFactory) {
         TcpReceivingChannelAdapter adapter = new TcpReceivingChannelAdapter();
         adapter.setConnectionFactory(clientPortConnectionFactory);
         return adapter;
@@ -50,8 +53,8 @@ class ClientPortConfiguration {
     @Bean
     RespServerEndpoint clientPortEndpoint(Router router, Clients clientSessions, MasterProperties properties,
                                           ClientMemory clientMemory, TcpSendingMessageHandler clientPortOutbound,
-                                          TcpNetServerConnectionFactory clientPortConnectionFactory) {
-        return new RespServerEndpoint(router::execute, clientSessions, clientPortOutbound,
+                                          RespNioServerConnectionFactory clientPortConnectionFactory) {
+        return new RespServerEndpoint(BatchExecutor.of(router::execute), clientSessions, clientPortOutbound,
                 clientPortConnectionFactory, properties.clientPolicy(), clientMemory);
     }
 

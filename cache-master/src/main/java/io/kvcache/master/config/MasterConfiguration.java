@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.kvcache.command.Clients;
+import io.kvcache.io.IoLoops;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.master.rebalance.RebalanceProperties;
@@ -26,6 +27,12 @@ import io.kvcache.master.topology.TopologyRegistry;
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({MasterProperties.class, ClusterProperties.class, RebalanceProperties.class})
 public class MasterConfiguration {
+
+    /** The client port's I/O threads; each also owns its links to the shards (Envoy's per-worker pools). */
+    @Bean(destroyMethod = "close")
+    IoLoops ioLoops(MasterProperties properties) {
+        return new IoLoops("client-io", properties.ioThreadCount());
+    }
 
     @Bean
     TopologyRegistry topologyRegistry(MasterProperties properties, ClusterProperties cluster) {

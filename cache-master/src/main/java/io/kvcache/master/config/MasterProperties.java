@@ -26,7 +26,7 @@ import io.kvcache.server.OutputBufferLimit;
  * @param upstreamConnections pipelined connections from the master to each slave
  * @param heartbeatTimeout a replica without heartbeat for this long is down
  * @param replyTimeout how long a client waits for a shard's reply before an error
- * @param virtualThreads serve each client connection on a virtual thread
+ * @param ioThreads the I/O threads that serve client connections (0: one per core)
  * @param electionGrace after the master starts, how long it waits for shards' primaries to
  *                      re-enroll before it elects replicas in their place
  * @param protectedMode Redis's protected-mode: without requirepass, only loopback clients are
@@ -49,7 +49,7 @@ public record MasterProperties(
         @DefaultValue("2") int upstreamConnections,
         @DefaultValue("3s") Duration heartbeatTimeout,
         @DefaultValue("10s") Duration replyTimeout,
-        @DefaultValue("false") boolean virtualThreads,
+        @DefaultValue("0") int ioThreads,
         @DefaultValue("3s") Duration electionGrace,
         @DefaultValue("true") boolean protectedMode,
         @DefaultValue("10000") int maxclients,
@@ -102,5 +102,10 @@ public record MasterProperties(
         return "MasterProperties[port=" + port + ", enrollmentPort=" + enrollmentPort + ", bind=" + bind
                 + ", requirepass=" + (requirepass.isEmpty() ? "" : "******") + ", protectedMode=" + protectedMode
                 + ", maxclients=" + maxclients + ", timeout=" + timeout + "]";
+    }
+
+    /** The number of I/O threads: as set, or one per core. */
+    public int ioThreadCount() {
+        return ioThreads > 0 ? ioThreads : io.kvcache.io.IoLoops.defaultThreads();
     }
 }

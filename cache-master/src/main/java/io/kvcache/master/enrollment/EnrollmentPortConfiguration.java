@@ -6,7 +6,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionCloseEvent;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionServerListeningEvent;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 
@@ -14,7 +14,10 @@ import io.kvcache.command.Clients;
 import io.kvcache.master.config.ClusterProperties;
 import io.kvcache.master.config.MasterProperties;
 import io.kvcache.master.topology.TopologyRegistry;
+import io.kvcache.io.IoLoops;
+import io.kvcache.io.RespNioServerConnectionFactory;
 import io.kvcache.protocol.ClientMemory;
+import io.kvcache.server.BatchExecutor;
 import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.server.ClientPolicy;
 import io.kvcache.server.OutputBufferLimit;
@@ -31,21 +34,27 @@ class EnrollmentPortConfiguration {
     /** Enrollment frames are tiny: limits far below the client port's. */
     private static final ProtocolLimits ENROLLMENT_LIMITS = new ProtocolLimits(4096, 4096, 64 * 1024);
 
-    @Bean
-    TcpNetServerConnectionFactory enrollmentConnectionFactory(MasterProperties properties) {
-        return RespPorts.serverFactory("enrollment", properties.enrollmentPort(), properties.bind(),
-                ENROLLMENT_LIMITS, true);
+    /** One I/O thread of its own: enrollment and heartbeats never wait behind clients, nor clients behind them. */
+    @Bean(destroyMethod = "close")
+    IoLoops enrollmentLoop() {
+        return new IoLoops("enrollment-io", 1);
     }
 
     @Bean
-    TcpSendingMessageHandler enrollmentOutbound(TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+    RespNioServerConnectionFactory enrollmentConnectionFactory(MasterProperties properties, IoLoops enrollmentLoop) {
+        return RespPorts.serverFactory("enrollment", properties.enrollmentPort(), properties.bind(),
+                ENROLLMENT_LIMITS, enrollmentLoop);
+    }
+
+    @Bean
+    TcpSendingMessageHandler enrollmentOutbound(RespNioServerConnectionFactory enrollmentConnectionFactory) {
         TcpSendingMessageHandler handler = new TcpSendingMessageHandler();
         handler.setConnectionFactory(enrollmentConnectionFactory);
         return handler;
     }
 
     @Bean
-    TcpReceivingChannelAdapter enrollmentInbound(TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+    TcpReceivingChannelAdapter enrollmentInbound(RespNioServerConnectionFactory enrollmentConnectionFactory) {
         TcpReceivingChannelAdapter adapter = new TcpReceivingChannelAdapter();
         adapter.setConnectionFactory(enrollmentConnectionFactory);
         return adapter;
@@ -66,10 +75,10 @@ class EnrollmentPortConfiguration {
     @Bean
     RespServerEndpoint enrollmentEndpoint(EnrollmentProtocol protocol, MasterProperties properties,
                                           TcpSendingMessageHandler enrollmentOutbound,
-                                          TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+                                          RespNioServerConnectionFactory enrollmentConnectionFactory) {
         ClientPolicy policy = new ClientPolicy(ClientPolicy.MAX_CLIENTS, properties.heartbeatTimeout().multipliedBy(10),
                 OutputBufferLimit.NONE, false, false);
-        return new RespServerEndpoint(protocol::execute, new Clients(), enrollmentOutbound,
+        return new RespServerEndpoint(BatchExecutor.of(protocol::execute), new Clients(), enrollmentOutbound,
                 enrollmentConnectionFactory, policy, ClientMemory.UNLIMITED);
     }
 
@@ -82,7 +91,7 @@ class EnrollmentPortConfiguration {
     /** A replica whose enrollment connection closes is down at once. */
     @Bean
     ApplicationListener<TcpConnectionCloseEvent> enrollmentCloseListener(
-            TopologyRegistry registry, TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+            TopologyRegistry registry, RespNioServerConnectionFactory enrollmentConnectionFactory) {
         return event -> {
             if (enrollmentConnectionFactory.getComponentName().equals(event.getConnectionFactoryName())) {
                 registry.connectionClosed(event.getConnectionId());
@@ -93,7 +102,7 @@ class EnrollmentPortConfiguration {
     /** The election grace starts once slaves can reach the port. */
     @Bean
     ApplicationListener<TcpConnectionServerListeningEvent> enrollmentListeningListener(
-            TopologyRegistry registry, TcpNetServerConnectionFactory enrollmentConnectionFactory) {
+            TopologyRegistry registry, RespNioServerConnectionFactory enrollmentConnectionFactory) {
         return event -> {
             if (event.getSource() == enrollmentConnectionFactory) {
                 registry.enrollmentOpened();

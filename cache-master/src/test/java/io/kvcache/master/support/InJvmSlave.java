@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import io.kvcache.io.RespNioServerConnectionFactory;
 
 import io.kvcache.slave.SlaveApplication;
 
@@ -67,7 +67,7 @@ final class InJvmSlave implements SlaveNode {
                 "--kvcache.slave.replica-id=" + replicaId).stream(), enrollmentArgs.stream())
                 .toArray(String[]::new);
         ConfigurableApplicationContext started = new SpringApplication(SlaveApplication.class).run(args);
-        TcpNetServerConnectionFactory factory = started.getBean(TcpNetServerConnectionFactory.class);
+        RespNioServerConnectionFactory factory = started.getBean(RespNioServerConnectionFactory.class);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!factory.isListening()) {
             if (System.nanoTime() > deadline) {

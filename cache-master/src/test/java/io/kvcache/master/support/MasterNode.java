@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import io.kvcache.io.RespNioServerConnectionFactory;
 
 import io.kvcache.master.MasterApplication;
 
@@ -167,7 +167,7 @@ final class MasterNode {
     }
 
     private static int listeningPort(ConfigurableApplicationContext context, String factoryBean) {
-        TcpNetServerConnectionFactory factory = context.getBean(factoryBean, TcpNetServerConnectionFactory.class);
+        RespNioServerConnectionFactory factory = context.getBean(factoryBean, RespNioServerConnectionFactory.class);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!factory.isListening()) {
             if (System.nanoTime() > deadline) {

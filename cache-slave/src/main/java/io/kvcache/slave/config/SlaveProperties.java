@@ -18,7 +18,7 @@ import io.kvcache.server.OutputBufferLimit;
  *
  * @param port the data port, spoken to as to a Redis (0 = any free port)
  * @param bind the address the data port listens on; loopback unless the operator says otherwise
- * @param virtualThreads serve each connection on a virtual thread instead of a platform thread
+ * @param ioThreads the I/O threads that serve client connections (0: one per core)
  * @param protoMaxBulkLen the longest bulk string a client may send (Redis's proto-max-bulk-len)
  * @param clientQueryBufferLimit the most one client may have buffered (client-query-buffer-limit)
  * @param hz how often per second the active expiry cycle runs (Redis's hz)
@@ -47,7 +47,7 @@ import io.kvcache.server.OutputBufferLimit;
 public record SlaveProperties(
         @DefaultValue("7001") int port,
         @DefaultValue("127.0.0.1") String bind,
-        @DefaultValue("false") boolean virtualThreads,
+        @DefaultValue("0") int ioThreads,
         @DefaultValue("512MB") DataSize protoMaxBulkLen,
         @DefaultValue("1GB") DataSize clientQueryBufferLimit,
         @DefaultValue("10") int hz,
@@ -79,5 +79,10 @@ public record SlaveProperties(
 
     public ClientMemory clientMemory() {
         return ClientMemory.parse(maxmemoryClients);
+    }
+
+    /** The number of I/O threads: as set, or one per core. */
+    public int ioThreadCount() {
+        return ioThreads > 0 ? ioThreads : io.kvcache.io.IoLoops.defaultThreads();
     }
 }

@@ -7,7 +7,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+
 
 import io.kvcache.slave.config.SlaveProperties;
 import io.kvcache.slave.migration.Migration;
@@ -20,7 +20,7 @@ class EnrollmentConfiguration {
 
     @Bean
     EnrollmentClient enrollmentClient(SlaveProperties properties, @Value("${kvcache.cluster.secret:}") String secret,
-                                      TcpNetServerConnectionFactory dataPortConnectionFactory,
+                                      io.kvcache.io.RespNioServerConnectionFactory dataPortConnectionFactory,
                                       WebServerApplicationContext web, ReplicationManager replication,
                                       Migration migration) {
         if (secret.isBlank()) {

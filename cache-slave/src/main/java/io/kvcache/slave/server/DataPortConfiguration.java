@@ -4,11 +4,12 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import io.kvcache.io.RespNioServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 
 import io.kvcache.command.Clients;
+import io.kvcache.io.IoLoops;
 import io.kvcache.protocol.ClientMemory;
 import io.kvcache.server.BatchExecutor;
 import io.kvcache.server.RespPorts;
@@ -18,7 +19,7 @@ import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.replication.ReplicationManager;
 
 /**
- * The data port: a Spring Integration TCP server speaking RESP2 and inline commands, with
+ * The data port: a Spring Integration TCP server on a few I/O loops speaking RESP2 and inline commands, with
  * collaborating adapters (an inbound adapter and an outbound handler sharing one connection
  * factory) so a connection may pipeline: an inbound gateway would serve one request at a time.
  */
@@ -31,21 +32,28 @@ class DataPortConfiguration {
         return properties.clientMemory();
     }
 
-    @Bean
-    TcpNetServerConnectionFactory dataPortConnectionFactory(SlaveProperties properties, ClientMemory clientMemory) {
-        return RespPorts.serverFactory("data-port", properties.port(), properties.bind(), properties.limits(),
-                clientMemory, properties.tcpKeepalive(), properties.virtualThreads());
+    /** The data port's I/O threads: every connection is served by one of them. */
+    @Bean(destroyMethod = "close")
+    IoLoops dataPortLoops(SlaveProperties properties) {
+        return new IoLoops("data-io", properties.ioThreadCount());
     }
 
     @Bean
-    TcpSendingMessageHandler dataPortOutbound(TcpNetServerConnectionFactory dataPortConnectionFactory) {
+    RespNioServerConnectionFactory dataPortConnectionFactory(SlaveProperties properties, ClientMemory clientMemory,
+                                                             IoLoops dataPortLoops) {
+        return RespPorts.serverFactory("data-port", properties.port(), properties.bind(), properties.limits(),
+                clientMemory, properties.tcpKeepalive(), dataPortLoops);
+    }
+
+    @Bean
+    TcpSendingMessageHandler dataPortOutbound(RespNioServerConnectionFactory dataPortConnectionFactory) {
         TcpSendingMessageHandler handler = new TcpSendingMessageHandler();
         handler.setConnectionFactory(dataPortConnectionFactory);
         return handler;
     }
 
     @Bean
-    TcpReceivingChannelAdapter dataPortInbound(TcpNetServerConnectionFactory dataPortConnectionFactory) {
+    TcpReceivingChannelAdapter dataPortInbound(RespNioServerConnectionFactory dataPortConnectionFactory) {
         TcpReceivingChannelAdapter adapter = new TcpReceivingChannelAdapter();
         adapter.setConnectionFactory(dataPortConnectionFactory);
         return adapter;
@@ -55,10 +63,10 @@ class DataPortConfiguration {
     RespServerEndpoint dataPortEndpoint(CommandDispatcher dispatcher, ObjectProvider<ReplicationManager> replication,
                                         Clients clients, SlaveProperties properties, ClientMemory clientMemory,
                                         TcpSendingMessageHandler dataPortOutbound,
-                                        TcpNetServerConnectionFactory dataPortConnectionFactory) {
+                                        RespNioServerConnectionFactory dataPortConnectionFactory) {
         // In a cluster, replication decides when a write may be answered; alone, the store does.
         ReplicationManager manager = replication.getIfAvailable();
-        BatchExecutor executor = manager != null ? manager::execute : dispatcher::execute;
+        BatchExecutor executor = manager != null ? BatchExecutor.of(manager::execute) : BatchExecutor.of(dispatcher::execute);
         return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory,
                 properties.clientPolicy(), clientMemory);
     }

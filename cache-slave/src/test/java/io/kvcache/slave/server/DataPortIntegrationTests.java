@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import io.kvcache.io.RespNioServerConnectionFactory;
 
 import io.kvcache.protocol.RespDeserializer;
 import io.kvcache.slave.support.RunningSlave;
@@ -465,7 +465,7 @@ class DataPortIntegrationTests {
     @EnumSource(Ending.class)
     void theParseStateOfAConnectionIsReleasedHoweverItEnds(Ending ending) throws Exception {
         RespDeserializer decoder =
-                (RespDeserializer) slave.bean(TcpNetServerConnectionFactory.class).getDeserializer();
+                (RespDeserializer) slave.bean(RespNioServerConnectionFactory.class).getDeserializer();
         try (RespConnection probe = connect()) {
             assertThat(probe.call("PING")).isEqualTo(PONG);
             awaitConnectedClients(probe, 1);

@@ -5,7 +5,7 @@ import java.time.Duration;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import io.kvcache.io.RespNioServerConnectionFactory;
 
 import io.kvcache.slave.SlaveApplication;
 
@@ -31,7 +31,7 @@ public final class RunningSlave implements AutoCloseable {
         args[2] = "--spring.main.banner-mode=off";
         System.arraycopy(extraArgs, 0, args, 3, extraArgs.length);
         ConfigurableApplicationContext context = new SpringApplication(SlaveApplication.class).run(args);
-        TcpNetServerConnectionFactory factory = context.getBean(TcpNetServerConnectionFactory.class);
+        RespNioServerConnectionFactory factory = context.getBean(RespNioServerConnectionFactory.class);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!factory.isListening()) {
             if (System.nanoTime() > deadline) {

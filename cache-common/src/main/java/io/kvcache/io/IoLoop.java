@@ -1,0 +1,162 @@
+package io.kvcache.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.springframework.core.log.LogAccessor;
+
+/**
+ * One I/O thread with its selector, as a Netty event loop or a twemproxy worker: it serves every
+ * channel registered with it, runs tasks other threads hand it, and, once a turn's events and tasks
+ * are handled, runs what asked to be flushed in that turn (so the requests of every client bound for
+ * one upstream leave in one write per turn). Everything registered here is touched by this thread only.
+ */
+public final class IoLoop implements Executor {
+
+    /** What a registered channel does when the selector finds it ready. */
+    public interface Handler {
+        void ready(SelectionKey key);
+    }
+
+    private static final LogAccessor log = new LogAccessor(IoLoop.class);
+    /** How often {@link #every100ms} tasks run at most: the longest a select waits. */
+    private static final long TICK_MILLIS = 100;
+
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private List<Runnable> endOfTurn = new ArrayList<>();
+    private List<Runnable> spareEndOfTurn = new ArrayList<>();
+    private final List<Runnable> ticks = new ArrayList<>();
+    private long nextTick = System.nanoTime();
+    private volatile boolean running = true;
+
+    IoLoop(String name) {
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Whether the caller is this loop's thread. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs the task on this loop, after what it is doing now; never on the caller's thread. */
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    /** Loop thread only: runs r once this turn's events and tasks are handled. */
+    public void atEndOfTurn(Runnable r) {
+        endOfTurn.add(r);
+    }
+
+    /** Runs r on this loop about every 100 ms (timeouts, housekeeping). */
+    public void every100ms(Runnable r) {
+        execute(() -> ticks.add(r));
+    }
+
+    /** Loop thread only. */
+    public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws ClosedChannelException {
+        return channel.register(selector, ops, handler);
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                long wait = Math.max(1, (nextTick - System.nanoTime()) / 1_000_000);
+                if (tasks.isEmpty()) {
+                    selector.select(IoLoop::dispatch, Math.min(wait, TICK_MILLIS));
+                } else {
+                    selector.selectNow(IoLoop::dispatch);
+                }
+                wakeupPending.set(false);
+                runTasks();
+                runEndOfTurn();
+                if (System.nanoTime() - nextTick >= 0) {
+                    nextTick = System.nanoTime() + TICK_MILLIS * 1_000_000;
+                    for (Runnable tick : ticks) {
+                        tick.run();
+                    }
+                    runEndOfTurn();
+                }
+            } catch (IOException | RuntimeException e) {
+                log.error(e, () -> "I/O loop " + thread.getName() + ": " + e);
+            }
+        }
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    private static void dispatch(SelectionKey key) {
+        if (key.isValid() && key.attachment() instanceof Handler handler) {
+            handler.ready(key);
+        }
+    }
+
+    private void runTasks() {
+        // Only the tasks queued so far: a task that queues another does not starve the selector.
+        for (int n = tasks.size(); n > 0; n--) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                break;
+            }
+            safely(task);
+        }
+    }
+
+    private void runEndOfTurn() {
+        while (!endOfTurn.isEmpty()) {
+            List<Runnable> now = endOfTurn;
+            endOfTurn = spareEndOfTurn;
+            for (Runnable r : now) {
+                safely(r);
+            }
+            now.clear();
+            spareEndOfTurn = now;
+        }
+    }
+
+    private void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.error(e, () -> "I/O loop " + thread.getName() + ": " + e);
+        }
+    }
+
+    void shutdown() {
+        running = false;
+        selector.wakeup();
+    }
+
+    @Override
+    public String toString() {
+        return thread.getName();
+    }
+}

@@ -1,0 +1,281 @@
+package io.kvcache.io;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+
+import javax.net.ssl.SSLSession;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
+import org.springframework.messaging.Message;
+
+import io.kvcache.protocol.RequestBatch;
+import io.kvcache.protocol.RespDeserializer;
+import io.kvcache.protocol.RespReader;
+import io.kvcache.protocol.RespWriter;
+
+/**
+ * A client connection served by an {@link IoLoop}: a Spring Integration {@code TcpConnection}
+ * whose reads and writes are non-blocking. One read takes what the socket has; every complete
+ * request buffered then goes to the listener as one message (a {@link RequestBatch}); the batch's
+ * replies come back as one {@link #send} and leave in one write.
+ * <p>
+ * A connection has at most one batch in flight, as a Redis client blocked on a command: it is not
+ * read again until the batch's replies are sent and written out, so replies stay in request order
+ * without queues, and a client that reads nothing stops being read (its unsent replies are what the
+ * output buffer limits judge). Everything here runs on the connection's loop; {@link #send} and
+ * {@link #close} from other threads hand over to it.
+ */
+final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Handler {
+
+    private final SocketChannel channel;
+    private final IoLoop loop;
+    private final int port;
+    private SelectionKey key;
+    private RespReader reader;
+    /** The batch being handed to the listener (the message's payload). */
+    private RequestBatch batch;
+    private boolean inFlight;
+    /** No more reads: a protocol error ended the stream, or the peer closed its side. */
+    private boolean readsDone;
+    private final ArrayDeque<Object> unsent = new ArrayDeque<>(2);
+    private int written;
+    private boolean closed;
+    private boolean processing;
+
+    RespNioConnection(SocketChannel channel, IoLoop loop, boolean lookupHost, ApplicationEventPublisher publisher,
+                      String factoryName) {
+        super(channel.socket(), true, lookupHost, publisher, factoryName);
+        this.channel = channel;
+        this.loop = loop;
+        this.port = ((InetSocketAddress) channel.socket().getRemoteSocketAddress()).getPort();
+    }
+
+    /** On the loop: registers for reads, then tells the listeners it opened (they may refuse it at once). */
+    void start() {
+        try {
+            key = loop.register(channel, SelectionKey.OP_READ, this);
+        } catch (IOException e) {
+            closeNow();
+            return;
+        }
+        publishConnectionOpenEvent();
+        if (!closed && getDeserializer() instanceof RespDeserializer codec) {
+            reader = codec.reader(this);
+        }
+    }
+
+    @Override
+    public void ready(SelectionKey k) {
+        try {
+            if (k.isWritable()) {
+                flush();
+            }
+            if (!closed && k.isValid() && k.isReadable()) {
+                read();
+            }
+        } catch (IOException | RuntimeException e) {
+            closeNow();
+        }
+    }
+
+    private void read() throws IOException {
+        int n;
+        try {
+            n = reader.readFrom(channel);
+        } catch (OutOfMemoryError e) {
+            n = 0; // the reader failed its budget: its next parse reports it
+        }
+        if (n < 0) {
+            readsDone = true;
+            if (!inFlight && unsent.isEmpty()) {
+                closeNow();
+                return;
+            }
+        }
+        process();
+    }
+
+    /**
+     * Hands the next batch to the listener when none is in flight and all replies went out. A
+     * listener that answers at once (the common case) sends before onMessage returns, and this loop
+     * goes on with the next batch without recursion.
+     */
+    private void process() {
+        if (processing) {
+            return;
+        }
+        processing = true;
+        try {
+            while (!closed && !inFlight && unsent.isEmpty() && reader != null) {
+                RequestBatch next = ((RespDeserializer) getDeserializer()).take(this, reader);
+                if (next == null) {
+                    if (readsDone) {
+                        closeNow();
+                    } else {
+                        interest(SelectionKey.OP_READ);
+                    }
+                    return;
+                }
+                if (next.error() != null) {
+                    readsDone = true; // the reader is dead: whatever follows the error is never read
+                }
+                inFlight = true;
+                interest(0);
+                batch = next;
+                Message<?> message = getMapper().toMessage(this);
+                batch = null;
+                getListener().onMessage(message);
+            }
+        } finally {
+            processing = false;
+        }
+    }
+
+    @Override
+    public Object getPayload() {
+        return batch;
+    }
+
+    /** The replies of the batch in flight (or a refusal): written at once, as far as the socket takes them. */
+    @Override
+    public void send(Message<?> message) {
+        Object payload = message.getPayload();
+        if (!loop.inLoop()) {
+            loop.execute(() -> sendInLoop(payload));
+            return;
+        }
+        sendInLoop(payload);
+    }
+
+    private void sendInLoop(Object payload) {
+        if (closed) {
+            if (payload instanceof RespWriter w) {
+                w.reset();
+            }
+            return;
+        }
+        inFlight = false;
+        unsent.add(payload);
+        try {
+            flush();
+        } catch (IOException e) {
+            closeNow();
+        }
+    }
+
+    /** Writes what is unsent as far as the socket takes it; then, all out, goes on reading. */
+    private void flush() throws IOException {
+        if (!writeUnsent()) {
+            interest(SelectionKey.OP_WRITE); // the socket is full: go on when it drains
+            return;
+        }
+        process();
+    }
+
+    /** @return whether everything went out */
+    private boolean writeUnsent() throws IOException {
+        Object head;
+        while ((head = unsent.peek()) != null) {
+            int length;
+            switch (head) {
+                case RespWriter w -> {
+                    length = w.size();
+                    if (written < length) {
+                        written = w.writeTo(channel, written);
+                    }
+                }
+                case byte[] b -> {
+                    length = b.length;
+                    if (written < length) {
+                        written += channel.write(ByteBuffer.wrap(b, written, length - written));
+                    }
+                }
+                default -> throw new IllegalArgumentException("Not a RESP reply: " + head.getClass());
+            }
+            if (written < length) {
+                return false;
+            }
+            unsent.poll();
+            written = 0;
+            if (head instanceof RespWriter w) {
+                w.reset(); // its memory goes back now, not at the next batch
+            }
+        }
+        return true;
+    }
+
+    private void interest(int ops) {
+        if (key != null && key.isValid() && key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
+    }
+
+    /** Closes after one last attempt to write what is pending (a QUIT's +OK, a refusal); from any thread. */
+    @Override
+    public void close() {
+        if (!loop.inLoop()) {
+            loop.execute(this::close);
+            return;
+        }
+        if (!closed && !unsent.isEmpty()) {
+            try {
+                writeUnsent();
+            } catch (IOException ignored) {
+                // going anyway
+            }
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closed anyway
+        }
+        for (Object pending : unsent) {
+            if (pending instanceof RespWriter w) {
+                w.reset();
+            }
+        }
+        unsent.clear();
+        super.close(); // the close event: the endpoint releases the session and the parse state
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public Object getDeserializerStateKey() {
+        return this;
+    }
+
+    @Override
+    public int getPort() {
+        return port;
+    }
+
+    @Override
+    public SSLSession getSslSession() {
+        return null;
+    }
+
+    @Override
+    public void run() {
+        // Nothing: the loop drives this connection.
+    }
+}
