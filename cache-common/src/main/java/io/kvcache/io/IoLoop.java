@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import org.springframework.core.log.LogAccessor;
 
@@ -37,11 +38,13 @@ public final class IoLoop implements Executor {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private List<Runnable> endOfTurn = new ArrayList<>();
     private List<Runnable> spareEndOfTurn = new ArrayList<>();
-    private final List<Runnable> ticks = new ArrayList<>();
+    private final List<BooleanSupplier> ticks = new ArrayList<>();
+    private final int index;
     private long nextTick = System.nanoTime();
     private volatile boolean running = true;
 
-    IoLoop(String name) {
+    IoLoop(String name, int index) {
+        this.index = index;
         try {
             this.selector = Selector.open();
         } catch (IOException e) {
@@ -73,9 +76,14 @@ public final class IoLoop implements Executor {
         endOfTurn.add(r);
     }
 
-    /** Runs r on this loop about every 100 ms (timeouts, housekeeping). */
-    public void every100ms(Runnable r) {
-        execute(() -> ticks.add(r));
+    /** This loop's place among its {@link IoLoops}. */
+    public int index() {
+        return index;
+    }
+
+    /** Runs tick on this loop about every 100 ms (timeouts, housekeeping) until it returns false. */
+    public void every100ms(BooleanSupplier tick) {
+        execute(() -> ticks.add(tick));
     }
 
     /** Loop thread only. */
@@ -97,9 +105,7 @@ public final class IoLoop implements Executor {
                 runEndOfTurn();
                 if (System.nanoTime() - nextTick >= 0) {
                     nextTick = System.nanoTime() + TICK_MILLIS * 1_000_000;
-                    for (Runnable tick : ticks) {
-                        tick.run();
-                    }
+                    ticks.removeIf(tick -> !tick.getAsBoolean());
                     runEndOfTurn();
                 }
             } catch (IOException | RuntimeException e) {

@@ -17,7 +17,7 @@ public final class IoLoops implements AutoCloseable {
         }
         loops = new IoLoop[threads];
         for (int i = 0; i < threads; i++) {
-            loops[i] = new IoLoop(name + "-" + i);
+            loops[i] = new IoLoop(name + "-" + i, i);
             loops[i].start();
         }
     }

@@ -9,7 +9,6 @@ import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
 
 import io.kvcache.command.Clients;
 import io.kvcache.io.IoLoops;
-import io.kvcache.server.BatchExecutor;
 import io.kvcache.master.config.MasterProperties;
 import io.kvcache.master.routing.Router;
 import io.kvcache.protocol.ClientMemory;
@@ -54,7 +53,7 @@ class ClientPortConfiguration {
     RespServerEndpoint clientPortEndpoint(Router router, Clients clientSessions, MasterProperties properties,
                                           ClientMemory clientMemory, TcpSendingMessageHandler clientPortOutbound,
                                           RespNioServerConnectionFactory clientPortConnectionFactory) {
-        return new RespServerEndpoint(BatchExecutor.of(router::execute), clientSessions, clientPortOutbound,
+        return new RespServerEndpoint(router::execute, clientSessions, clientPortOutbound,
                 clientPortConnectionFactory, properties.clientPolicy(), clientMemory);
     }
 

@@ -22,6 +22,7 @@ import io.kvcache.master.routing.Router;
 import io.kvcache.master.topology.ClusterRing;
 import io.kvcache.master.topology.HttpReplicationProbe;
 import io.kvcache.master.topology.TopologyRegistry;
+import io.kvcache.master.upstream.UpstreamSettings;
 
 /** The topology, the hash ring bean, the router, and the heartbeat monitor. */
 @Configuration(proxyBeanMethods = false)
@@ -35,8 +36,9 @@ public class MasterConfiguration {
     }
 
     @Bean
-    TopologyRegistry topologyRegistry(MasterProperties properties, ClusterProperties cluster) {
-        return new TopologyRegistry(properties.upstreamConnections(), 1000, System::currentTimeMillis,
+    TopologyRegistry topologyRegistry(MasterProperties properties, ClusterProperties cluster, IoLoops ioLoops) {
+        UpstreamSettings upstream = new UpstreamSettings(ioLoops, 1000, properties.replyTimeout().toMillis(), null);
+        return new TopologyRegistry(upstream, System::currentTimeMillis,
                 new HttpReplicationProbe(cluster.secret(), java.time.Duration.ofMillis(500)),
                 properties.electionGrace().toMillis());
     }

@@ -23,7 +23,6 @@ import io.kvcache.server.OutputBufferLimit;
  * @param enrollmentPort where slaves enroll and beat
  * @param bind the address both ports listen on; loopback unless the operator says otherwise
  * @param requirepass the password clients must AUTH with; none when empty
- * @param upstreamConnections pipelined connections from the master to each slave
  * @param heartbeatTimeout a replica without heartbeat for this long is down
  * @param replyTimeout how long a client waits for a shard's reply before an error
  * @param ioThreads the I/O threads that serve client connections (0: one per core)
@@ -46,7 +45,6 @@ public record MasterProperties(
         @DefaultValue("6667") int enrollmentPort,
         @DefaultValue("127.0.0.1") String bind,
         @DefaultValue("") String requirepass,
-        @DefaultValue("2") int upstreamConnections,
         @DefaultValue("3s") Duration heartbeatTimeout,
         @DefaultValue("10s") Duration replyTimeout,
         @DefaultValue("0") int ioThreads,

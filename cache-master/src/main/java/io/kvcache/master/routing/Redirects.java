@@ -69,6 +69,17 @@ final class Redirects {
         return isRedirect(reply) ? TRYAGAIN : reply;
     }
 
+    /** Whether any reply of the group is a redirect to follow (checked before writing: one byte each, mostly). */
+    static boolean anyIn(ReplyGroup group) {
+        for (PendingReply p : group.expected()) {
+            byte[] reply = p.reply();
+            if (reply != null && isRedirect(reply)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static boolean isRedirect(byte[] reply) {
         return reply.length > 1 && reply[0] == '-' && (reply[1] == 'A' || reply[1] == 'M' || reply[1] == 'T')
                 && (startsWith(reply, ASK) || startsWith(reply, MOVED) || isTryAgain(reply));

@@ -3,6 +3,8 @@ package io.kvcache.master.routing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -88,45 +90,115 @@ public final class Router {
     }
 
     /**
-     * Runs a batch; every reply is appended to out in request order. Stops after QUIT. A
-     * command's latency is the batch's: its reply is written when the last of them arrived.
+     * Runs a batch on the caller's I/O loop without waiting: every request is forwarded, and the
+     * replies are written to out in request order, then done runs, on the thread of the last reply.
+     * A batch with a step that must wait for the ones before it (a list moved across shards, a
+     * keyless command while keys move, a redirect to follow) finishes on a virtual thread instead.
+     * A command's latency is the batch's: its reply is written when the last of them arrived.
      */
-    public void execute(List<Request> requests, Session session, RespWriter out) {
-        long start = System.nanoTime();
-        // One snapshot for the whole batch: requests on one key all take the same way.
-        Topology t = topology.current();
-        int n = requests.size();
-        Object[] results = new Object[n];
-        CommandSpec[] ran = new CommandSpec[n];
-        // The shards' replies count against the client's output limit as they arrive (docs/security.md).
-        ReplyGroup group = new ReplyGroup(out.remaining(), out.memory());
-        try {
-            int routed = 0;
-            for (; routed < n && !session.isClosing(); routed++) {
-                results[routed] = route(requests.get(routed), session, group, ran, routed, t);
+    public void execute(List<Request> requests, Session session, RespWriter out, Runnable done) {
+        Batch b = new Batch(requests, session, out, done, ReplyGroup.deferred(out.remaining(), out.memory()));
+        if (!routeUntilWait(b, false)) {
+            WAITING.execute(() -> finishWaiting(b));
+            return;
+        }
+        b.group.whenComplete(() -> {
+            if (Redirects.anyIn(b.group)) {
+                WAITING.execute(() -> finishWaiting(b));
+            } else {
+                writeAll(b);
             }
-            await(group, session);
-            if (group.overflowed()) {
+        });
+    }
+
+    /** Runs a batch in the caller's thread, which waits for the shards' replies (tests, tools). */
+    public void execute(List<Request> requests, Session session, RespWriter out) {
+        finishWaiting(new Batch(requests, session, out, null, new ReplyGroup(out.remaining(), out.memory())));
+    }
+
+    private void finishWaiting(Batch b) {
+        try {
+            routeUntilWait(b, true);
+            await(b.group, b.session);
+        } catch (RuntimeException e) {
+            b.group.release();
+            throw e;
+        }
+        writeAll(b);
+    }
+
+    /** Routes the batch's requests from where it stopped; false when it stopped before a step that must wait. */
+    private boolean routeUntilWait(Batch b, boolean mayWait) {
+        int n = b.requests.size();
+        for (; b.routed < n && !b.session.isClosing(); b.routed++) {
+            Object result = route(b.requests.get(b.routed), b.session, b.group, b.ran, b.routed, b.topology, mayWait);
+            if (result == MUST_WAIT) {
+                return false;
+            }
+            b.results[b.routed] = result;
+        }
+        return true;
+    }
+
+    private void writeAll(Batch b) {
+        RespWriter out = b.out;
+        try {
+            if (b.group.overflowed()) {
                 out.overflow();
             }
-            long elapsed = System.nanoTime() - start;
-            for (int i = 0; i < routed; i++) {
+            long elapsed = System.nanoTime() - b.start;
+            for (int i = 0; i < b.routed; i++) {
                 int mark = out.size();
-                write(results[i], out);
+                write(b.results[i], out);
                 boolean failed = out.size() > mark && out.byteAt(mark) == '-';
-                if (ran[i] != null) {
-                    stats.called(ran[i], elapsed, failed);
+                if (b.ran[i] != null) {
+                    stats.called(b.ran[i], elapsed, failed);
                 }
                 if (failed) {
                     stats.error(out.errorPrefix(mark));
                 }
             }
         } finally {
-            group.release(); // also when a step threw: the reservation must not outlive the batch
+            b.group.release(); // also when a step threw: the reservation must not outlive the batch
+        }
+        if (b.done != null) {
+            b.done.run();
         }
     }
 
-    private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index, Topology t) {
+    /** A batch on its way: what was routed so far, by one topology snapshot (requests on one key all take the same way). */
+    private final class Batch {
+        final List<Request> requests;
+        final Session session;
+        final RespWriter out;
+        final Runnable done;
+        final ReplyGroup group;
+        final long start = System.nanoTime();
+        final Topology topology = Router.this.topology.current();
+        final Object[] results;
+        final CommandSpec[] ran;
+        int routed;
+
+        Batch(List<Request> requests, Session session, RespWriter out, Runnable done, ReplyGroup group) {
+            this.requests = requests;
+            this.session = session;
+            this.out = out;
+            this.done = done;
+            this.group = group;
+            this.results = new Object[requests.size()];
+            this.ran = new CommandSpec[requests.size()];
+        }
+    }
+
+    /** Returned by a step that would have to wait for the batch's earlier replies, when it may not. */
+    private static final Object MUST_WAIT = new Object();
+
+    /** Where batches that must wait between steps finish: never an I/O loop. */
+    private static final Executor WAITING =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("router-wait-", 0).factory());
+
+    private Object route(Request r, Session s, ReplyGroup group, CommandSpec[] ran, int index, Topology t,
+                         boolean mayWait) {
         CommandSpec spec = table.lookup(r.arg(0));
         if (spec == null) {
             unknownCommands.increment();
@@ -147,9 +219,9 @@ public final class Router {
                 case LOCAL -> local(spec, r, s);
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
-                case ALL_SHARDS -> allShards(spec, r, s, group, t);
+                case ALL_SHARDS -> allShards(spec, r, s, group, t, mayWait);
                 case ALL_NODES -> config.route(r, s, group, t, this);
-                case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t);
+                case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t, mayWait);
             };
         } catch (ErrorReply e) {
             return error(e.getMessage());
@@ -204,7 +276,7 @@ public final class Router {
      * them in turn. While keys move, earlier requests of the batch are done first (a redirected
      * write must not land after a later FLUSHALL, nor be missed by a later KEYS).
      */
-    private Object allShards(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+    private Object allShards(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t, boolean mayWait) {
         List<Shard> shards = t.placedShards();
         if (spec == Commands.INFO) {
             return info.collect(r, shards, s, group, this);
@@ -213,6 +285,9 @@ public final class Router {
             return error(CLUSTER_DOWN);
         }
         if (t.isMoving()) {
+            if (!mayWait) {
+                return MUST_WAIT;
+            }
             await(group, s);
             if (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB) {
                 return flushDuringMove(spec, r, s, t);
@@ -280,7 +355,7 @@ public final class Router {
      * RPOPLPUSH, LMOVE, RENAME, RENAMENX: keys of one place forward as is; across shards (or,
      * while keys move, across places) only list moves exist.
      */
-    private Object twoKeys(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+    private Object twoKeys(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t, boolean mayWait) {
         Place from = Place.of(r.arg(1), t);
         Place to = Place.of(r.arg(2), t);
         Shard source = from.shard();
@@ -293,6 +368,9 @@ public final class Router {
         }
         boolean fromLeft = spec == Commands.LMOVE && side(r, 3);
         boolean toLeft = spec == Commands.RPOPLPUSH || side(r, 4);
+        if (!mayWait) {
+            return MUST_WAIT;
+        }
         // Later requests of this batch must see the move done: wait for everything before it.
         await(group, s);
         return new ListMove(this, s).move(r.arg(1), source, r.arg(2), target, fromLeft, toLeft);

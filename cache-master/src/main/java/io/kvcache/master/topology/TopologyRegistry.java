@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import io.kvcache.cluster.Placement;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.master.upstream.UpstreamPool;
+import io.kvcache.master.upstream.UpstreamSettings;
 import io.kvcache.master.upstream.UpstreamStats;
 
 /**
@@ -46,8 +47,7 @@ public final class TopologyRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(TopologyRegistry.class);
 
-    private final int upstreamConnections;
-    private final int connectTimeoutMillis;
+    private final UpstreamSettings upstream;
     private final LongSupplier clock;
     private Placement placement = Placement.NONE;
     private Placement.Rings rings = Placement.Rings.NONE;
@@ -84,10 +84,9 @@ public final class TopologyRegistry {
         }
     }
 
-    public TopologyRegistry(int upstreamConnections, int connectTimeoutMillis, LongSupplier clock,
-                            ReplicationProbe probe, long electionGraceMillis) {
-        this.upstreamConnections = upstreamConnections;
-        this.connectTimeoutMillis = connectTimeoutMillis;
+    public TopologyRegistry(UpstreamSettings upstream, LongSupplier clock, ReplicationProbe probe,
+                            long electionGraceMillis) {
+        this.upstream = upstream;
         this.clock = clock;
         this.probe = probe;
         this.electionGraceMillis = electionGraceMillis;
@@ -349,8 +348,7 @@ public final class TopologyRegistry {
             }
         }
         long now = clock.getAsLong();
-        UpstreamPool pool = new UpstreamPool(shard + "/" + replicaId, data, upstreamConnections,
-                connectTimeoutMillis, upstreamStats(shard));
+        UpstreamPool pool = new UpstreamPool(shard + "/" + replicaId, data, upstream, upstreamStats(shard));
         enrollments.increment();
         Replica replica = new Replica(shard, replicaId, data, http, ReplicaState.UP, now, now, report, pool);
         ofShard.put(replicaId, replica);

@@ -1,5 +1,7 @@
 package io.kvcache.master.upstream;
 
+import java.util.function.Consumer;
+
 import io.kvcache.protocol.Request;
 
 /**
@@ -14,13 +16,32 @@ public final class PendingReply {
     private final String shard;
     private volatile byte[] reply;
 
+    private final Consumer<byte[]> onReply;
+
     PendingReply(ReplyGroup group, Request request, String shard) {
         this.group = group;
         this.request = request;
         this.shard = shard;
+        this.onReply = null;
+    }
+
+    private PendingReply(Consumer<byte[]> onReply) {
+        this.group = null;
+        this.request = null;
+        this.shard = null;
+        this.onReply = onReply;
+    }
+
+    /** A reply the link itself waits for (its greeting's), handed to onReply on the link's loop. */
+    static PendingReply internal(Consumer<byte[]> onReply) {
+        return new PendingReply(onReply);
     }
 
     void complete(byte[] bytes) {
+        if (onReply != null) {
+            onReply.accept(bytes);
+            return;
+        }
         this.reply = group.admit(bytes.length) ? bytes : DROPPED;
         group.arrived();
     }

@@ -11,8 +11,10 @@ import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.Request;
 
 /**
- * The replies one client thread waits for: it forwards a batch of requests, then parks until
- * every reply has arrived. One counter and one unpark per batch, not per reply.
+ * The replies a client's batch waits for: one counter per batch, not per reply. An I/O loop forwards
+ * the batch and leaves a callback run by whoever completes the last reply ({@link #deferred},
+ * {@link #whenComplete}); a thread that may block (steps that must follow one another) parks in
+ * {@link #await} instead.
  * <p>
  * The replies count against the client's output buffer limit and the process's client memory as
  * they arrive: past either, the group drops them (the client will be closed), so a client cannot
@@ -21,7 +23,12 @@ import io.kvcache.protocol.Request;
 public final class ReplyGroup {
 
     private final AtomicInteger outstanding = new AtomicInteger();
-    private final Thread waiter = Thread.currentThread();
+    /** The thread parked in {@link #await}, if any. */
+    private volatile Thread waiter;
+    /** Run by whoever completes the last reply, when the group is completed by callback. */
+    private volatile Runnable whenDone;
+    /** A deferred group holds one count until {@link #whenComplete} or {@link #await}: it cannot complete while requests are still being sent. */
+    private boolean held;
     private final long limit;
     private final ClientMemory memory;
     private final AtomicLong bytes = new AtomicLong();
@@ -39,6 +46,30 @@ public final class ReplyGroup {
     public ReplyGroup(long limit, ClientMemory memory) {
         this.limit = limit;
         this.memory = memory;
+    }
+
+    /** A group an I/O loop fills and leaves: completed through {@link #whenComplete}, or later awaited by another thread. */
+    public static ReplyGroup deferred(long limit, ClientMemory memory) {
+        ReplyGroup group = new ReplyGroup(limit, memory);
+        group.held = true;
+        group.outstanding.set(1);
+        return group;
+    }
+
+    /**
+     * Runs done once every reply expected so far has arrived: at once if they all have, else on the
+     * thread that completes the last. Nothing more may be expected after.
+     */
+    public void whenComplete(Runnable done) {
+        this.whenDone = done;
+        releaseHold();
+    }
+
+    private void releaseHold() {
+        if (held) {
+            held = false;
+            arrived();
+        }
     }
 
     /** A reply to come for this request, sent to this shard. Called by the waiting thread only. */
@@ -93,12 +124,22 @@ public final class ReplyGroup {
 
     void arrived() {
         if (outstanding.decrementAndGet() == 0) {
-            LockSupport.unpark(waiter);
+            Runnable done = whenDone;
+            if (done != null) {
+                done.run();
+                return;
+            }
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
         }
     }
 
     /** Waits until every expected reply arrived; false on timeout. */
     public boolean await(long timeout, TimeUnit unit) {
+        waiter = Thread.currentThread();
+        releaseHold();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (outstanding.get() > 0) {
             long left = deadline - System.nanoTime();

@@ -1,71 +1,79 @@
 package io.kvcache.master.upstream;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 
+import io.kvcache.io.IoLoop;
+import io.kvcache.io.IoLoops;
+
 /**
- * A few pipelined connections to one slave. A client always uses the same one (by its id), so
- * its requests to that slave stay in order; broken connections are replaced on next use.
+ * The master's links to one slave: one pipelined link per I/O loop (Envoy's per-worker connection
+ * pools), so the requests a loop's clients send to this slave share one connection and one write
+ * per turn, with no lock between loops. A request from outside the loops (the master's own steps,
+ * a command that waits between steps) goes through the loop its client id picks, so one client's
+ * requests to this slave stay in order. Broken links are replaced on next use.
  */
 public final class UpstreamPool {
 
     private final String name;
     private final InetSocketAddress address;
-    private final UpstreamConnection[] connections;
-    private final int connectTimeoutMillis;
+    private final UpstreamSettings settings;
     private final UpstreamStats stats;
+    /** By loop index; each slot is read and written by its loop only. */
+    private final UpstreamLink[] links;
     private volatile boolean closed;
 
-    public UpstreamPool(String name, InetSocketAddress address, int size, int connectTimeoutMillis,
-                        UpstreamStats stats) {
-        this.stats = stats;
+    public UpstreamPool(String name, InetSocketAddress address, UpstreamSettings settings, UpstreamStats stats) {
         this.name = name;
         this.address = address;
-        this.connections = new UpstreamConnection[Math.max(1, size)];
-        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.settings = settings;
+        this.stats = stats;
+        this.links = new UpstreamLink[settings.loops().size()];
     }
 
     public InetSocketAddress address() {
         return address;
     }
 
-    /** Sends an encoded request on the client's connection; a failure completes pending with an error. */
+    /** Sends an encoded request; its reply (or an error if the slave cannot be reached) completes pending. */
     public void send(long clientId, byte[] request, PendingReply pending) {
-        UpstreamConnection connection;
-        try {
-            connection = connection((int) Math.floorMod(clientId, (long) connections.length));
-        } catch (IOException e) {
+        IoLoops loops = settings.loops();
+        IoLoop here = loops.current();
+        if (here != null) {
+            sendOn(here, request, pending);
+        } else {
+            IoLoop loop = loops.get((int) Math.floorMod(clientId, (long) loops.size()));
+            loop.execute(() -> sendOn(loop, request, pending));
+        }
+    }
+
+    private void sendOn(IoLoop loop, byte[] request, PendingReply pending) {
+        if (closed) {
             stats.lost();
-            pending.complete(UpstreamConnection.CONNECTION_LOST);
+            pending.complete(UpstreamLink.CONNECTION_LOST);
             return;
         }
-        connection.send(request, pending);
+        UpstreamLink link = links[loop.index()];
+        if (link == null || link.isBroken()) {
+            link = new UpstreamLink(name + "#" + loop.index(), address, loop, settings, stats);
+            links[loop.index()] = link;
+            UpstreamLink opened = link;
+            loop.every100ms(() -> opened.checkTimeouts(System.nanoTime()));
+        }
+        link.send(request, pending);
     }
 
-    private UpstreamConnection connection(int index) throws IOException {
-        UpstreamConnection c = connections[index];
-        if (c != null && !c.isBroken()) {
-            return c;
-        }
-        synchronized (this) {
-            c = connections[index];
-            if (closed) {
-                throw new IOException("pool closed");
-            }
-            if (c == null || c.isBroken()) {
-                c = new UpstreamConnection(name + "#" + index, address, connectTimeoutMillis, stats);
-                connections[index] = c;
-            }
-            return c;
-        }
-    }
-
-    public synchronized void close() {
+    /** Closes every link, each on its own loop; requests still waiting get the connection-lost error. */
+    public void close() {
         closed = true;
-        for (UpstreamConnection c : connections) {
-            if (c != null) {
-                c.close();
-            }
+        IoLoops loops = settings.loops();
+        for (int i = 0; i < links.length; i++) {
+            int index = i;
+            loops.get(i).execute(() -> {
+                UpstreamLink link = links[index];
+                if (link != null) {
+                    link.close();
+                }
+            });
         }
     }
 }
