@@ -13,7 +13,7 @@
 #                             built if missing)
 #   KEYS=1000000              number of keys
 #   SLAVE_JAVA_OPTS="-Xms2g -Xmx2g -XX:+UseG1GC"   JVM options of the slave
-#   VIRTUAL_THREADS=false     true: --kvcache.slave.virtual-threads=true
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
 #   HISTOGRAM_TOP=12          classes of the slave's heap histogram (after loading) to show
 #
 # Output: Markdown tables on stdout; progress on stderr.
@@ -24,7 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KEYS="${KEYS:-1000000}"
 SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms2g -Xmx2g -XX:+UseG1GC}"
-VIRTUAL_THREADS="${VIRTUAL_THREADS:-false}"
+IO_THREADS="${IO_THREADS:-0}"
 HISTOGRAM_TOP="${HISTOGRAM_TOP:-12}"
 VALUE_SIZE=100
 
@@ -36,9 +36,7 @@ command -v "$JCMD" >/dev/null || die "no jcmd at $JCMD"
 jar="$(slave_jar)"
 
 SLAVE_ARGS=()
-if [[ "$VIRTUAL_THREADS" == true ]]; then
-    SLAVE_ARGS+=(--kvcache.slave.virtual-threads=true)
-fi
+SLAVE_ARGS+=(--kvcache.slave.io-threads="$IO_THREADS")
 read -r -a slave_java_opts <<<"$SLAVE_JAVA_OPTS"
 
 # The load: KEYS SET commands in RESP, every key distinct, every value exactly VALUE_SIZE bytes.

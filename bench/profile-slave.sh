@@ -20,7 +20,7 @@
 #   TESTS=set,get            redis-benchmark -t
 #   CLIENTS=50               redis-benchmark -c
 #   KEYSPACE=100000          redis-benchmark -r
-#   VIRTUAL_THREADS=false    true: --kvcache.slave.virtual-threads=true
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
 #   SLAVE_JAVA_OPTS="-Xms1g -Xmx1g"
 #   TOP=20                   rows per table
 #   ANALYZE_ONLY=false       true: print the tables for an existing JFR_FILE, run nothing
@@ -40,7 +40,7 @@ PIPELINE="${PIPELINE:-16}"
 TESTS="${TESTS:-set,get}"
 CLIENTS="${CLIENTS:-50}"
 KEYSPACE="${KEYSPACE:-100000}"
-VIRTUAL_THREADS="${VIRTUAL_THREADS:-false}"
+IO_THREADS="${IO_THREADS:-0}"
 SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms1g -Xmx1g}"
 TOP="${TOP:-20}"
 ANALYZE_ONLY="${ANALYZE_ONLY:-false}"
@@ -112,9 +112,7 @@ record() {
     bench_init
     jar="$(slave_jar)"
     SLAVE_ARGS=()
-    if [[ "$VIRTUAL_THREADS" == true ]]; then
-        SLAVE_ARGS+=(--kvcache.slave.virtual-threads=true)
-    fi
+    SLAVE_ARGS+=(--kvcache.slave.io-threads="$IO_THREADS")
     read -r -a slave_java_opts <<<"$SLAVE_JAVA_OPTS"
 
     port="$(free_port)"
@@ -150,7 +148,7 @@ else
     record
 fi
 
-echo "Slave $(basename "$jar"), java options: $SLAVE_JAVA_OPTS, virtual threads: $VIRTUAL_THREADS;"
+echo "Slave $(basename "$jar"), java options: $SLAVE_JAVA_OPTS, io threads: $IO_THREADS;"
 echo "load: redis-benchmark -t $TESTS -c $CLIENTS -P $PIPELINE -r $KEYSPACE, recorded ${DURATION}s."
 echo
 echo "### Execution samples (Java code only), by top frame"

@@ -5,7 +5,8 @@
 # 1. Throughput of write commands for three kvcache clusters, each a master + 2 shards ("slave1",
 #    "slave2") on free loopback ports, with one random cluster secret:
 #      norepl:   1 replica per shard (replica1): no replication at all;
-#      replicas: 3 replicas per shard (the elected primary + 2 replicas it ships its writes to),
+#      replicas: REPLICAS processes per shard (default 2, as ./kvcache start: the elected primary
+#                and a replica it ships its writes to),
 #                --kvcache.replication.ack=replicas (the default: a write is answered once every
 #                in-sync replica applied it);
 #      async:    the same with --kvcache.replication.ack=async (answered at once).
@@ -43,6 +44,7 @@
 #   JAR=path                 slave jar (default: cache-slave/target/cache-slave-*-exec.jar,
 #                            built if missing)
 #   ROUNDS=3                 runs per configuration, test and pipeline depth
+#   REPLICAS=2               processes per shard in the replicas and async clusters
 #   REQUESTS=100000          requests per run at -P 1
 #   REQUESTS_PIPELINED=...   requests per run at -P > 1 (default 8 x REQUESTS)
 #   WARMUP_REQUESTS=...      requests per test in the discarded warm-up (default REQUESTS / 2,
@@ -113,7 +115,8 @@ command -v jq >/dev/null || die "jq is not installed (apt-get install -y jq)"
 
 CONFIGS=(norepl replicas async)
 SHARDS=(slave1 slave2)
-declare -A REPLICAS_OF=([norepl]=1 [replicas]=3 [async]=3)
+REPLICAS="${REPLICAS:-2}"
+declare -A REPLICAS_OF=([norepl]=1 [replicas]="$REPLICAS" [async]="$REPLICAS")
 declare -A ACK_OF=([norepl]=replicas [replicas]=replicas [async]=async)
 declare -A LABEL_OF=([norepl]="no replication (2 shards x 1 replica)"
     [replicas]="2 shards x 3 replicas, ack=replicas" [async]="2 shards x 3 replicas, ack=async")

@@ -18,7 +18,7 @@
 #   PIPELINES="1 16"         redis-benchmark -P values
 #   TESTS="SET GET INCR LPUSH RPOP"
 #   KEYSPACE=100000          redis-benchmark -r for SET and GET
-#   VIRTUAL_THREADS=false    true: --kvcache.slave.virtual-threads=true
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
 #   SLAVE_JAVA_OPTS="-Xms1g -Xmx1g"   JVM options of the slave (default GC: G1)
 #   RAW_CSV=path             also write every run as CSV (target,test,pipeline,round,rps,p50)
 #
@@ -39,20 +39,17 @@ CLIENTS="${CLIENTS:-50}"
 PIPELINES="${PIPELINES:-1 16}"
 TESTS="${TESTS:-SET GET INCR LPUSH RPOP}"
 KEYSPACE="${KEYSPACE:-100000}"
-VIRTUAL_THREADS="${VIRTUAL_THREADS:-false}"
+IO_THREADS="${IO_THREADS:-0}"
 SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms1g -Xmx1g}"
 RAW_CSV="${RAW_CSV:-}"
 
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
-[[ "$VIRTUAL_THREADS" == true || "$VIRTUAL_THREADS" == false ]] || die "VIRTUAL_THREADS must be true or false"
 
 bench_init
 jar="$(slave_jar)"
 
 SLAVE_ARGS=()
-if [[ "$VIRTUAL_THREADS" == true ]]; then
-    SLAVE_ARGS+=(--kvcache.slave.virtual-threads=true)
-fi
+SLAVE_ARGS+=(--kvcache.slave.io-threads="$IO_THREADS")
 read -r -a slave_java_opts <<<"$SLAVE_JAVA_OPTS"
 read -r -a tests <<<"$TESTS"
 read -r -a pipelines <<<"$PIPELINES"
@@ -137,7 +134,7 @@ for test in "${tests[@]}"; do
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "slave: $(basename "$jar"), virtual threads: $VIRTUAL_THREADS, java options: $SLAVE_JAVA_OPTS"
+echo "slave: $(basename "$jar"), io threads: $IO_THREADS, java options: $SLAVE_JAVA_OPTS"
 echo "redis-benchmark -c $CLIENTS, -n $REQUESTS (-P 1) / $REQUESTS_PIPELINED (pipelined), -r $KEYSPACE for SET/GET;" \
     "$ROUNDS rounds per cell, alternating slave/redis; load average before $load_before, after $load_after"
 echo

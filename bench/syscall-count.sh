@@ -12,7 +12,7 @@
 #   PIPELINES="1 16"         redis-benchmark -P values
 #   REQUESTS=100000          requests per counted run
 #   CLIENTS=50               redis-benchmark -c
-#   VIRTUAL_THREADS=false    true: --kvcache.slave.virtual-threads=true
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
 #   SLAVE_JAVA_OPTS="-Xms1g -Xmx1g"
 #   TOP=8                    system calls shown per run
 set -euo pipefail
@@ -24,7 +24,7 @@ TEST="${TEST:-get}"
 PIPELINES="${PIPELINES:-1 16}"
 REQUESTS="${REQUESTS:-100000}"
 CLIENTS="${CLIENTS:-50}"
-VIRTUAL_THREADS="${VIRTUAL_THREADS:-false}"
+IO_THREADS="${IO_THREADS:-0}"
 SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms1g -Xmx1g}"
 TOP="${TOP:-8}"
 
@@ -32,9 +32,7 @@ command -v strace >/dev/null || die "strace is not installed"
 bench_init
 jar="$(slave_jar)"
 SLAVE_ARGS=()
-if [[ "$VIRTUAL_THREADS" == true ]]; then
-    SLAVE_ARGS+=(--kvcache.slave.virtual-threads=true)
-fi
+SLAVE_ARGS+=(--kvcache.slave.io-threads="$IO_THREADS")
 read -r -a slave_java_opts <<<"$SLAVE_JAVA_OPTS"
 read -r -a pipelines <<<"$PIPELINES"
 

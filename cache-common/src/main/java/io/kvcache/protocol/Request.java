@@ -5,9 +5,17 @@ import java.util.Arrays;
 
 /**
  * One command as the client sent it: argv[0] is the command name, every argument is a
- * binary-safe byte string.
+ * binary-safe byte string. {@code raw} is the multibulk exactly as it arrived, when the reader
+ * kept it (small requests read whole): forwarded as is, never re-encoded.
  */
-public record Request(byte[][] argv) {
+public record Request(byte[][] argv, byte[] raw) {
+
+    /** Requests longer than this are not kept raw: their arguments are not held twice. */
+    static final int MAX_RAW = 16 * 1024;
+
+    public Request(byte[][] argv) {
+        this(argv, null);
+    }
 
     public static Request of(String... args) {
         byte[][] argv = new byte[args.length][];
@@ -19,6 +27,9 @@ public record Request(byte[][] argv) {
 
     /** The request as a RESP multibulk, as a client sends it (for forwarding to another server). */
     public byte[] encode() {
+        if (raw != null) {
+            return raw;
+        }
         int size = 16;
         for (byte[] arg : argv) {
             size += arg.length + 16;

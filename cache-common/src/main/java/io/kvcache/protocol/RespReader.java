@@ -235,6 +235,8 @@ public final class RespReader {
     }
 
     private Object parseMultibulk() {
+        // Where the request began, when it began in this call: then it is whole in buf and kept raw.
+        int rawFrom = argv == null ? start : -1;
         if (argv == null) {
             int cr = indexOf((byte) '\r', start, end);
             if (cr < 0) {
@@ -325,7 +327,8 @@ public final class RespReader {
                 return fail(null);
             }
         }
-        Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc));
+        byte[] raw = rawFrom >= 0 && start - rawFrom <= Request.MAX_RAW ? Arrays.copyOfRange(buf, rawFrom, start) : null;
+        Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc), raw);
         argv = null;
         pendingArgBytes = 0;
         memory.shrinkTo(buf.length); // the arguments belong to the request now

@@ -243,7 +243,7 @@ public final class RespWriter {
     public int writeTo(WritableByteChannel out, int from) throws IOException {
         int n = out.write(ByteBuffer.wrap(buf, from, len - from));
         int at = from + Math.max(0, n);
-        if (watcher != null && len > WRITE_CHUNK) {
+        if (watcher != null) {
             watcher.written(len - at);
         }
         return at;
