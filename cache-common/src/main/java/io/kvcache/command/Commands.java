@@ -27,7 +27,7 @@ public final class Commands {
     public static final CommandSpec CLIENT = local("client", -2, STALE, LOADING);
     public static final CommandSpec READONLY_CMD = local("readonly", 1, FAST, STALE, LOADING);
     public static final CommandSpec READWRITE = local("readwrite", 1, FAST, STALE, LOADING);
-    public static final CommandSpec INFO = all("info", -1, ResponsePolicy.DEFAULT, STALE, LOADING);
+    public static final CommandSpec INFO = all("info", -1, ResponsePolicy.INFO, STALE, LOADING);
     public static final CommandSpec DBSIZE = all("dbsize", 1, ResponsePolicy.AGG_SUM, READONLY, FAST);
     public static final CommandSpec FLUSHALL = all("flushall", -1, ResponsePolicy.ALL_SUCCEEDED, WRITE);
     public static final CommandSpec FLUSHDB = all("flushdb", -1, ResponsePolicy.ALL_SUCCEEDED, WRITE);
@@ -78,8 +78,11 @@ public final class Commands {
     public static final CommandSpec KEYS = all("keys", 2, ResponsePolicy.CONCAT, READONLY);
     public static final CommandSpec SCAN = all("scan", -2, ResponsePolicy.CURSOR, READONLY);
     public static final CommandSpec RANDOMKEY = all("randomkey", 1, ResponsePolicy.ONE_SUCCEEDED, READONLY);
-    public static final CommandSpec RENAME = move("rename", 3, WRITE);
-    public static final CommandSpec RENAMENX = move("renamenx", 3, WRITE, FAST);
+    /** Both keys on one shard, as in Redis Cluster: across shards CROSSSLOT. */
+    public static final CommandSpec RENAME = new CommandSpec("rename", 3, flags(WRITE), new KeySpec(1, 2, 1),
+            RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
+    public static final CommandSpec RENAMENX = new CommandSpec("renamenx", 3, flags(WRITE, FAST),
+            new KeySpec(1, 2, 1), RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
 
     // Lists (t_list.c)
     public static final CommandSpec LPUSH = key("lpush", -3, WRITE, DENYOOM, FAST);

@@ -15,6 +15,6 @@ public enum RequestPolicy {
     ALL_NODES,
     /** Answered by the proxy itself (PING, ECHO, HELLO, COMMAND, SELECT, QUIT, ...). */
     LOCAL,
-    /** Keys may live on two shards and the proxy moves the value (RPOPLPUSH, LMOVE, RENAME). */
+    /** Keys may live on two shards and the proxy moves the element (RPOPLPUSH, LMOVE). */
     TWO_KEYS_MOVE
 }

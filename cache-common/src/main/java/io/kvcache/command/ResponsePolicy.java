@@ -15,5 +15,7 @@ public enum ResponsePolicy {
     /** Any one shard's non-null reply (RANDOMKEY). */
     ONE_SUCCEEDED,
     /** The proxy walks the shards one after another (SCAN). */
-    CURSOR
+    CURSOR,
+    /** The proxy's own sections, with the shards' keyspace and store counters added up (INFO). */
+    INFO
 }

@@ -55,7 +55,7 @@ public final class ClusterConfig {
         topology.onPublished(this::published);
     }
 
-    Object route(Request r, Session s, ReplyGroup group, Topology t, Router router) {
+    Object route(Request r, Session s, ReplyGroup group, Topology t, ShardLinks links) {
         return switch (ConfigCommand.subcommand(r)) {
             case SET -> {
                 Map<ConfigParameter, String> values = ConfigCommand.parseSet(r);
@@ -64,10 +64,10 @@ public final class ClusterConfig {
                 synchronized (this) {
                     applied.putAll(values);
                 }
-                yield toEveryNode(r, s, group, topology.current(), router);
+                yield toEveryNode(r, s, group, topology.current(), links);
             }
-            case RESETSTAT -> toEveryNode(r, s, group, t, router);
-            default -> toOnePrimary(r, s, group, t, router);
+            case RESETSTAT -> toEveryNode(r, s, group, t, links);
+            default -> toOnePrimary(r, s, group, t, links);
         };
     }
 
@@ -76,26 +76,26 @@ public final class ClusterConfig {
         return Map.copyOf(applied);
     }
 
-    private Object toEveryNode(Request r, Session s, ReplyGroup group, Topology t, Router router) {
+    private Object toEveryNode(Request r, Session s, ReplyGroup group, Topology t, ShardLinks links) {
         List<PendingReply> parts = new ArrayList<>();
         for (Shard shard : t.orderedShards()) {
             for (Replica replica : shard.liveReplicas()) {
-                parts.add(router.forwardTo(replica, r, s, group));
+                parts.add(links.forwardTo(replica, r, s, group));
             }
         }
         if (parts.isEmpty()) {
-            return Router.error(Router.CLUSTER_DOWN);
+            return ShardLinks.error(ShardLinks.CLUSTER_DOWN);
         }
         return new Merge(ResponsePolicy.ALL_SUCCEEDED, null, parts, 0);
     }
 
-    private Object toOnePrimary(Request r, Session s, ReplyGroup group, Topology t, Router router) {
+    private Object toOnePrimary(Request r, Session s, ReplyGroup group, Topology t, ShardLinks links) {
         for (Shard shard : t.orderedShards()) {
             if (shard.isUp()) {
-                return router.forward(shard, r, s, group);
+                return links.forward(shard, r, s, group);
             }
         }
-        return Router.error(Router.CLUSTER_DOWN);
+        return ShardLinks.error(ShardLinks.CLUSTER_DOWN);
     }
 
     /** Sends the remembered settings to each slave that is up and has not had them since it (re-)enrolled or came back. */

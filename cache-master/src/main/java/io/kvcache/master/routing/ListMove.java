@@ -22,16 +22,16 @@ final class ListMove {
     private static final Logger log = LoggerFactory.getLogger(ListMove.class);
     private static final byte[] NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private final Router router;
+    private final ShardLinks links;
     private final Session session;
 
-    ListMove(Router router, Session session) {
-        this.router = router;
+    ListMove(ShardLinks links, Session session) {
+        this.links = links;
         this.session = session;
     }
 
     byte[] move(byte[] sourceKey, Shard source, byte[] targetKey, Shard target, boolean fromLeft, boolean toLeft) {
-        byte[] sourceType = router.call(source, session, bytes("TYPE"), sourceKey);
+        byte[] sourceType = links.call(source, session, bytes("TYPE"), sourceKey);
         if (Replies.isError(sourceType)) {
             return sourceType;
         }
@@ -39,25 +39,25 @@ final class ListMove {
             return NULL_BULK;
         }
         if (!isType(sourceType, "list")) {
-            return Router.error(RespErrors.WRONGTYPE);
+            return ShardLinks.error(RespErrors.WRONGTYPE);
         }
-        byte[] targetType = router.call(target, session, bytes("TYPE"), targetKey);
+        byte[] targetType = links.call(target, session, bytes("TYPE"), targetKey);
         if (Replies.isError(targetType)) {
             return targetType;
         }
         if (!isType(targetType, "none") && !isType(targetType, "list")) {
-            return Router.error(RespErrors.WRONGTYPE);
+            return ShardLinks.error(RespErrors.WRONGTYPE);
         }
-        byte[] popped = router.call(source, session, bytes(fromLeft ? "LPOP" : "RPOP"), sourceKey);
+        byte[] popped = links.call(source, session, bytes(fromLeft ? "LPOP" : "RPOP"), sourceKey);
         if (Replies.isError(popped) || Replies.isNullBulk(popped)) {
             return popped;
         }
         byte[] value = Replies.bulk(popped);
-        byte[] pushed = router.call(target, session, bytes(toLeft ? "LPUSH" : "RPUSH"), targetKey, value);
+        byte[] pushed = links.call(target, session, bytes(toLeft ? "LPUSH" : "RPUSH"), targetKey, value);
         if (!Replies.isError(pushed)) {
             return new RespWriter(value.length + 16).bulk(value).toByteArray();
         }
-        byte[] restored = router.call(source, session, bytes(fromLeft ? "LPUSH" : "RPUSH"), sourceKey, value);
+        byte[] restored = links.call(source, session, bytes(fromLeft ? "LPUSH" : "RPUSH"), sourceKey, value);
         if (Replies.isError(restored)) {
             log.error("A list element could not be moved nor put back ({}); it is lost",
                     new String(restored, StandardCharsets.ISO_8859_1).trim());

@@ -50,14 +50,14 @@ public final class MasterInfo {
         this.commandStats = stats;
     }
 
-    Collected collect(Request r, List<Shard> shards, Session s, ReplyGroup group, Router router) {
+    Collected collect(Request r, List<Shard> shards, Session s, ReplyGroup group, ShardLinks links) {
         Set<String> sections = sections(r);
         List<PendingReply> parts = new ArrayList<>();
         List<String> asked = new ArrayList<>(List.of("INFO"));
         SHARD_SECTIONS.stream().filter(sections::contains).forEach(asked::add);
         if (asked.size() > 1) {
             for (Shard shard : shards) {
-                Object part = router.forward(shard, Request.of(asked.toArray(String[]::new)), s, group);
+                Object part = links.forward(shard, Request.of(asked.toArray(String[]::new)), s, group);
                 if (part instanceof PendingReply pending) {
                     parts.add(pending);
                 }
@@ -177,7 +177,7 @@ public final class MasterInfo {
 
         /** One field of a primary's INFO reply, or null. */
         private static String field(PendingReply part, String name) {
-            byte[] reply = Router.reply(part);
+            byte[] reply = ShardLinks.reply(part);
             if (Replies.isError(reply)) {
                 return null;
             }
@@ -196,7 +196,7 @@ public final class MasterInfo {
             long expires = 0;
             long ttlWeighted = 0;
             for (PendingReply part : parts) {
-                byte[] reply = Router.reply(part);
+                byte[] reply = ShardLinks.reply(part);
                 if (Replies.isError(reply)) {
                     continue;
                 }

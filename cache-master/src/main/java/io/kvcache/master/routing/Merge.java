@@ -18,7 +18,7 @@ record Merge(ResponsePolicy policy, List<Fragment> fragments, List<PendingReply>
 
     void writeTo(RespWriter out) {
         for (PendingReply part : parts) {
-            byte[] reply = Router.reply(part);
+            byte[] reply = ShardLinks.reply(part);
             if (Replies.isError(reply)) {
                 out.raw(reply);
                 return;
@@ -28,23 +28,23 @@ record Merge(ResponsePolicy policy, List<Fragment> fragments, List<PendingReply>
             case AGG_SUM -> {
                 long sum = 0;
                 for (PendingReply part : parts) {
-                    sum += Replies.integer(Router.reply(part));
+                    sum += Replies.integer(ShardLinks.reply(part));
                 }
                 out.integer(sum);
             }
             case ALL_SUCCEEDED -> out.ok();
             case KEY_ORDER -> keyOrder(out);
             case CONCAT -> {
-                List<List<byte[]>> arrays = parts.stream().map(p -> Replies.elements(Router.reply(p))).toList();
+                List<List<byte[]>> arrays = parts.stream().map(p -> Replies.elements(ShardLinks.reply(p))).toList();
                 out.array(arrays.stream().mapToInt(List::size).sum());
                 arrays.forEach(a -> a.forEach(out::raw));
             }
             case ONE_SUCCEEDED -> {
-                List<byte[]> found = parts.stream().map(Router::reply).filter(r -> !Replies.isNullBulk(r)).toList();
-                out.raw(found.isEmpty() ? Router.reply(parts.getFirst())
+                List<byte[]> found = parts.stream().map(ShardLinks::reply).filter(r -> !Replies.isNullBulk(r)).toList();
+                out.raw(found.isEmpty() ? ShardLinks.reply(parts.getFirst())
                         : found.get(ThreadLocalRandom.current().nextInt(found.size())));
             }
-            default -> out.raw(Router.reply(parts.getFirst()));
+            default -> out.raw(ShardLinks.reply(parts.getFirst()));
         }
     }
 
@@ -52,7 +52,7 @@ record Merge(ResponsePolicy policy, List<Fragment> fragments, List<PendingReply>
     private void keyOrder(RespWriter out) {
         byte[][] slots = new byte[keyCount][];
         for (int f = 0; f < fragments.size(); f++) {
-            List<byte[]> elements = Replies.elements(Router.reply(parts.get(f)));
+            List<byte[]> elements = Replies.elements(ShardLinks.reply(parts.get(f)));
             List<Integer> positions = fragments.get(f).keyPositions();
             for (int i = 0; i < positions.size(); i++) {
                 slots[positions.get(i)] = elements.get(i);

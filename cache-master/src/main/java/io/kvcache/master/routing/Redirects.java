@@ -24,14 +24,14 @@ final class Redirects {
     private static final int MAX_HOPS = 6;
     private static final byte[] ASK = ("-" + RespErrors.ASK + " ").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MOVED = ("-" + RespErrors.MOVED + " ").getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TRYAGAIN = Router.error(RespErrors.TRYAGAIN);
+    private static final byte[] TRYAGAIN = ShardLinks.error(RespErrors.TRYAGAIN);
 
-    private final Router router;
+    private final ShardLinks links;
     private final TopologyRegistry topology;
     private final KeySettler settler;
 
-    Redirects(Router router, TopologyRegistry topology, KeySettler settler) {
-        this.router = router;
+    Redirects(ShardLinks links, TopologyRegistry topology, KeySettler settler) {
+        this.links = links;
         this.topology = topology;
         this.settler = settler;
     }
@@ -63,7 +63,7 @@ final class Redirects {
             } else {
                 return reply;
             }
-            reply = router.callDirect(t.shards().get(next), p.request(), s);
+            reply = links.callDirect(t.shards().get(next), p.request(), s);
             at = next;
         }
         return isRedirect(reply) ? TRYAGAIN : reply;

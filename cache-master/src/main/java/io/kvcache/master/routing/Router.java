@@ -19,6 +19,7 @@ import io.kvcache.command.CommandTable;
 import io.kvcache.command.Commands;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
+import io.kvcache.command.ResponsePolicy;
 import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.master.routing.Fragmenter.Fragment;
@@ -46,8 +47,6 @@ public final class Router {
 
     private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-    static final String CLUSTER_DOWN = "CLUSTERDOWN The cluster is down";
-    static final String SLOT_NOT_SERVED = "CLUSTERDOWN Hash slot not served";
     static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     private static final int SCAN_SHARD_BITS = 10;
 
@@ -57,10 +56,9 @@ public final class Router {
     private final TopologyRegistry topology;
     private final MasterInfo info;
     private final ClusterConfig config;
-    private final long replyTimeoutMillis;
     private final CommandStats stats;
     private final LongAdder unknownCommands = new LongAdder();
-    private final Redirects redirects;
+    private final ShardLinks links;
     private final KeySettler settler;
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
@@ -70,11 +68,10 @@ public final class Router {
         this.topology = topology;
         this.info = info;
         this.config = config;
-        this.replyTimeoutMillis = replyTimeoutMillis;
         this.stats = new CommandStats(table);
         this.localHandlers = new Handlers();
         this.settler = settler;
-        this.redirects = new Redirects(this, topology, settler);
+        this.links = new ShardLinks(topology, settler, replyTimeoutMillis);
         connection.register(localHandlers);
         info.commandStats(stats);
     }
@@ -119,7 +116,7 @@ public final class Router {
     private void finishWaiting(Batch b) {
         try {
             routeUntilWait(b, true);
-            await(b.group, b.session);
+            links.await(b.group, b.session);
         } catch (RuntimeException e) {
             b.group.release();
             throw e;
@@ -202,16 +199,16 @@ public final class Router {
         CommandSpec spec = table.lookup(r.arg(0));
         if (spec == null) {
             unknownCommands.increment();
-            return error(CommandErrors.unknownCommand(r));
+            return ShardLinks.error(CommandErrors.unknownCommand(r));
         }
         String arityError = CommandErrors.checkArity(spec, r.argc());
         if (arityError != null) {
             stats.rejected(spec);
-            return error(arityError);
+            return ShardLinks.error(arityError);
         }
         if (connection.authRequired(s, spec)) {
             stats.rejected(spec);
-            return error(ConnectionCommands.NOAUTH);
+            return ShardLinks.error(ConnectionCommands.NOAUTH);
         }
         ran[index] = spec;
         try {
@@ -220,11 +217,11 @@ public final class Router {
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
                 case ALL_SHARDS -> allShards(spec, r, s, group, t, mayWait);
-                case ALL_NODES -> config.route(r, s, group, t, this);
+                case ALL_NODES -> config.route(r, s, group, t, links);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t, mayWait);
             };
         } catch (ErrorReply e) {
-            return error(e.getMessage());
+            return ShardLinks.error(e.getMessage());
         }
     }
 
@@ -247,21 +244,21 @@ public final class Router {
     private Object singleShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
         List<Place> places = Fragmenter.placesOf(spec, r, t);
         if (places.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
-            return error(CROSSSLOT);
+            return ShardLinks.error(CROSSSLOT);
         }
-        return forward(places.getFirst().shard(), r, spec, s, group);
+        return links.forward(places.getFirst().shard(), r, spec, s, group);
     }
 
     /** MGET, MSET, DEL, UNLINK, EXISTS, TOUCH: one sub-request per shard, merged by response policy. */
     private Object multiShard(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
         List<Place> places = Fragmenter.placesOf(spec, r, t);
         if (places.size() == 1 || !Fragmenter.keysWellFormed(spec, r)) {
-            return forward(places.getFirst().shard(), r, spec, s, group);
+            return links.forward(places.getFirst().shard(), r, spec, s, group);
         }
         List<Fragment> fragments = Fragmenter.split(spec, r, t);
         List<PendingReply> parts = new ArrayList<>(fragments.size());
         for (Fragment f : fragments) {
-            Object part = forward(f.shard(), f.request(), spec, s, group);
+            Object part = links.forward(f.shard(), f.request(), spec, s, group);
             if (part instanceof byte[] failure) {
                 return failure;
             }
@@ -278,27 +275,27 @@ public final class Router {
      */
     private Object allShards(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t, boolean mayWait) {
         List<Shard> shards = t.placedShards();
-        if (spec == Commands.INFO) {
-            return info.collect(r, shards, s, group, this);
+        if (spec.responsePolicy() == ResponsePolicy.INFO) {
+            return info.collect(r, shards, s, group, links);
         }
         if (shards.isEmpty() || !t.allShardsUp()) {
-            return error(CLUSTER_DOWN);
+            return ShardLinks.error(ShardLinks.CLUSTER_DOWN);
         }
         if (t.isMoving()) {
             if (!mayWait) {
                 return MUST_WAIT;
             }
-            await(group, s);
-            if (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB) {
+            links.await(group, s);
+            if (spec.isWrite()) { // FLUSHALL, FLUSHDB
                 return flushDuringMove(spec, r, s, t);
             }
         }
-        if (spec == Commands.SCAN) {
+        if (spec.responsePolicy() == ResponsePolicy.CURSOR) {
             return scan(r, s, group, shards);
         }
         List<PendingReply> parts = new ArrayList<>(shards.size());
         for (Shard shard : shards) {
-            parts.add((PendingReply) forward(shard, r, spec, s, group));
+            parts.add((PendingReply) links.forward(shard, r, spec, s, group));
         }
         return new Merge(spec.responsePolicy(), null, parts, 0);
     }
@@ -314,9 +311,9 @@ public final class Router {
             ReplyGroup group = new ReplyGroup();
             List<PendingReply> parts = new ArrayList<>();
             for (Shard shard : t.placedShards()) {
-                parts.add((PendingReply) forward(shard, r, spec, s, group));
+                parts.add((PendingReply) links.forward(shard, r, spec, s, group));
             }
-            await(group, s);
+            links.await(group, s);
             RespWriter merged = new RespWriter(16);
             new Merge(spec.responsePolicy(), null, parts, 0).writeTo(merged);
             if (first == null) {
@@ -347,13 +344,13 @@ public final class Router {
         }
         byte[][] argv = r.argv().clone();
         argv[1] = Long.toUnsignedString(shardCursor).getBytes(StandardCharsets.US_ASCII);
-        PendingReply part = (PendingReply) forward(shards.get(shardIndex), new Request(argv), s, group);
+        PendingReply part = (PendingReply) links.forward(shards.get(shardIndex), new Request(argv), s, group);
         return new ScanStep(part, shardIndex, shards.size());
     }
 
     /**
-     * RPOPLPUSH, LMOVE, RENAME, RENAMENX: keys of one place forward as is; across shards (or,
-     * while keys move, across places) only list moves exist.
+     * RPOPLPUSH, LMOVE: keys of one place forward as is; across shards (or, while keys move,
+     * across places) the master moves the element.
      */
     private Object twoKeys(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t, boolean mayWait) {
         Place from = Place.of(r.arg(1), t);
@@ -361,19 +358,17 @@ public final class Router {
         Shard source = from.shard();
         Shard target = to.shard();
         if (from.equals(to)) {
-            return forward(source, r, s, group);
+            return links.forward(source, r, s, group);
         }
-        if (spec == Commands.RENAME || spec == Commands.RENAMENX) {
-            return error(CROSSSLOT);
-        }
-        boolean fromLeft = spec == Commands.LMOVE && side(r, 3);
-        boolean toLeft = spec == Commands.RPOPLPUSH || side(r, 4);
+        // RPOPLPUSH source destination is LMOVE source destination RIGHT LEFT.
+        boolean fromLeft = r.argc() > 3 && side(r, 3);
+        boolean toLeft = r.argc() <= 3 || side(r, 4);
         if (!mayWait) {
             return MUST_WAIT;
         }
         // Later requests of this batch must see the move done: wait for everything before it.
-        await(group, s);
-        return new ListMove(this, s).move(r.arg(1), source, r.arg(2), target, fromLeft, toLeft);
+        links.await(group, s);
+        return new ListMove(links, s).move(r.arg(1), source, r.arg(2), target, fromLeft, toLeft);
     }
 
     private static boolean side(Request r, int i) {
@@ -386,107 +381,20 @@ public final class Router {
         throw Arguments.SYNTAX;
     }
 
-    /**
-     * Sends a request to a shard's primary, which replicates writes to its replicas itself.
-     *
-     * @return the primary's pending reply, or the error bytes when the shard cannot be served
-     */
-    Object forward(Shard shard, Request r, Session s, ReplyGroup group) {
-        return forward(shard, r, false, s, group);
-    }
-
-    /**
-     * As {@link #forward(Shard, Request, Session, ReplyGroup)} for a command of the table: a read of
-     * keys from a client that sent READONLY may go to a synced replica (as in Redis Cluster), spreading reads;
-     * keyless reads (SCAN, KEYS, DBSIZE) stay on the primary, whose cursors and counts they continue.
-     * While keys move, every read goes to a primary: only primaries know which keys have left.
-     */
-    Object forward(Shard shard, Request r, CommandSpec spec, Session s, ReplyGroup group) {
-        return forward(shard, r, !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly()
-                && !topology.current().isMoving(), s, group);
-    }
-
-    private Object forward(Shard shard, Request r, boolean replicaRead, Session s, ReplyGroup group) {
-        if (shard == null) {
-            return error(CLUSTER_DOWN);
-        }
-        Replica target = shard.primary();
-        if (target == null) {
-            return error(SLOT_NOT_SERVED);
-        }
-        if (replicaRead) {
-            List<Replica> readable = shard.replicas().stream().filter(x -> x.isUp() && x.report().synced()).toList();
-            if (!readable.isEmpty()) {
-                target = readable.get((int) Math.floorMod(s.id(), (long) readable.size()));
-            }
-        }
-        PendingReply reply = group.expect(r, shard.name());
-        target.pool().send(s.id(), r.encode(), reply);
-        return reply;
-    }
-
-    /** Sends a request to one replica of a shard, whatever its role (CONFIG SET reaches every node). */
-    PendingReply forwardTo(Replica target, Request r, Session s, ReplyGroup group) {
-        PendingReply reply = group.expect(r, target.shard());
-        target.pool().send(s.id(), r.encode(), reply);
-        return reply;
-    }
-
-    /** Sends and waits: for the steps of a command that must happen one after another. */
-    byte[] call(Shard shard, Session s, byte[]... argv) {
-        ReplyGroup group = new ReplyGroup();
-        Object result = forward(shard, new Request(argv), s, group);
-        await(group, s);
-        return reply(result);
-    }
-
-    /** Sends to the shard's primary and waits, redirects left as they are (for {@link Redirects}). */
-    byte[] callDirect(Shard shard, Request r, Session s) {
-        ReplyGroup group = new ReplyGroup();
-        Object result = forward(shard, r, s, group);
-        awaitReplies(group);
-        return reply(result);
-    }
-
-    /** Waits for the group's replies, then follows the redirects among them. */
-    void await(ReplyGroup group, Session s) {
-        awaitReplies(group);
-        redirects.resolve(group, s);
-    }
-
-    private void awaitReplies(ReplyGroup group) {
-        if (!group.await(replyTimeoutMillis, TimeUnit.MILLISECONDS)) {
-            log.warn("Replies from shards took longer than {} ms", replyTimeoutMillis);
-        }
-    }
-
-    static byte[] reply(Object result) {
-        if (result instanceof byte[] bytes) {
-            return bytes;
-        }
-        byte[] reply = ((PendingReply) result).reply();
-        return reply != null ? reply : TIMEOUT;
-    }
-
-    private static final byte[] TIMEOUT = error("CLUSTERDOWN The shard did not answer in time");
-
     private static void write(Object result, RespWriter out) {
         switch (result) {
             case Merge merge -> merge.writeTo(out);
             case ScanStep step -> step.writeTo(out);
             case MasterInfo.Collected collected -> collected.writeTo(out);
-            default -> out.raw(reply(result));
+            default -> out.raw(ShardLinks.reply(result));
         }
     }
 
-    static byte[] error(String message) {
-        return RespWriter.encodedError(message);
-    }
 
     /** One step of a SCAN over the shards: relays the keys, rewrites the cursor. */
     private record ScanStep(PendingReply part, int shardIndex, int shardCount) {
         void writeTo(RespWriter out) {
-            byte[] reply = reply(part);
+            byte[] reply = ShardLinks.reply(part);
             if (Replies.isError(reply)) {
                 out.raw(reply);
                 return;
