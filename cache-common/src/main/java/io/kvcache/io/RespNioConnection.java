@@ -24,10 +24,10 @@ import io.kvcache.protocol.RespWriter;
  * request buffered then goes to the listener as one message (a {@link RequestBatch}); the batch's
  * replies come back as one {@link #send} and leave in one write.
  * <p>
- * A connection has at most one batch in flight, as a Redis client blocked on a command: it is not
- * read again until the batch's replies are sent and written out, so replies stay in request order
- * without queues, and a client that reads nothing stops being read (its unsent replies are what the
- * output buffer limits judge). Everything here runs on the connection's loop; {@link #send} and
+ * A connection has at most one batch in flight, as a Redis client blocked on a command: what it
+ * sends meanwhile waits in its reader, and the next batch is parsed only once the replies of this
+ * one are written out, so replies stay in request order without queues. A client that reads
+ * nothing stops being read (its unsent replies are what the output buffer limits judge). Everything here runs on the connection's loop; {@link #send} and
  * {@link #close} from other threads hand over to it.
  */
 final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Handler {
@@ -83,6 +83,11 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
         }
     }
 
+    /**
+     * Reads what the socket has, even with a batch in flight (it waits in the reader, within the
+     * query buffer limit, as in Redis's query buffer): interest in reads is not switched off and on
+     * for every batch, which would cost two epoll_ctl calls per request.
+     */
     private void read() throws IOException {
         int n;
         try {
@@ -92,10 +97,13 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
         }
         if (n < 0) {
             readsDone = true;
+            interest(0);
             if (!inFlight && unsent.isEmpty()) {
                 closeNow();
                 return;
             }
+        } else if (n == 0 && reader.buffered() > 0 && inFlight) {
+            interest(0); // no room until the batch in flight is done: stop being woken for nothing
         }
         process();
     }
@@ -123,9 +131,9 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
                 }
                 if (next.error() != null) {
                     readsDone = true; // the reader is dead: whatever follows the error is never read
+                    interest(0);
                 }
                 inFlight = true;
-                interest(0);
                 batch = next;
                 Message<?> message = getMapper().toMessage(this);
                 batch = null;
@@ -168,7 +176,11 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
         }
     }
 
-    /** Writes what is unsent as far as the socket takes it; then, all out, goes on reading. */
+    /**
+     * Writes what is unsent as far as the socket takes it; then, all out, goes on with what was
+     * read meanwhile. While the socket is full the client is not read: one that reads nothing
+     * cannot make the server hold more than its unsent replies.
+     */
     private void flush() throws IOException {
         if (!writeUnsent()) {
             interest(SelectionKey.OP_WRITE); // the socket is full: go on when it drains
