@@ -31,7 +31,7 @@ public class MasterConfiguration {
     TopologyRegistry topologyRegistry(MasterProperties properties, ClusterProperties cluster) {
         return new TopologyRegistry(properties.upstreamConnections(), 1000, System::currentTimeMillis,
                 new HttpReplicationProbe(cluster.secret(), java.time.Duration.ofMillis(500)),
-                properties.electionGrace().toMillis());
+                properties.electionGrace().toMillis(), cluster.secret());
     }
 
     /** The hash ring as a bean: always the ring of the current topology. */

@@ -59,6 +59,7 @@ public final class TopologyRegistry {
     private final Map<String, Election> elected = new TreeMap<>();
     private final Set<String> electionsPending = new TreeSet<>();
     private final ReplicationProbe probe;
+    private final String clusterSecret;
     private final long electionGraceMillis;
     private volatile long graceEndsMillis;
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
@@ -84,9 +85,11 @@ public final class TopologyRegistry {
         }
     }
 
+    /** @param clusterSecret what the master's links to the slaves' data ports AUTH with */
     public TopologyRegistry(int upstreamConnections, int connectTimeoutMillis, LongSupplier clock,
-                            ReplicationProbe probe, long electionGraceMillis) {
+                            ReplicationProbe probe, long electionGraceMillis, String clusterSecret) {
         this.upstreamConnections = upstreamConnections;
+        this.clusterSecret = clusterSecret;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.clock = clock;
         this.probe = probe;
@@ -350,7 +353,7 @@ public final class TopologyRegistry {
         }
         long now = clock.getAsLong();
         UpstreamPool pool = new UpstreamPool(shard + "/" + replicaId, data, upstreamConnections,
-                connectTimeoutMillis, upstreamStats(shard));
+                connectTimeoutMillis, upstreamStats(shard), clusterSecret);
         enrollments.increment();
         Replica replica = new Replica(shard, replicaId, data, http, ReplicaState.UP, now, now, report, pool);
         ofShard.put(replicaId, replica);

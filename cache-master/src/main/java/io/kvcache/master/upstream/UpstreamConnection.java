@@ -41,17 +41,47 @@ final class UpstreamConnection {
     private boolean writing;
     private volatile boolean broken;
 
-    UpstreamConnection(String name, InetSocketAddress address, int connectTimeoutMillis, UpstreamStats stats)
-            throws IOException {
+    /**
+     * @param auth the encoded AUTH request to send before any other (a slave's data port needs the
+     *             cluster secret), or null for none
+     */
+    UpstreamConnection(String name, InetSocketAddress address, int connectTimeoutMillis, UpstreamStats stats,
+                       byte[] auth) throws IOException {
         this.name = name;
         this.stats = stats;
         this.socket = new Socket();
         socket.setTcpNoDelay(true);
         socket.setKeepAlive(true);
-        socket.connect(address, connectTimeoutMillis);
-        this.out = socket.getOutputStream();
-        this.in = socket.getInputStream();
+        try {
+            socket.connect(address, connectTimeoutMillis);
+            this.out = socket.getOutputStream();
+            this.in = socket.getInputStream();
+            if (auth != null) {
+                authenticate(auth, connectTimeoutMillis);
+            }
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
         Thread.ofPlatform().daemon().name("upstream-" + name).start(this::readLoop);
+    }
+
+    private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * AUTH first, its reply read here, before the reader starts and before any request can be queued:
+     * the FIFO never holds it. Anything but +OK (a wrong secret, a slave without one) fails the connection;
+     * neither the secret nor the slave's reply is logged.
+     */
+    private void authenticate(byte[] auth, int timeoutMillis) throws IOException {
+        socket.setSoTimeout(timeoutMillis);
+        out.write(auth);
+        out.flush();
+        byte[] reply = in.readNBytes(OK.length);
+        if (!Arrays.equals(reply, OK)) {
+            throw new IOException("the slave refused the cluster secret (AUTH)");
+        }
+        socket.setSoTimeout(0);
     }
 
     boolean isBroken() {

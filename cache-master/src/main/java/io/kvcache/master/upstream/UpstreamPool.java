@@ -3,6 +3,8 @@ package io.kvcache.master.upstream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
+import io.kvcache.protocol.RespWriter;
+
 /**
  * A few pipelined connections to one slave. A client always uses the same one (by its id), so
  * its requests to that slave stay in order; broken connections are replaced on next use.
@@ -14,11 +16,14 @@ public final class UpstreamPool {
     private final UpstreamConnection[] connections;
     private final int connectTimeoutMillis;
     private final UpstreamStats stats;
+    private final byte[] auth;
     private volatile boolean closed;
 
+    /** @param secret the cluster secret each connection AUTHs with when it opens; empty for none */
     public UpstreamPool(String name, InetSocketAddress address, int size, int connectTimeoutMillis,
-                        UpstreamStats stats) {
+                        UpstreamStats stats, String secret) {
         this.stats = stats;
+        this.auth = secret.isEmpty() ? null : new RespWriter(64).array(2).bulk("AUTH").bulk(secret).toByteArray();
         this.name = name;
         this.address = address;
         this.connections = new UpstreamConnection[Math.max(1, size)];
@@ -53,7 +58,7 @@ public final class UpstreamPool {
                 throw new IOException("pool closed");
             }
             if (c == null || c.isBroken()) {
-                c = new UpstreamConnection(name + "#" + index, address, connectTimeoutMillis, stats);
+                c = new UpstreamConnection(name + "#" + index, address, connectTimeoutMillis, stats, auth);
                 connections[index] = c;
             }
             return c;
