@@ -57,7 +57,7 @@ final class UpstreamConnection {
             this.out = socket.getOutputStream();
             this.in = socket.getInputStream();
             if (auth != null) {
-                authenticate(auth, connectTimeoutMillis);
+                authenticate(auth);
             }
         } catch (IOException e) {
             close();
@@ -67,14 +67,16 @@ final class UpstreamConnection {
     }
 
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** A slave answers AUTH at once; the bound is for a loaded machine, within a client's reply timeout (10 s). */
+    private static final int AUTH_TIMEOUT_MILLIS = 5_000;
 
     /**
      * AUTH first, its reply read here, before the reader starts and before any request can be queued:
      * the FIFO never holds it. Anything but +OK (a wrong secret, a slave without one) fails the connection;
      * neither the secret nor the slave's reply is logged.
      */
-    private void authenticate(byte[] auth, int timeoutMillis) throws IOException {
-        socket.setSoTimeout(timeoutMillis);
+    private void authenticate(byte[] auth) throws IOException {
+        socket.setSoTimeout(AUTH_TIMEOUT_MILLIS);
         out.write(auth);
         out.flush();
         byte[] reply = in.readNBytes(OK.length);
