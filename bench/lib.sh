@@ -106,15 +106,25 @@ free_port() {
     done
 }
 
-# wait_ping PORT PID TIMEOUT_SECONDS: until the server on PORT answers PING (fails if PID dies).
+# wait_ping PORT PID TIMEOUT_SECONDS [PASSWORD]: until the server on PORT answers PING (fails if PID
+# dies). A slave of a cluster answers only AUTH before it has the cluster secret: give it as PASSWORD.
 wait_ping() {
-    local port="$1" pid="$2" timeout="$3" waited=0
-    while [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" != PONG ]]; do
+    local port="$1" pid="$2" timeout="$3" password="${4:-}" waited=0
+    while [[ "$(ping_reply "$port" "$password")" != PONG ]]; do
         kill -0 "$pid" 2>/dev/null || die "server pid $pid (port $port) exited during start-up"
         ((waited += 1))
         ((waited <= timeout * 5)) || die "server on port $port did not answer PING in ${timeout}s"
         sleep 0.2
     done
+}
+
+# ping_reply PORT [PASSWORD]: what PING answers (the password by environment: never on a command line).
+ping_reply() {
+    if [[ -n "${2:-}" ]]; then
+        REDISCLI_AUTH="$2" redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null
+    else
+        redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null
+    fi
 }
 
 # start_redis PORT: sets REDIS_PID.
@@ -129,7 +139,8 @@ start_redis() {
 }
 
 # start_slave JAR PORT [extra java options...]: sets SLAVE_PID. Extra kvcache.slave.* arguments
-# come from SLAVE_ARGS (an array, may be empty).
+# come from SLAVE_ARGS (an array, may be empty). With KVCACHE_CLUSTER_SECRET set (a slave of a
+# cluster), its data port needs that secret (AUTH).
 start_slave() {
     local jar="$1" port="$2"
     shift 2
@@ -139,7 +150,7 @@ start_slave() {
         --kvcache.slave.bind=127.0.0.1 "${SLAVE_ARGS[@]}" >"$BENCH_TMP/slave-$port.log" 2>&1 &
     SLAVE_PID=$!
     BENCH_PIDS+=("$SLAVE_PID")
-    wait_ping "$port" "$SLAVE_PID" 90
+    wait_ping "$port" "$SLAVE_PID" 90 "${KVCACHE_CLUSTER_SECRET:-}"
     log "slave pid $SLAVE_PID on 127.0.0.1:$port (http $http_port), java options: ${*:-none}"
 }
 

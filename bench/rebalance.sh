@@ -97,7 +97,7 @@ launch_slave() { # SHARD REPLICA [nowait]
     SHARD_PIDS[$1]+="$! "
     NAME_OF[$!]="$1/$2"
     log "$1/$2 starting on 127.0.0.1:$port (http $http)"
-    [[ "${3:-}" == nowait ]] || wait_ping "$port" "$!" 120
+    [[ "${3:-}" == nowait ]] || wait_ping "$port" "$!" 120 "$SECRET"
 }
 
 # await_ring SHARDS...: until the ring is exactly these shards, no key moving, every replica synced.

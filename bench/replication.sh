@@ -207,7 +207,7 @@ launch_slave() { # CONFIG SHARD REPLICA: starts it, does not wait
 
 await_slave() { # CONFIG SHARD REPLICA
     local key="$1/$2/$3"
-    wait_ping "${SLAVE_PORT[$key]}" "${SLAVE_PID[$key]}" 120
+    wait_ping "${SLAVE_PORT[$key]}" "${SLAVE_PID[$key]}" 120 "$KVCACHE_CLUSTER_SECRET"
     log "$1: slave $2/$3 pid ${SLAVE_PID[$key]} on 127.0.0.1:${SLAVE_PORT[$key]} (http ${SLAVE_HTTP[$key]})"
 }
 

@@ -105,8 +105,9 @@ public final class ConnectionCommands {
             }
         }
         if (requirepass != null && !s.isAuthenticated()) {
+            // redis-server 7.0.15's words, byte for byte (DataPortAuthIntegrationTests compares them).
             throw new ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                    + "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select "
+                    + "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
                     + "the RESP protocol version at the same time");
         }
         out.array(14);

@@ -397,7 +397,11 @@ class HelmChartTemplateTest {
                 .contains("kvcache-slave2-<ordinal>.kvcache-slave2-headless.cache.svc.cluster.local:7001")
                 .contains("kubectl get secret --namespace cache kvcache -o jsonpath=\"{.data.redis-password}\" | base64 -d")
                 .contains("redis-cli -h kvcache-master -p 6666")
-                .contains("kubectl port-forward --namespace cache svc/kvcache-master 6666:6666 8080:8080");
+                .contains("kubectl port-forward --namespace cache svc/kvcache-master 6666:6666 8080:8080")
+                .contains("jsonpath=\"{.data.cluster-secret}\"")
+                .contains("REDISCLI_AUTH=$KVCACHE_CLUSTER_SECRET redis-cli -h 127.0.0.1 -p 7001");
+        assertThat(Chart.notes(Map.of("metrics.serviceMonitor.enabled", true)))
+                .contains("networkPolicy.metrics.ingressNSMatchLabels");
 
         // With a Secret of one's own, and a NetworkPolicy that wants the client label.
         String custom = Chart.notes(Map.of("auth.existingSecret", "mine", "auth.existingSecretPasswordKey", "pw",
@@ -408,11 +412,74 @@ class HelmChartTemplateTest {
     }
 
     @Test
-    void optionalResourcesAreOffByDefault() {
+    void networkPolicyLetsOnlyThisReleasesPodsReachTheSlavesDataAndHttpPorts() {
+        List<Map<String, Object>> docs = Chart.render(Map.of());
+
+        Map<String, Object> policy = named(docs, "NetworkPolicy", "kvcache-slave");
+        for (Map<String, Object> sts : ofKind(docs, "StatefulSet")) {
+            assertThat((Map<String, Object>) at(sts, "spec", "template", "metadata", "labels"))
+                    .containsAllEntriesOf(at(policy, "spec", "podSelector", "matchLabels"));
+        }
+        assertThat((List<String>) at(policy, "spec", "policyTypes")).contains("Ingress");
+        Map<String, Object> release = Map.of("app.kubernetes.io/name", "kvcache", "app.kubernetes.io/instance", "kvcache");
+        List<Map<String, Object>> ingress = at(policy, "spec", "ingress");
+        assertThat(ingress).as("a rule for the slaves' ports").isNotEmpty();
+        for (Map<String, Object> rule : ingress) {
+            List<Map<String, Object>> from = (List<Map<String, Object>>) rule.get("from");
+            assertThat(from).as("every rule of the slaves names who may connect: %s", rule).isNotEmpty();
+            for (Map<String, Object> peer : from) {
+                assertThat(peer).as("only pods of this namespace").containsOnlyKeys("podSelector");
+                assertThat((Map<String, Object>) at(peer, "podSelector", "matchLabels"))
+                        .as("this release's pods, master and slaves").isEqualTo(release);
+            }
+        }
+        assertThat(ingressPorts(ingress)).containsExactlyInAnyOrder(7001, 8001);
+        // Every pod of the release carries those labels: the master reaches the data ports, slaves each other.
+        for (Map<String, Object> workload : workloads(docs)) {
+            assertThat((Map<String, Object>) at(workload, "spec", "template", "metadata", "labels"))
+                    .containsAllEntriesOf(release);
+        }
+
+        // The master stays reachable as before: clients and its HTTP port from any pod, enrollment from slaves.
+        List<Map<String, Object>> masterRules = at(named(docs, "NetworkPolicy", MASTER), "spec", "ingress");
+        for (int open : List.of(6666, 8080)) {
+            assertThat(masterRules.stream().filter(rule -> ingressPorts(List.of(rule)).contains(open)))
+                    .as("port %d", open).singleElement().satisfies(rule -> assertThat(rule).doesNotContainKey("from"));
+        }
+    }
+
+    @Test
+    void prometheusNamespaceMayReachTheSlavesHttpPortButNeverTheirDataPort() {
+        List<Map<String, Object>> docs = Chart.render(Map.of(
+                "networkPolicy.metrics.ingressNSMatchLabels.team", "monitoring",
+                "networkPolicy.metrics.ingressNSPodMatchLabels.app", "prometheus"));
+
+        List<Map<String, Object>> ingress = at(named(docs, "NetworkPolicy", "kvcache-slave"), "spec", "ingress");
+        Map<String, Object> metricsRule = ingress.stream().filter(rule -> rule.toString().contains("namespaceSelector"))
+                .findFirst().orElseThrow(() -> new AssertionError("no rule for the metrics namespace: " + ingress));
+        assertThat(ingressPorts(List.of(metricsRule))).containsExactly(8001);
+        Map<String, Object> peer = ((List<Map<String, Object>>) metricsRule.get("from")).getFirst();
+        assertThat((Map<String, Object>) at(peer, "namespaceSelector", "matchLabels")).isEqualTo(Map.of("team", "monitoring"));
+        assertThat((Map<String, Object>) at(peer, "podSelector", "matchLabels")).isEqualTo(Map.of("app", "prometheus"));
+        for (Map<String, Object> rule : ingress) {
+            if (ingressPorts(List.of(rule)).contains(7001)) {
+                assertThat(rule.toString()).as("the data port rule").doesNotContain("namespaceSelector");
+            }
+        }
+        // metrics.allowExternal (Bitnami's default, true) opens the master's HTTP port, never a slave's.
+        assertThat(Chart.render(Map.of("networkPolicy.metrics.allowExternal", true)).stream()
+                .filter(doc -> "NetworkPolicy".equals(doc.get("kind")) && name(doc).equals("kvcache-slave"))
+                .flatMap(doc -> ((List<Map<String, Object>>) at(doc, "spec", "ingress")).stream()))
+                .allSatisfy(rule -> assertThat(rule).containsKey("from"));
+    }
+
+    @Test
+    void optionalResourcesAreOffByDefaultButTheNetworkPolicy() {
         List<Map<String, Object>> docs = Chart.render(Map.of());
 
         assertThat(docs).extracting(doc -> (String) doc.get("kind"))
-                .doesNotContain("ServiceMonitor", "NetworkPolicy", "ConfigMap");
+                .doesNotContain("ServiceMonitor", "ConfigMap")
+                .contains("NetworkPolicy");
         String memoryLimit = find(containers(named(docs, "Deployment", MASTER)).getFirst(), "resources", "limits", "memory");
         assertThat(memoryLimit).isEqualTo("768Mi");
     }
@@ -421,6 +488,11 @@ class HelmChartTemplateTest {
 
     private static List<Map<String, Object>> workloads(List<Map<String, Object>> docs) {
         return Stream.concat(ofKind(docs, "Deployment").stream(), ofKind(docs, "StatefulSet").stream()).toList();
+    }
+
+    private static List<Integer> ingressPorts(List<Map<String, Object>> rules) {
+        return rules.stream().flatMap(rule -> ((List<Map<String, Object>>) rule.get("ports")).stream())
+                .map(port -> (Integer) port.get("port")).toList();
     }
 
     private static Map<String, Integer> ports(Map<String, Object> service) {

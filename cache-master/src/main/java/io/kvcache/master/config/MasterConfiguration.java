@@ -23,6 +23,7 @@ import io.kvcache.master.topology.ClusterRing;
 import io.kvcache.master.topology.HttpReplicationProbe;
 import io.kvcache.master.topology.TopologyRegistry;
 import io.kvcache.master.upstream.UpstreamSettings;
+import io.kvcache.protocol.RespWriter;
 
 /** The topology, the hash ring bean, the router, and the heartbeat monitor. */
 @Configuration(proxyBeanMethods = false)
@@ -37,7 +38,10 @@ public class MasterConfiguration {
 
     @Bean
     TopologyRegistry topologyRegistry(MasterProperties properties, ClusterProperties cluster, IoLoops ioLoops) {
-        UpstreamSettings upstream = new UpstreamSettings(ioLoops, 1000, properties.replyTimeout().toMillis(), null);
+        // Every link to a slave's data port authenticates with the cluster secret before anything else.
+        byte[] auth = cluster.secret().isEmpty() ? null
+                : new RespWriter(64).array(2).bulk("AUTH").bulk(cluster.secret()).toByteArray();
+        UpstreamSettings upstream = new UpstreamSettings(ioLoops, 1000, properties.replyTimeout().toMillis(), auth);
         return new TopologyRegistry(upstream, System::currentTimeMillis,
                 new HttpReplicationProbe(cluster.secret(), java.time.Duration.ofMillis(500)),
                 properties.electionGrace().toMillis());

@@ -122,7 +122,7 @@ class MasterRoutingIntegrationTests {
             assertThat(shards).as("shards of the keys tagged %s", tag).hasSize(1);
             shardOfTag.put(tag, shards.iterator().next());
             // and the slave of that shard really holds all five
-            try (RawRedisClient slave = new RawRedisClient(primaryOf(shards.iterator().next()).dataAddress())) {
+            try (RawRedisClient slave = cluster.dataClient(primaryOf(shards.iterator().next()))) {
                 assertThat(call(slave, "EXISTS", tag, tag + "items", tag + "total", tag + "status", tag + "x{y}"))
                         .isEqualTo(integer(5));
             }
@@ -267,7 +267,7 @@ class MasterRoutingIntegrationTests {
 
         assertThat(call(client, "DBSIZE")).isEqualTo(integer(0));
         for (SlaveNode slave : cluster.slaves()) {
-            try (RawRedisClient direct = new RawRedisClient(slave.dataAddress())) {
+            try (RawRedisClient direct = cluster.dataClient(slave)) {
                 assertThat(call(direct, "DBSIZE")).as("DBSIZE on %s", slave).isEqualTo(integer(0));
             }
         }
@@ -323,7 +323,7 @@ class MasterRoutingIntegrationTests {
                 assertThat(r.path("lastHeartbeat").asString()).isNotEmpty();
             });
             long keys = shard.path("replicas").get(0).path("keys").asLong();
-            try (RawRedisClient direct = new RawRedisClient(slave.dataAddress())) {
+            try (RawRedisClient direct = cluster.dataClient(slave)) {
                 assertThat(call(direct, "DBSIZE")).isEqualTo(integer(keys));
             }
             total += keys;
@@ -393,7 +393,7 @@ class MasterRoutingIntegrationTests {
     private static Map<String, RawRedisClient> directClients() throws IOException {
         Map<String, RawRedisClient> clients = new TreeMap<>();
         for (String shard : cluster.shardNames()) {
-            clients.put(shard, new RawRedisClient(primaryOf(shard).dataAddress()));
+            clients.put(shard, cluster.dataClient(primaryOf(shard)));
         }
         return clients;
     }

@@ -87,7 +87,7 @@ class ShardFailureIntegrationTests {
             assertThat(call(client, "GET", upKey)).isEqualTo(bulk("value-" + upKey + "!"));
             assertThat(call(client, "DBSIZE")).isEqualTo(integer(shardOfKey.values().stream()
                     .filter(s -> !s.equals("slave2")).count() + 1));
-            try (RawRedisClient direct = new RawRedisClient(victim.dataAddress())) {
+            try (RawRedisClient direct = cluster.dataClient(victim)) {
                 assertThat(call(direct, "GET", downKey)).isEqualTo(bulk("again"));
             }
         }
@@ -101,7 +101,7 @@ class ShardFailureIntegrationTests {
             // every write reached both replicas of its shard
             for (String shard : cluster.shardNames()) {
                 for (SlaveNode replica : cluster.replicasOf(shard)) {
-                    try (RawRedisClient direct = new RawRedisClient(replica.dataAddress())) {
+                    try (RawRedisClient direct = cluster.dataClient(replica)) {
                         assertThat(call(direct, "DBSIZE")).as("keys on %s", replica)
                                 .isEqualTo(integer(shardOfKey.values().stream().filter(shard::equals).count()));
                     }
@@ -134,7 +134,7 @@ class ShardFailureIntegrationTests {
             // and new writes reach it again
             assertThat(call(client, "SET", key, "both")).isEqualTo(OK);
             for (SlaveNode replica : cluster.replicasOf("slave1")) {
-                try (RawRedisClient direct = new RawRedisClient(replica.dataAddress())) {
+                try (RawRedisClient direct = cluster.dataClient(replica)) {
                     assertThat(call(direct, "GET", key)).as("GET on %s", replica).isEqualTo(bulk("both"));
                 }
             }

@@ -79,14 +79,15 @@ class ObservabilityIntegrationTests {
     }
 
     @Test
-    void onlyHealthAndInfoAreOpenWithoutTheAdminToken() throws Exception {
+    void onlyHealthIsOpenWithoutTheAdminToken() throws Exception {
         for (String host : List.of(masterHttp, slaveHttp.getFirst())) {
             assertThat(status(host, "/actuator/prometheus", null)).as(host).isEqualTo(401);
             assertThat(status(host, "/actuator/prometheus", "Bearer wrong-token")).as(host).isEqualTo(401);
             assertThat(status(host, "/actuator/prometheus", "Bearer " + cluster.adminToken())).as(host).isEqualTo(200);
             assertThat(status(host, "/actuator/health/liveness", null)).as(host).isEqualTo(200);
             assertThat(status(host, "/actuator/health/readiness", null)).as(host).isEqualTo(200);
-            assertThat(status(host, "/actuator/info", null)).as(host).isEqualTo(200);
+            assertThat(status(host, "/actuator/info", null)).as(host).isEqualTo(401);
+            assertThat(status(host, "/actuator/info", "Bearer " + cluster.adminToken())).as(host).isEqualTo(200);
             assertThat(status(host, "/actuator/env", "Bearer " + cluster.adminToken())).as(host).isEqualTo(404);
             assertThat(status(host, "/actuator/heapdump", "Bearer " + cluster.adminToken())).as(host).isEqualTo(404);
         }

@@ -82,7 +82,7 @@ class CommandsDuringAMoveIntegrationTests {
     private static long redirects(LocalCluster cluster, String kind) throws IOException {
         long count = 0;
         for (String shard : List.of("slave1", "slave2")) {
-            try (RawRedisClient slave = new RawRedisClient(cluster.replicasOf(shard).getFirst().dataAddress())) {
+            try (RawRedisClient slave = cluster.dataClient(cluster.replicasOf(shard).getFirst())) {
                 for (String line : text(slave.call("INFO", "errorstats")).split("\r\n")) {
                     if (line.startsWith("errorstat_" + kind + ":count=")) {
                         count += Long.parseLong(line.substring(line.indexOf('=') + 1));

@@ -263,7 +263,7 @@ class RebalanceIntegrationTests {
 
         Map<String, String> shardOfKey = new HashMap<>();
         for (String shard : shards) {
-            for (String key : scanAll(primaryDataAddress(cluster, shard))) {
+            for (String key : scanAll(cluster, primaryDataAddress(cluster, shard))) {
                 String before = shardOfKey.put(key, shard);
                 assertThat(before).as("key %s on %s and %s", key, before, shard).isNull();
                 assertThat(ring.shardFor(key.getBytes(StandardCharsets.UTF_8))).as("owner of %s", key)
@@ -304,9 +304,9 @@ class RebalanceIntegrationTests {
         throw new AssertionError("no primary for " + shard);
     }
 
-    private static Set<String> scanAll(InetSocketAddress slave) throws IOException {
+    private static Set<String> scanAll(LocalCluster cluster, InetSocketAddress slave) throws IOException {
         Set<String> keys = new HashSet<>();
-        try (RawRedisClient client = new RawRedisClient(slave, Duration.ofSeconds(30))) {
+        try (RawRedisClient client = RawRedisClient.authenticated(slave, Duration.ofSeconds(30), cluster.secret())) {
             String cursor = "0";
             do {
                 List<byte[]> reply = Replies.elements(client.call("SCAN", cursor, "COUNT", "5000"));

@@ -40,7 +40,7 @@ class EvictionIntegrationTests {
             assertThat(text(client.call("CONFIG", "SET", "maxmemory", "2mb", "maxmemory-policy", "allkeys-lru")))
                     .isEqualTo("+OK\r\n");
             for (SlaveNode slave : cluster.slaves()) {
-                try (RawRedisClient direct = new RawRedisClient(slave.dataAddress())) {
+                try (RawRedisClient direct = cluster.dataClient(slave)) {
                     assertThat(text(direct.call("CONFIG", "GET", "maxmemory"))).as("%s", slave).isEqualTo(MAXMEMORY_2MB);
                     assertThat(text(direct.call("CONFIG", "GET", "maxmemory-policy"))).as("%s", slave)
                             .isEqualTo("*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n");
@@ -71,7 +71,7 @@ class EvictionIntegrationTests {
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                         assertThat(new HashSet<>(replicas.digests(shard).values())).as(shard).hasSize(1));
                 for (SlaveNode slave : cluster.replicasOf(shard)) {
-                    try (RawRedisClient direct = new RawRedisClient(slave.dataAddress())) {
+                    try (RawRedisClient direct = cluster.dataClient(slave)) {
                         String stats = text(direct.call("INFO", "stats"));
                         if (slave.replicaId().equals(replicas.primary(shard))) {
                             assertThat(field(stats, "evicted_keys")).as("%s evicted", slave).isPositive();
@@ -90,7 +90,7 @@ class EvictionIntegrationTests {
             cluster.startSlave(shard, replica);
             SlaveNode restarted = cluster.slave(shard, replica);
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                try (RawRedisClient direct = new RawRedisClient(restarted.dataAddress())) {
+                try (RawRedisClient direct = cluster.dataClient(restarted)) {
                     assertThat(text(direct.call("CONFIG", "GET", "maxmemory"))).isEqualTo(MAXMEMORY_2MB);
                 }
             });

@@ -2,7 +2,6 @@ package io.kvcache.master.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.kvcache.master.support.LocalCluster;
+import io.kvcache.master.support.SlaveNode;
 import io.kvcache.slave.compat.RawRedisClient;
 
 /**
@@ -27,15 +27,14 @@ class ReplicasIntegrationTests {
             String primary = replicas.primary("slave1");
             String replica = replicas.replicaIds("slave1").stream().filter(id -> !id.equals(primary)).findFirst()
                     .orElseThrow();
-            InetSocketAddress replicaData = new InetSocketAddress("127.0.0.1",
-                    cluster.slave("slave1", replica).dataPort());
+            SlaveNode replicaData = cluster.slave("slave1", replica);
             try (RawRedisClient writer = new RawRedisClient(cluster.clientAddress())) {
                 assertThat(text(writer.call("SET", "greeting", "hello"))).isEqualTo("+OK\r\n");
                 for (int i = 0; i < 8; i++) {
                     assertThat(text(writer.call("GET", "greeting"))).isEqualTo("$5\r\nhello\r\n");
                 }
             }
-            assertThat(getCalls(replicaData)).as("GETs of clients without READONLY reach the replica").isZero();
+            assertThat(getCalls(cluster, replicaData)).as("GETs of clients without READONLY reach the replica").isZero();
 
             List<RawRedisClient> readers = new ArrayList<>();
             try {
@@ -45,7 +44,7 @@ class ReplicasIntegrationTests {
                     assertThat(text(reader.call("READONLY"))).isEqualTo("+OK\r\n");
                     assertThat(text(reader.call("GET", "greeting"))).isEqualTo("$5\r\nhello\r\n");
                 }
-                assertThat(getCalls(replicaData)).as("GETs of READONLY clients served by the replica").isPositive();
+                assertThat(getCalls(cluster, replicaData)).as("GETs of READONLY clients served by the replica").isPositive();
                 assertThat(text(readers.getFirst().call("SET", "greeting", "again"))).isEqualTo("+OK\r\n");
                 for (RawRedisClient reader : readers) {
                     // replicas mode: the write was answered once the replica applied it
@@ -56,7 +55,7 @@ class ReplicasIntegrationTests {
                     reader.close();
                 }
             }
-            try (RawRedisClient direct = new RawRedisClient(replicaData)) {
+            try (RawRedisClient direct = cluster.dataClient(replicaData)) {
                 assertThat(text(direct.call("SET", "x", "y")))
                         .isEqualTo("-READONLY You can't write against a read only replica.\r\n");
             }
@@ -93,8 +92,8 @@ class ReplicasIntegrationTests {
         return cluster.delete(path).statusCode();
     }
 
-    private static long getCalls(InetSocketAddress slave) throws Exception {
-        try (RawRedisClient client = new RawRedisClient(slave)) {
+    private static long getCalls(LocalCluster cluster, SlaveNode slave) throws Exception {
+        try (RawRedisClient client = cluster.dataClient(slave)) {
             String info = new String(io.kvcache.protocol.Replies.bulk(client.call("INFO", "commandstats")),
                     StandardCharsets.US_ASCII);
             for (String line : info.split("\r\n")) {

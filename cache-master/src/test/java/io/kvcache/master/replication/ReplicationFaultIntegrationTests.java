@@ -80,7 +80,7 @@ class ReplicationFaultIntegrationTests {
              ClusterWriters writers = new ClusterWriters(cluster.clientAddress(), 2)) {
             ShardReplicas replicas = new ShardReplicas(cluster);
             SlaveNode primary = cluster.slave("slave1", "replica1");
-            load(primary, 1_000_000);
+            load(cluster, primary, 1_000_000);
 
             writers.start();
             writers.awaitMoreAcknowledged(200, FAILOVER);
@@ -101,9 +101,8 @@ class ReplicationFaultIntegrationTests {
     }
 
     /** Writes keys straight into the primary's data port, pipelined (faster than through the master). */
-    private static void load(SlaveNode primary, int keys) throws Exception {
-        try (RawRedisClient client = new RawRedisClient(new java.net.InetSocketAddress("127.0.0.1", primary.dataPort()),
-                Duration.ofSeconds(60))) {
+    private static void load(LocalCluster cluster, SlaveNode primary, int keys) throws Exception {
+        try (RawRedisClient client = cluster.dataClient(primary, Duration.ofSeconds(60))) {
             for (int from = 0; from < keys; from += 10_000) {
                 List<byte[][]> batch = new ArrayList<>();
                 for (int i = from; i < from + 10_000; i++) {

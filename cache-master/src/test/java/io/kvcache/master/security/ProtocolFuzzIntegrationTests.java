@@ -94,18 +94,24 @@ class ProtocolFuzzIntegrationTests {
         SlaveNode slave = cluster.slave("slave1", "replica1");
         OptionalLong pid = slave.pid();
         LongSupplier heap = pid.isPresent() ? () -> liveHeap(pid.getAsLong()) : ProtocolFuzzIntegrationTests::ownLiveHeap;
-        fuzz("slave data port", slave.dataAddress(), heap);
+        fuzz("slave data port", slave.dataAddress(), cluster.secret(), heap);
         assertThat(slave.isRunning()).as("the slave process is alive").isTrue();
     }
 
     @Test
     void theMastersClientPortSurvivesTheFuzzer() throws Exception {
-        fuzz("master client port", cluster.clientAddress(), ProtocolFuzzIntegrationTests::ownLiveHeap);
+        fuzz("master client port", cluster.clientAddress(), null, ProtocolFuzzIntegrationTests::ownLiveHeap);
         assertThat(cluster.masterRunning()).isTrue();
         assertThat(cluster.masterBean(ClientMemory.class).used()).as("client memory reservations left").isZero();
     }
 
-    private void fuzz(String target, InetSocketAddress address, LongSupplier heapAfterGc) throws Exception {
+    /**
+     * @param password what the port's clients AUTH with (a slave's data port needs the cluster secret), or
+     *                 null: the well-behaved clients authenticate, and most fuzzing connections too (the rest
+     *                 fuzz what a port answers before AUTH)
+     */
+    private void fuzz(String target, InetSocketAddress address, String password, LongSupplier heapAfterGc)
+            throws Exception {
         long seed = Long.getLong(SEED_PROPERTY, DEFAULT_SEED);
         int frames = Integer.getInteger(FRAMES_PROPERTY, DEFAULT_FRAMES);
         String replay = "replay: ./mvnw -B -pl cache-master -am verify -Dtest=ProtocolFuzzIntegrationTests"
@@ -113,8 +119,8 @@ class ProtocolFuzzIntegrationTests {
                 + "=" + frames;
         System.out.println("Fuzzing the " + target + " with " + frames + " frames, seed " + seed + " (" + replay + ")");
 
-        try (RawRedisClient control = new RawRedisClient(address)) {
-            GoodClient warmUp = new GoodClient(address, 5000);
+        try (RawRedisClient control = client(address, password)) {
+            GoodClient warmUp = new GoodClient(address, password, 5000);
             warmUp.run();
             assertThat(warmUp.failures).isEmpty();
             System.out.printf("%s: well-behaved client alone: %d commands, p50 %.2f ms, p99 %.2f ms%n", target,
@@ -123,7 +129,7 @@ class ProtocolFuzzIntegrationTests {
             long connectedBefore = connectedClients(control);
             long heapBefore = heapAfterGc.getAsLong();
 
-            GoodClient good = new GoodClient(address, Long.MAX_VALUE);
+            GoodClient good = new GoodClient(address, password, Long.MAX_VALUE);
             CompletableFuture<Void> goodRun = CompletableFuture.runAsync(good::run, r -> Thread.ofVirtual().start(r));
             List<String> hangs = Collections.synchronizedList(new ArrayList<>());
             AtomicLong sent = new AtomicLong();
@@ -132,7 +138,7 @@ class ProtocolFuzzIntegrationTests {
             List<CompletableFuture<Void>> fuzzers = new ArrayList<>();
             for (int t = 0; t < FUZZERS; t++) {
                 int thread = t;
-                fuzzers.add(CompletableFuture.runAsync(() -> fuzzer(address, seed, thread, frames / FUZZERS, sent,
+                fuzzers.add(CompletableFuture.runAsync(() -> fuzzer(address, password, seed, thread, frames / FUZZERS, sent,
                         connections, hangs), r -> Thread.ofVirtual().name("fuzzer-" + thread).start(r)));
             }
             CompletableFuture.allOf(fuzzers.toArray(CompletableFuture[]::new)).get(25, TimeUnit.MINUTES);
@@ -149,7 +155,7 @@ class ProtocolFuzzIntegrationTests {
             assertThat(good.commands()).isPositive();
             good.forgetLatencies(); // this JVM's heap is measured below
 
-            try (RawRedisClient after = new RawRedisClient(address)) {
+            try (RawRedisClient after = client(address, password)) {
                 assertThat(new String(after.call("PING"), StandardCharsets.US_ASCII)).isEqualTo("+PONG\r\n");
             }
             control.call("FLUSHALL");
@@ -171,14 +177,18 @@ class ProtocolFuzzIntegrationTests {
      * One fuzzing thread: connection after connection, each sending 1-6 frames (in 1-3 writes) and
      * half-closing; a reader takes whatever comes back until the server closes.
      */
-    private static void fuzzer(InetSocketAddress address, long seed, int thread, int frames, AtomicLong sent,
-                               AtomicLong connections, List<String> hangs) {
+    private static void fuzzer(InetSocketAddress address, String password, long seed, int thread, int frames,
+                               AtomicLong sent, AtomicLong connections, List<String> hangs) {
         RespFuzzer fuzzer = new RespFuzzer(seed * 1_000_003L + thread);
         SplittableRandom shape = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (thread + 1)));
         int done = 0;
         for (long connection = 0; done < frames && hangs.size() < 5; connection++) {
             int n = Math.min(frames - done, 1 + shape.nextInt(6));
-            List<byte[]> batch = new ArrayList<>(n);
+            List<byte[]> batch = new ArrayList<>(n + 1);
+            if (password != null && shape.nextInt(4) != 0) {
+                batch.add(RawRedisClient.encode(List.<byte[][]>of(new byte[][] {
+                        "AUTH".getBytes(StandardCharsets.US_ASCII), password.getBytes(StandardCharsets.UTF_8)})));
+            }
             for (int i = 0; i < n; i++) {
                 batch.add(fuzzer.next());
             }
@@ -191,7 +201,7 @@ class ProtocolFuzzIntegrationTests {
                         + RespFuzzer.describe(batch));
             }
             if (connection % 500 == 499) {
-                cleanUp(address); // the fuzzer's lists and strings would otherwise only grow
+                cleanUp(address, password); // the fuzzer's lists and strings would otherwise only grow
             }
         }
     }
@@ -249,8 +259,8 @@ class ProtocolFuzzIntegrationTests {
         }
     }
 
-    private static void cleanUp(InetSocketAddress address) {
-        try (RawRedisClient client = new RawRedisClient(address)) {
+    private static void cleanUp(InetSocketAddress address, String password) {
+        try (RawRedisClient client = client(address, password)) {
             String[] del = new String[17];
             del[0] = "DEL";
             for (int i = 0; i < 16; i++) {
@@ -261,6 +271,11 @@ class ProtocolFuzzIntegrationTests {
         } catch (IOException e) {
             throw new AssertionError("the port refused a well-behaved cleanup", e);
         }
+    }
+
+    private static RawRedisClient client(InetSocketAddress address, String password) throws IOException {
+        return password == null ? new RawRedisClient(address)
+                : RawRedisClient.authenticated(address, RawRedisClient.DEFAULT_TIMEOUT, password);
     }
 
     private static long connectedClients(RawRedisClient client) throws IOException {
@@ -324,13 +339,15 @@ class ProtocolFuzzIntegrationTests {
      */
     static final class GoodClient {
         private final InetSocketAddress address;
+        private final String password;
         private final long limit;
         private volatile boolean stopped;
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
 
-        GoodClient(InetSocketAddress address, long limit) {
+        GoodClient(InetSocketAddress address, String password, long limit) {
             this.address = address;
+            this.password = password;
             this.limit = limit;
         }
 
@@ -357,7 +374,7 @@ class ProtocolFuzzIntegrationTests {
         }
 
         void run() {
-            try (RawRedisClient c = new RawRedisClient(address)) {
+            try (RawRedisClient c = client(address, password)) {
                 long counter = 0;
                 expect(c, "+OK\r\n", "SET", "{good}:n", "0");
                 call(c, "DEL", "{good}:l");

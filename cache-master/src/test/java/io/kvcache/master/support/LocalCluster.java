@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 
 import org.awaitility.Awaitility;
 
+import io.kvcache.slave.compat.RawRedisClient;
+
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -250,6 +252,22 @@ public final class LocalCluster implements AutoCloseable {
     /** The cluster secret every slave enrolls (and replicates) with. */
     public String secret() {
         return secret;
+    }
+
+    /**
+     * A raw client of a slave's data port, authenticated with the cluster secret (every command but
+     * AUTH gets {@code -NOAUTH} before it).
+     */
+    public RawRedisClient dataClient(SlaveNode slave) {
+        return dataClient(slave, RawRedisClient.DEFAULT_TIMEOUT);
+    }
+
+    public RawRedisClient dataClient(SlaveNode slave, Duration timeout) {
+        try {
+            return RawRedisClient.authenticated(slave.dataAddress(), timeout, secret);
+        } catch (IOException e) {
+            throw new UncheckedIOException("connecting to " + slave, e);
+        }
     }
 
     /**

@@ -72,9 +72,15 @@ public record SlaveProperties(
                 clientQueryBufferLimit.toBytes());
     }
 
-    /** What the data port allows its clients (no password and no protected mode: the master is its client). */
-    public ClientPolicy clientPolicy() {
-        return new ClientPolicy(maxclients, timeout, OutputBufferLimit.parse(clientOutputBufferLimit), false, false);
+    /**
+     * What the data port allows its clients. No protected mode: the master is its client. In a cluster
+     * they must AUTH with the cluster secret, and Redis's unauthenticated limits apply until they do.
+     *
+     * @param passwordRequired whether clients must AUTH (a cluster secret is set)
+     */
+    public ClientPolicy clientPolicy(boolean passwordRequired) {
+        return new ClientPolicy(maxclients, timeout, OutputBufferLimit.parse(clientOutputBufferLimit), false,
+                passwordRequired);
     }
 
     public ClientMemory clientMemory() {

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -70,20 +71,26 @@ class StoreConfiguration {
         return eviction;
     }
 
+    /**
+     * The store's commands. In a cluster (a cluster secret is set) the data port's clients must AUTH
+     * with the cluster secret first, as the master's links do when they open: every other command
+     * gets Redis's {@code -NOAUTH Authentication required.} until then (docs/security.md).
+     */
     @Bean
     CommandDispatcher commandDispatcher(Keyspace keyspace, Clients clients, SlaveProperties properties,
-                                        Eviction eviction) {
+                                        Eviction eviction, @Value("${kvcache.cluster.secret:}") String clusterSecret) {
         CommandTable table = CommandTable.standard();
         AtomicReference<CommandDispatcher> self = new AtomicReference<>();
         InfoReport info = new InfoReport(keyspace, clients, properties.port(), self::get);
         Handlers handlers = new Handlers();
-        new ConnectionCommands(table, clients, null, "cluster").register(handlers);
+        ConnectionCommands connection = new ConnectionCommands(table, clients, clusterSecret, "cluster");
+        connection.register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
         new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, fixedSettings(properties)).register(handlers);
-        CommandDispatcher dispatcher = new CommandDispatcher(table, keyspace, handlers, eviction);
+        CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);
         return dispatcher;
     }

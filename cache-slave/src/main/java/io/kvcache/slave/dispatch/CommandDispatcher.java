@@ -13,6 +13,7 @@ import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.CommandHandler;
+import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
 import io.kvcache.metrics.CommandStats;
@@ -27,7 +28,7 @@ import io.kvcache.slave.store.Keyspace;
 /**
  * Runs requests against the store, one at a time as Redis does: every command executes under
  * one lock, so each is atomic. The order of checks is server.c processCommand's: unknown
- * command, arity, the key-ownership fence of a cluster (MOVED, ASK, TRYAGAIN), maxmemory (evict,
+ * command, arity, authentication (NOAUTH until AUTH when a password is set), the key-ownership fence of a cluster (MOVED, ASK, TRYAGAIN), maxmemory (evict,
  * or refuse a DENYOOM command with OOM), a replica's refusal of writes, then the handler.
  * <p>
  * A handler that throws has its partial reply discarded and answers {@code -ERR ...}; handlers
@@ -38,6 +39,7 @@ public final class CommandDispatcher {
     private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
 
     private final CommandTable table;
+    private final ConnectionCommands connection;
     private final Keyspace keyspace;
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -48,13 +50,19 @@ public final class CommandDispatcher {
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
 
-    /** A dispatcher without a memory limit (maxmemory 0). */
+    /** A dispatcher without a memory limit (maxmemory 0) and without a password. */
     public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers) {
-        this(table, keyspace, handlers, new Eviction(keyspace));
+        this(table, null, keyspace, handlers, new Eviction(keyspace));
     }
 
-    public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers, Eviction eviction) {
+    /**
+     * @param connection the connection commands registered in handlers, whose password (the cluster
+     *                   secret in a cluster) clients must AUTH with; null for none
+     */
+    public CommandDispatcher(CommandTable table, ConnectionCommands connection, Keyspace keyspace, Handlers handlers,
+                             Eviction eviction) {
         this.table = table;
+        this.connection = connection;
         this.keyspace = keyspace;
         this.eviction = eviction;
         this.stats = new CommandStats(table);
@@ -148,6 +156,13 @@ public final class CommandDispatcher {
         if (arityError != null) {
             stats.rejected(spec);
             error(out, arityError);
+            return;
+        }
+        // processCommand's authRequired: after the arity check, before anything touches the store. The
+        // cluster's own sessions (a replica applying its stream, keys a migration moves) are not clients.
+        if (connection != null && !applying && !session.isInternal() && connection.authRequired(session, spec)) {
+            stats.rejected(spec);
+            error(out, ConnectionCommands.NOAUTH);
             return;
         }
         if (guard != null && !applying && !session.isInternal() && spec.keys().hasKeys()) {

@@ -25,7 +25,7 @@ import io.kvcache.protocol.RespReader;
 
 /**
  * The migration REST endpoints of a slave's HTTP port, each needing the cluster secret (checked
- * before any of them runs, io.kvcache.web.ClusterSecretFilter):
+ * by Spring Security before any of them runs, io.kvcache.web.ClusterPlaneSecurity):
  * {@code POST /migration/import} (a source primary's batch), {@code POST /migration/settle} (the
  * master, for a client's command whose keys are in flight or split: move them now) and
  * {@code GET /migration/state} (the master, to know when every key has moved).

@@ -21,7 +21,7 @@ import io.kvcache.slave.store.Keyspace;
 /**
  * The replication REST endpoints of a slave's HTTP port. A primary calls them on its replicas
  * (the stream, full syncs); the master reads the state when it elects a primary. Every call must
- * carry the cluster secret, checked before any of them runs (io.kvcache.web.ClusterSecretFilter);
+ * carry the cluster secret, checked by Spring Security before any of them runs (io.kvcache.web.ClusterPlaneSecurity);
  * the answer's headers carry the replica's offset and epoch.
  */
 @RestController

@@ -1,6 +1,7 @@
 package io.kvcache.slave.server;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
@@ -22,6 +23,7 @@ import io.kvcache.slave.replication.ReplicationManager;
  * The data port: a Spring Integration TCP server on a few I/O loops speaking RESP2 and inline commands, with
  * collaborating adapters (an inbound adapter and an outbound handler sharing one connection
  * factory) so a connection may pipeline: an inbound gateway would serve one request at a time.
+ * In a cluster its clients (the master's links) must AUTH with the cluster secret first.
  */
 @Configuration(proxyBeanMethods = false)
 class DataPortConfiguration {
@@ -63,12 +65,13 @@ class DataPortConfiguration {
     RespServerEndpoint dataPortEndpoint(CommandDispatcher dispatcher, ObjectProvider<ReplicationManager> replication,
                                         Clients clients, SlaveProperties properties, ClientMemory clientMemory,
                                         TcpSendingMessageHandler dataPortOutbound,
-                                        RespNioServerConnectionFactory dataPortConnectionFactory) {
+                                        RespNioServerConnectionFactory dataPortConnectionFactory,
+                                        @Value("${kvcache.cluster.secret:}") String clusterSecret) {
         // In a cluster, replication decides when a write may be answered; alone, the store does.
         ReplicationManager manager = replication.getIfAvailable();
         BatchExecutor executor = manager != null ? BatchExecutor.of(manager::execute) : BatchExecutor.of(dispatcher::execute);
         return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory,
-                properties.clientPolicy(), clientMemory);
+                properties.clientPolicy(!clusterSecret.isEmpty()), clientMemory);
     }
 
     @Bean

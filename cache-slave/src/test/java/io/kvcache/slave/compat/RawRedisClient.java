@@ -52,6 +52,26 @@ public final class RawRedisClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /**
+     * A client that has sent {@code AUTH password} and got {@code +OK} (a slave's data port in a cluster
+     * needs the cluster secret); closed again when it did not.
+     */
+    public static RawRedisClient authenticated(InetSocketAddress address, Duration timeout, String password)
+            throws IOException {
+        RawRedisClient client = new RawRedisClient(address, timeout);
+        try {
+            byte[] reply = client.call("AUTH".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (!Arrays.equals(reply, "+OK\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+                throw new IOException("AUTH refused by " + address); // the reply only: never the password
+            }
+            return client;
+        } catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
     /** Sends one command and returns its raw reply. Arguments are taken as ISO-8859-1, i.e. byte for char. */
     public byte[] call(String... argv) throws IOException {
         byte[][] args = new byte[argv.length][];

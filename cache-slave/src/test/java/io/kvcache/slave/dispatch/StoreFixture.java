@@ -57,7 +57,7 @@ public final class StoreFixture {
         new ListCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);
-        dispatcher = new CommandDispatcher(table, keyspace, handlers, eviction);
+        dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);
         self.set(dispatcher);
         session = clients.session("test-connection", "127.0.0.1:50000");
     }
