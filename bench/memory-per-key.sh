@@ -13,7 +13,7 @@
 #                             built if missing)
 #   KEYS=1000000              number of keys
 #   SLAVE_JAVA_OPTS="-Xms2g -Xmx2g -XX:+UseG1GC"   JVM options of the slave
-#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: half the cores)
 #   HISTOGRAM_TOP=12          classes of the slave's heap histogram (after loading) to show
 #
 # Output: Markdown tables on stdout; progress on stderr.

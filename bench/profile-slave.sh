@@ -20,7 +20,7 @@
 #   TESTS=set,get            redis-benchmark -t
 #   CLIENTS=50               redis-benchmark -c
 #   KEYSPACE=100000          redis-benchmark -r
-#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: half the cores)
 #   SLAVE_JAVA_OPTS="-Xms1g -Xmx1g"
 #   TOP=20                   rows per table
 #   ANALYZE_ONLY=false       true: print the tables for an existing JFR_FILE, run nothing

@@ -18,7 +18,7 @@
 #   PIPELINES="1 16"         redis-benchmark -P values
 #   TESTS="SET GET INCR LPUSH RPOP"
 #   KEYSPACE=100000          redis-benchmark -r for SET and GET
-#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: half the cores)
 #   SLAVE_JAVA_OPTS="-Xms1g -Xmx1g"   JVM options of the slave (default GC: G1)
 #   RAW_CSV=path             also write every run as CSV (target,test,pipeline,round,rps,p50)
 #

@@ -12,7 +12,7 @@
 #   PIPELINES="1 16"         redis-benchmark -P values
 #   REQUESTS=100000          requests per counted run
 #   CLIENTS=50               redis-benchmark -c
-#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: one per core)
+#   IO_THREADS=0            the slave's I/O threads (--kvcache.slave.io-threads; 0: half the cores)
 #   SLAVE_JAVA_OPTS="-Xms1g -Xmx1g"
 #   TOP=8                    system calls shown per run
 set -euo pipefail

@@ -25,7 +25,7 @@ import io.kvcache.server.OutputBufferLimit;
  * @param requirepass the password clients must AUTH with; none when empty
  * @param heartbeatTimeout a replica without heartbeat for this long is down
  * @param replyTimeout how long a client waits for a shard's reply before an error
- * @param ioThreads the I/O threads that serve client connections (0: one per core)
+ * @param ioThreads the I/O threads that serve client connections (0: half the cores, at least one)
  * @param electionGrace after the master starts, how long it waits for shards' primaries to
  *                      re-enroll before it elects replicas in their place
  * @param protectedMode Redis's protected-mode: without requirepass, only loopback clients are
@@ -102,7 +102,7 @@ public record MasterProperties(
                 + ", maxclients=" + maxclients + ", timeout=" + timeout + "]";
     }
 
-    /** The number of I/O threads: as set, or one per core. */
+    /** The number of I/O threads: as set, or half the cores. */
     public int ioThreadCount() {
         return ioThreads > 0 ? ioThreads : io.kvcache.io.IoLoops.defaultThreads();
     }

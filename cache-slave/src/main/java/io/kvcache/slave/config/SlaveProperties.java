@@ -18,7 +18,7 @@ import io.kvcache.server.OutputBufferLimit;
  *
  * @param port the data port, spoken to as to a Redis (0 = any free port)
  * @param bind the address the data port listens on; loopback unless the operator says otherwise
- * @param ioThreads the I/O threads that serve client connections (0: one per core)
+ * @param ioThreads the I/O threads that serve client connections (0: half the cores, at least one)
  * @param protoMaxBulkLen the longest bulk string a client may send (Redis's proto-max-bulk-len)
  * @param clientQueryBufferLimit the most one client may have buffered (client-query-buffer-limit)
  * @param hz how often per second the active expiry cycle runs (Redis's hz)
@@ -87,7 +87,7 @@ public record SlaveProperties(
         return ClientMemory.parse(maxmemoryClients);
     }
 
-    /** The number of I/O threads: as set, or one per core. */
+    /** The number of I/O threads: as set, or half the cores. */
     public int ioThreadCount() {
         return ioThreads > 0 ? ioThreads : io.kvcache.io.IoLoops.defaultThreads();
     }

@@ -40,4 +40,16 @@ class SipHashTests {
         assertThat(SipHash.hash12(K0, K1, firstBytes(16))).isEqualTo(0x1311f4dfe747a751L);
         assertThat(SipHash.hash12(K0, K1, firstBytes(17))).isEqualTo(0x899c7b292c85339cL);
     }
+
+    @Test
+    void theUnrolledHash12IsSipHash12ForEveryLength() {
+        java.util.Random random = new java.util.Random(12);
+        for (int length = 0; length <= 64; length++) {
+            byte[] b = new byte[length];
+            random.nextBytes(b);
+            long k0 = random.nextLong();
+            long k1 = random.nextLong();
+            assertThat(SipHash.hash12(k0, k1, b)).as("length %d", length).isEqualTo(SipHash.hash(k0, k1, b, 1, 2));
+        }
+    }
 }
