@@ -185,7 +185,8 @@ class ProtocolFuzzIntegrationTests {
         for (long connection = 0; done < frames && hangs.size() < 5; connection++) {
             int n = Math.min(frames - done, 1 + shape.nextInt(6));
             List<byte[]> batch = new ArrayList<>(n + 1);
-            if (password != null && shape.nextInt(4) != 0) {
+            boolean authenticated = password != null && shape.nextInt(4) != 0;
+            if (authenticated) {
                 batch.add(RawRedisClient.encode(List.<byte[][]>of(new byte[][] {
                         "AUTH".getBytes(StandardCharsets.US_ASCII), password.getBytes(StandardCharsets.UTF_8)})));
             }
@@ -197,8 +198,10 @@ class ProtocolFuzzIntegrationTests {
             connections.incrementAndGet();
             String hang = exchange(address, batch, 1 + shape.nextInt(3));
             if (hang != null) {
-                hangs.add("fuzzer " + thread + ", connection " + connection + ": " + hang + "; frames: "
-                        + RespFuzzer.describe(batch));
+                // The AUTH frame is named, not shown: the secret stays out of reports.
+                hangs.add("fuzzer " + thread + ", connection " + connection + ": " + hang + "; frames"
+                        + (authenticated ? " after AUTH <secret>: " : ": ")
+                        + RespFuzzer.describe(authenticated ? batch.subList(1, batch.size()) : batch));
             }
             if (connection % 500 == 499) {
                 cleanUp(address, password); // the fuzzer's lists and strings would otherwise only grow
