@@ -287,6 +287,9 @@ final class PreloadedKeys implements AutoCloseable {
     }
 
     private static String text(byte[] reply) {
+        if (reply.length == 0 || (reply[0] != '$')) {
+            throw new IllegalArgumentException("Not a bulk reply: " + new String(reply, StandardCharsets.UTF_8).strip());
+        }
         byte[] bulk = Replies.bulk(reply);
         return bulk == null ? null : new String(bulk, StandardCharsets.UTF_8);
     }
