@@ -116,6 +116,7 @@ public final class ReplicationManager {
     private volatile String replid2;
     private volatile long offset2 = -1;
     private volatile boolean synced;
+    private volatile boolean stopped;
 
     public ReplicationManager(CommandDispatcher dispatcher, Keyspace keyspace, ReplicationBacklog backlog,
                               String secret, String replicaId, ReplicationProperties properties,
@@ -839,16 +840,21 @@ public final class ReplicationManager {
     /** Applies the complete commands of body from start; returns the bytes they took. */
     private int applyCommands(byte[] body, int start) {
         RespReader reader = new RespReader(limits);
-        reader.feed(body, start, body.length - start);
+        int fed = body.length - start;
+        reader.feed(body, start, fed);
         List<Request> requests = new ArrayList<>();
+        int complete = 0;
         for (Object next = reader.next(); next != null; next = reader.next()) {
             if (next instanceof ProtocolError e) {
                 throw new IllegalArgumentException("malformed replication stream: " + e);
             }
             requests.add((Request) next);
+            // Right after a whole command: what is left unparsed follows it. (At the end, buffered()
+            // alone would miss the part of a cut command the reader has already taken in.)
+            complete = fed - reader.buffered();
         }
         dispatcher.apply(requests, applySession, applyScratch);
-        return body.length - start - reader.buffered();
+        return complete;
     }
 
     private Reply ok(long offset) {
@@ -925,6 +931,10 @@ public final class ReplicationManager {
 
     /** Shutting down: no client waits for ever, no poll is left held, no thread runs on. */
     public void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         sweeper.shutdownNow();
         fetcher.stop();
         List<WriteWaiters.Waiter> refused;
