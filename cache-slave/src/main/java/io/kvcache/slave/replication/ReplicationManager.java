@@ -714,6 +714,7 @@ public final class ReplicationManager {
     private void follow(Upstream next) {
         if (!Objects.equals(next, upstream)) {
             upstream = next;
+            syncBegun = false; // a full sync from the previous primary will not end: ask the next one
             if (next != null) {
                 log.info("Following {} at {} (epoch {})", next.primaryId(), next.address(), next.epoch());
             }
