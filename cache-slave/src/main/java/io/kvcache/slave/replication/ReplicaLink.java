@@ -43,8 +43,15 @@ final class ReplicaLink {
     long nextSyncNanos;
     long syncBackoffMillis = 50;
     volatile Thread syncThread;
-    /** Its silence was probed already (the lastPollNanos of the probe). */
-    long probedAt;
+    /**
+     * The probe of its current silence: the lastPollNanos it is about, whether it runs, whether it
+     * found the replica not at a newer epoch (or not answering), and a generation that a pause of
+     * this process bumps, so that only a probe made since counts.
+     */
+    long probeFor;
+    boolean probing;
+    boolean probeCleared;
+    int probeGeneration;
     /** Answers that carried bytes and the bytes they carried, for the admin view. */
     volatile long batches;
     volatile long shipped;

@@ -103,6 +103,9 @@ public final class ReplicationManager {
     private volatile int held;
     private final ReentrantLock snapshotLock = new ReentrantLock();
     private final ScheduledExecutorService sweeper;
+    private final long sweepTickNanos;
+    /** When the sweeper last ran (under lock): a long gap means this process was paused. */
+    private long lastSweepNanos = System.nanoTime();
 
     // As a replica.
     private final ReplicaFetcher fetcher;
@@ -140,10 +143,11 @@ public final class ReplicationManager {
             return null;
         });
         dispatcher.propagation(new ReplicationLog(keyspace, backlog, () -> role == Role.PRIMARY ? null : ReplicationLog.READONLY));
-        long tick = Math.clamp(pollWaitNanos / 5, TimeUnit.MILLISECONDS.toNanos(5), TimeUnit.MILLISECONDS.toNanos(50));
+        this.sweepTickNanos = Math.clamp(pollWaitNanos / 5, TimeUnit.MILLISECONDS.toNanos(5),
+                TimeUnit.MILLISECONDS.toNanos(50));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("replication-sweeper").daemon().factory());
-        sweeper.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.NANOSECONDS);
+        sweeper.scheduleWithFixedDelay(this::sweep, sweepTickNanos, sweepTickNanos, TimeUnit.NANOSECONDS);
         this.fetcher = new ReplicaFetcher(this, client, replicaId, batchBytes);
         fetcher.start();
     }
@@ -530,9 +534,14 @@ public final class ReplicationManager {
     /**
      * Every few milliseconds: answers held polls whose wait is over (or whose stream grew without a
      * client write, e.g. keys expiring), and takes out of sync a replica silent for the timeout, so
-     * writes stop waiting for it. Half way there it asks the replica its state: a replica that
-     * follows a newer epoch means this slave has been deposed, and its waiting writes must not be
-     * acknowledged.
+     * writes stop waiting for it.
+     * <p>
+     * Never on silence alone: from half the timeout on, the replica is asked its state, and it is
+     * dropped only once that answer came (or the call failed: it is gone) without a newer epoch. A
+     * replica at a newer epoch means this slave has been deposed (it demotes itself), and releasing
+     * its waiting writes would acknowledge them on this slave alone. A pause of this process (a
+     * freeze, a long GC) makes every earlier answer void: after it, everyone looks silent, and the
+     * writes queued meanwhile must not be released before a replica has been asked again.
      */
     private void sweep() {
         try {
@@ -540,10 +549,12 @@ public final class ReplicationManager {
             List<WriteWaiters.Waiter> acknowledged = List.of();
             lock.lock();
             try {
+                long now = System.nanoTime();
+                boolean paused = now - lastSweepNanos > Math.max(timeoutNanos / 4, 5 * sweepTickNanos);
+                lastSweepNanos = now;
                 if (links.isEmpty()) {
                     return;
                 }
-                long now = System.nanoTime();
                 long end = backlog.end();
                 boolean dropped = false;
                 for (ReplicaLink link : links.values()) {
@@ -553,18 +564,28 @@ public final class ReplicationManager {
                         PollAnswer a = end > p.offset() ? answerPendingLocked(link, p) : empty(p.offset());
                         later.add(() -> p.answer().accept(a));
                     }
-                    if (link.state == State.STREAMING) {
-                        long silent = now - link.lastPollNanos;
-                        if (silent > timeoutNanos) {
-                            link.state = State.CONNECTING;
-                            dropped = true;
-                            log.warn("Replica {} at {} silent for {} ms; writes no longer wait for it", link.id,
-                                    link.address, TimeUnit.NANOSECONDS.toMillis(silent));
-                        } else if (silent > timeoutNanos / 2 && link.probedAt != link.lastPollNanos) {
-                            link.probedAt = link.lastPollNanos;
-                            later.add(() -> Thread.ofVirtual().name("replication-probe-" + link.id)
-                                    .start(() -> probe(link)));
-                        }
+                    if (paused) {
+                        link.probeGeneration++;
+                        link.probing = false;
+                        link.probeCleared = false;
+                    }
+                    if (link.state != State.STREAMING) {
+                        continue;
+                    }
+                    long silent = now - link.lastPollNanos;
+                    boolean cleared = link.probeCleared && link.probeFor == link.lastPollNanos;
+                    if (silent > timeoutNanos && cleared) {
+                        link.state = State.CONNECTING;
+                        dropped = true;
+                        log.warn("Replica {} at {} silent for {} ms; writes no longer wait for it", link.id,
+                                link.address, TimeUnit.NANOSECONDS.toMillis(silent));
+                    } else if (silent > timeoutNanos / 2 && !link.probing && !cleared) {
+                        link.probing = true;
+                        link.probeFor = link.lastPollNanos;
+                        int generation = link.probeGeneration;
+                        long silentSince = link.lastPollNanos;
+                        later.add(() -> Thread.ofVirtual().name("replication-probe-" + link.id)
+                                .start(() -> probe(link, generation, silentSince)));
                     }
                 }
                 if (dropped) {
@@ -581,14 +602,27 @@ public final class ReplicationManager {
     }
 
     /** Asks a silent replica where it stands; one at a newer epoch means this primary was replaced. */
-    private void probe(ReplicaLink link) {
+    private void probe(ReplicaLink link, int generation, long silentSince) {
+        long newer = -1;
         try {
             ReplicationStatus state = client.state(link.address);
             if (state.epoch() > epoch) {
-                staleEpoch(state.epoch());
+                newer = state.epoch();
             }
         } catch (IOException | RuntimeException e) {
             log.debug("Replica {} does not answer ({}); the timeout decides", link.id, e.toString());
+        }
+        lock.lock();
+        try {
+            if (link.probeGeneration == generation) {
+                link.probing = false;
+                link.probeCleared = newer < 0 && link.probeFor == silentSince;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (newer >= 0) {
+            staleEpoch(newer);
         }
     }
 

@@ -199,6 +199,41 @@ class ReplicationManagerTests {
     }
 
     @Test
+    void aSilentReplicaIsNotDroppedBeforeItWasAskedEvenPastTheTimeout() throws Exception {
+        HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        replica.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        replica.createContext("/replication/state", exchange -> {
+            try {
+                Thread.sleep(900); // slow to answer (within the call's timeout), and then: it follows a newer primary
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseHeaders().add("X-Kvcache-Role", "replica");
+            exchange.getResponseHeaders().add("X-Kvcache-Epoch", "2");
+            exchange.getResponseHeaders().add("X-Kvcache-Replid", "newer");
+            exchange.getResponseHeaders().add("X-Kvcache-Offset", "0");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        replica.start();
+        try {
+            manager = manager(AckMode.REPLICAS, Duration.ofSeconds(1), Duration.ofMillis(100));
+            manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:"
+                    + replica.getAddress().getPort()));
+            long polled = System.nanoTime();
+            inSync("replica2");
+            Call set = write("SET", "k", "v");
+
+            assertThat(set.latch.await(6, TimeUnit.SECONDS)).isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - polled))
+                    .as("held past the timeout (1 s) until the answer came").isGreaterThan(1250L);
+            assertThat(set.replies()).as("never acknowledged by a deposed primary alone").isEqualTo(TRYAGAIN);
+        } finally {
+            replica.stop(0);
+        }
+    }
+
+    @Test
     void theBlockingFormWaitsForTheReplica() throws Exception {
         primary(AckMode.REPLICAS, "replica2");
         inSync("replica2");
