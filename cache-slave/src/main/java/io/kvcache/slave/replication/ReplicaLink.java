@@ -55,6 +55,9 @@ final class ReplicaLink {
     /** Answers that carried bytes and the bytes they carried, for the admin view. */
     volatile long batches;
     volatile long shipped;
+    /** Polls accepted, and those of them held because nothing was new: client writes per exchange. */
+    volatile long polls;
+    volatile long pollsHeld;
     volatile boolean stopped;
 
     ReplicaLink(String id, URI address) {

@@ -435,6 +435,7 @@ public final class ReplicationManager {
                     now = refusal("full-sync");
                 } else {
                     link.acked = offset;
+                    link.polls++;
                     if (link.state == State.SYNCING && !link.syncing) {
                         link.state = State.CONNECTING; // its history continues this stream again
                     }
@@ -449,6 +450,7 @@ public final class ReplicationManager {
                     } else {
                         link.pending = new Pending(offset, limit, answer, System.nanoTime() + pollWaitNanos);
                         held++;
+                        link.pollsHeld++;
                         // A write that landed meanwhile may have looked before the poll was held.
                         if (backlog.end() > offset) {
                             now = answerPendingLocked(link, takePending(link));
@@ -945,6 +947,8 @@ public final class ReplicationManager {
                 l.put("lag", Math.max(0, end - link.acked));
                 l.put("batches", link.batches);
                 l.put("bytesShipped", link.shipped);
+                l.put("polls", link.polls);
+                l.put("pollsHeld", link.pollsHeld);
                 l.put("lastPollMillis", TimeUnit.NANOSECONDS.toMillis(now - link.lastPollNanos));
                 view.put(id, l);
             });
