@@ -75,8 +75,8 @@ class ReplicationController {
      * a refusal is a 409 with its reason.
      */
     @GetMapping("/log")
-    Object log(@RequestParam String replica, @RequestParam long epoch, @RequestParam(required = false) String replid,
-               @RequestParam long offset, @RequestParam(defaultValue = "0") int max) {
+    Object poll(@RequestParam String replica, @RequestParam long epoch, @RequestParam(required = false) String replid,
+                @RequestParam long offset, @RequestParam(defaultValue = "0") int max) {
         PollResponse response = new PollResponse(manager.pollWait().plusSeconds(5).toMillis());
         manager.poll(replica, epoch, replid, offset, max, response);
         // The declared type is Object so that Spring MVC picks the handler of what is returned: an
