@@ -145,6 +145,9 @@ CLK_TCK="$(getconf CLK_TCK)"
 
 KVCACHE_CLUSTER_SECRET="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export KVCACHE_CLUSTER_SECRET
+# /admin/** is closed without a token (kvcache.admin.token, from the environment as the secret is).
+KVCACHE_ADMIN_TOKEN="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export KVCACHE_ADMIN_TOKEN
 
 # ---------------------------------------------------------------------------------------------
 # clusters
@@ -236,7 +239,7 @@ secret_curl() { # URL
 # them), and each primary streaming to all its replicas (as the primary says).
 cluster_synced() {
     local cfg="$1" want="${REPLICAS_OF[$1]}" topology address
-    topology="$(curl -fsS --max-time 5 "http://127.0.0.1:${MASTER_HTTP[$cfg]}/admin/slaves" 2>/dev/null)" || return 1
+    topology="$(curl -fsS --max-time 5 -H "Authorization: Bearer $KVCACHE_ADMIN_TOKEN" "http://127.0.0.1:${MASTER_HTTP[$cfg]}/admin/slaves" 2>/dev/null)" || return 1
     jq -e --argjson shards "${#SHARDS[@]}" --argjson want "$want" '
         (.shards | length) == $shards and all(.shards[]; .up and .primary != null
             and ([.replicas[] | select(.state == "UP" and .synced)] | length) == $want)' \
@@ -255,7 +258,7 @@ wait_synced() { # CONFIG
             kill -0 "$pid" 2>/dev/null || die "$cfg: pid $pid exited; see $BENCH_TMP/$cfg-*.log (KEEP_TMP=true keeps them)"
         done < <(cluster_pids "$cfg")
         if ((SECONDS - start > SYNC_TIMEOUT)); then
-            curl -sS --max-time 5 "http://127.0.0.1:${MASTER_HTTP[$cfg]}/admin/slaves" >&2 || true
+            curl -sS --max-time 5 -H "Authorization: Bearer $KVCACHE_ADMIN_TOKEN" "http://127.0.0.1:${MASTER_HTTP[$cfg]}/admin/slaves" >&2 || true
             die "$cfg: not synced after ${SYNC_TIMEOUT}s; see $BENCH_TMP/$cfg-*.log (KEEP_TMP=true keeps them)"
         fi
         sleep 0.5
@@ -507,7 +510,7 @@ first_ok_after() {
 }
 
 key_view() { # CONFIG
-    curl -fsS --max-time 5 "http://127.0.0.1:${MASTER_HTTP[$1]}/admin/keys/failover-probe"
+    curl -fsS --max-time 5 -H "Authorization: Bearer $KVCACHE_ADMIN_TOKEN" "http://127.0.0.1:${MASTER_HTTP[$1]}/admin/keys/failover-probe"
 }
 
 declare -a FO_MS=()

@@ -100,6 +100,52 @@ class ReplicationFaultIntegrationTests {
         }
     }
 
+    /**
+     * A primary frozen (SIGSTOP) longer than the heartbeat timeout is replaced; when it thaws, the
+     * writes it still holds must not be acknowledged by it alone: its replicas now follow the new
+     * primary, so it has to learn it was deposed (from the master, or from a silent replica that
+     * reports the newer epoch) rather than let the replication timeout release those writes.
+     */
+    @Test
+    void aPrimaryFrozenPastTheHeartbeatTimeoutIsReplacedAndLosesNoAcknowledgedWriteWhenItThaws() throws Exception {
+        Assumptions.assumeTrue(LocalCluster.slaveExecJarAvailable(), "cache-slave's exec jar is built");
+        try (LocalCluster cluster = LocalCluster.builder().shards(1).replicas(3).slaveMode(SlaveMode.PROCESS)
+                .heartbeat(Duration.ofMillis(250), Duration.ofSeconds(3)).start();
+             ClusterWriters writers = new ClusterWriters(cluster.clientAddress(), 4)) {
+            ShardReplicas replicas = new ShardReplicas(cluster);
+            replicas.awaitInSync("slave1", 3, SYNC);
+            writers.start();
+            writers.awaitMoreAcknowledged(500, FAILOVER);
+            String primary = replicas.primary("slave1");
+            long pid = cluster.slave("slave1", primary).pid().orElseThrow();
+
+            signal("STOP", pid);
+            try {
+                String promoted = replicas.awaitNewPrimary("slave1", primary, FAILOVER);
+                assertThat(promoted).isNotEqualTo(primary);
+                writers.awaitMoreAcknowledged(500, FAILOVER);
+            } finally {
+                signal("CONT", pid);
+            }
+            // The thawed slave rejoins as a replica of the new primary and takes its stream.
+            replicas.awaitInSync("slave1", 3, SYNC);
+            writers.awaitMoreAcknowledged(500, FAILOVER);
+            writers.stop();
+
+            replicas.awaitInSync("slave1", 3, SYNC);
+            Map<String, String> digests = replicas.digests("slave1");
+            assertThat(new HashSet<>(digests.values())).as("replicas: %s", digests).hasSize(1);
+            try (RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+                writers.verify(client);
+            }
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
+    }
+
     /** Writes keys straight into the primary's data port, pipelined (faster than through the master). */
     private static void load(LocalCluster cluster, SlaveNode primary, int keys) throws Exception {
         try (RawRedisClient client = cluster.dataClient(primary, Duration.ofSeconds(60))) {

@@ -188,11 +188,15 @@ class SecretsNeverLeakIntegrationTests {
             assertThat(withSecret(http, path, secretGuess).statusCode()).as(http + path + " with a guess")
                     .isEqualTo(403);
         }
-        HttpResponse<String> stream = send(HttpRequest.newBuilder(URI.create("http://" + http + "/replication/stream"))
+        HttpResponse<String> poll = send(HttpRequest.newBuilder(URI.create("http://" + http
+                + "/replication/log?replica=replica2&epoch=99&offset=0")).header(ReplicationHeaders.SECRET, secretGuess)
+                .GET(), "GET " + http + " log");
+        assertThat(poll.statusCode()).as("a forged poll of the stream").isEqualTo(403);
+        assertThat(poll.body()).isEmpty();
+        HttpResponse<String> sync = send(HttpRequest.newBuilder(URI.create("http://" + http + "/replication/sync/chunk"))
                 .header(ReplicationHeaders.SECRET, secretGuess).header(ReplicationHeaders.EPOCH, "99")
-                .header(ReplicationHeaders.REPLID, "x").header(ReplicationHeaders.OFFSET, "0")
-                .POST(HttpRequest.BodyPublishers.ofString("*1\r\n$8\r\nFLUSHALL\r\n")), "POST " + http + " stream");
-        assertThat(stream.statusCode()).as("a forged replication batch").isEqualTo(403);
+                .POST(HttpRequest.BodyPublishers.ofString("*1\r\n$8\r\nFLUSHALL\r\n")), "POST " + http + " sync");
+        assertThat(sync.statusCode()).as("a forged full-sync chunk").isEqualTo(403);
         assertThat(withSecret(http, "/replication/state", cluster.adminToken()).statusCode())
                 .as("the admin token as the cluster secret").isEqualTo(403);
         assertThat(withSecret(http, "/replication/state", cluster.secret()).statusCode()).isEqualTo(200);

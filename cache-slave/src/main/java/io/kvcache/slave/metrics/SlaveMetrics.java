@@ -68,8 +68,8 @@ class SlaveMetrics implements MeterBinder {
                     .description("1 while this slave is its shard's primary, 0 while a replica").register(registry);
             Gauge.builder("kvcache.replication.synced", manager, m -> m.state().synced() ? 1 : 0)
                     .description("1 when this slave holds a synced copy of its shard").register(registry);
-            Gauge.builder("redis.connected.slaves", manager, m -> m.links().size())
-                    .description("Replicas this primary ships its stream to (INFO connected_slaves)")
+            Gauge.builder("redis.connected.slaves", manager, ReplicationManager::replicaCount)
+                    .description("Replicas that pull this primary's stream (INFO connected_slaves)")
                     .register(registry);
         }
     }

@@ -1,14 +1,12 @@
 package io.kvcache.slave.replication;
 
 import java.util.ArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The replication stream's recent past, as Redis's repl_backlog: the bytes from offset
  * {@link #start()} to {@link #end()}, kept in fixed-size segments and trimmed from the front
- * once they exceed the capacity. Appends come under the store's lock; each replica's sender
+ * once they exceed the capacity. Appends come under the store's lock; each replica's poll
  * reads from its own offset. A replica asking for bytes already trimmed needs a full sync.
  */
 public final class ReplicationBacklog {
@@ -17,7 +15,6 @@ public final class ReplicationBacklog {
 
     private final long capacity;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition appended = lock.newCondition();
     private final ArrayList<byte[]> segments = new ArrayList<>();
     /** Offset of the first byte of the first segment (may be before start after a trim). */
     private long segmentsStart;
@@ -50,7 +47,6 @@ public final class ReplicationBacklog {
                 segmentsStart += SEGMENT;
             }
             start = Math.max(start, segmentsStart);
-            appended.signalAll();
         } finally {
             lock.unlock();
         }
@@ -68,7 +64,6 @@ public final class ReplicationBacklog {
             if (offset % SEGMENT != 0) {
                 segments.add(new byte[SEGMENT]);
             }
-            appended.signalAll();
         } finally {
             lock.unlock();
         }
@@ -122,27 +117,6 @@ public final class ReplicationBacklog {
                 position += n;
             }
             return out;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits until the stream goes beyond the offset; false on timeout. */
-    public boolean awaitBeyond(long offset, long timeoutMillis) throws InterruptedException {
-        return awaitBeyondNanos(offset, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
-    }
-
-    /** As {@link #awaitBeyond}, with a timeout in nanoseconds. */
-    public boolean awaitBeyondNanos(long offset, long nanos) throws InterruptedException {
-        lock.lock();
-        try {
-            while (end <= offset) {
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = appended.awaitNanos(nanos);
-            }
-            return true;
         } finally {
             lock.unlock();
         }

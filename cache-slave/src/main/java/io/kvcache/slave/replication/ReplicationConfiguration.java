@@ -25,6 +25,7 @@ class ReplicationConfiguration {
     ReplicationManager replicationManager(CommandDispatcher dispatcher, Keyspace keyspace, ReplicationBacklog backlog,
                                           @Value("${kvcache.cluster.secret:}") String secret,
                                           ReplicationProperties properties, SlaveProperties slave) {
-        return new ReplicationManager(dispatcher, keyspace, backlog, secret, properties, slave.limits());
+        return new ReplicationManager(dispatcher, keyspace, backlog, secret, slave.replicaId(), properties,
+                slave.limits());
     }
 }

@@ -69,7 +69,7 @@ class DataPortConfiguration {
                                         @Value("${kvcache.cluster.secret:}") String clusterSecret) {
         // In a cluster, replication decides when a write may be answered; alone, the store does.
         ReplicationManager manager = replication.getIfAvailable();
-        BatchExecutor executor = manager != null ? BatchExecutor.of(manager::execute) : BatchExecutor.of(dispatcher::execute);
+        BatchExecutor executor = manager != null ? manager::execute : BatchExecutor.of(dispatcher::execute);
         return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory,
                 properties.clientPolicy(!clusterSecret.isEmpty()), clientMemory);
     }

@@ -51,6 +51,12 @@ public final class RunningSlave implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", port);
     }
 
+    /** The HTTP port (actuator, and /replication/** in a cluster). */
+    public int httpPort() {
+        return ((org.springframework.boot.web.server.context.WebServerApplicationContext) context).getWebServer()
+                .getPort();
+    }
+
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
     }
