@@ -119,7 +119,7 @@ REPLICAS="${REPLICAS:-2}"
 declare -A REPLICAS_OF=([norepl]=1 [replicas]="$REPLICAS" [async]="$REPLICAS")
 declare -A ACK_OF=([norepl]=replicas [replicas]=replicas [async]=async)
 declare -A LABEL_OF=([norepl]="no replication (2 shards x 1 replica)"
-    [replicas]="2 shards x 3 replicas, ack=replicas" [async]="2 shards x 3 replicas, ack=async")
+    [replicas]="2 shards x $REPLICAS replicas, ack=replicas" [async]="2 shards x $REPLICAS replicas, ack=async")
 
 case "$SCHEDULE" in
     alternate | sequential) ;;
