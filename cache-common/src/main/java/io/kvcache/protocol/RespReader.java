@@ -74,6 +74,26 @@ public final class RespReader {
      * @return the number of bytes read, or -1 at end of stream
      */
     public int readFrom(InputStream in) throws IOException {
+        return readInto(in::read);
+    }
+
+    /**
+     * Reads what the channel has now (a non-blocking channel may give nothing) into this reader.
+     *
+     * @return the number of bytes read (0 when none were ready or no room could be made), or -1 at end of stream
+     */
+    public int readFrom(ReadableByteChannel in) throws IOException {
+        return readInto((b, off, len) -> in.read(ByteBuffer.wrap(b, off, len)));
+    }
+
+    /** A source of bytes: a stream's or a channel's read into part of an array. */
+    @FunctionalInterface
+    private interface Source {
+        int read(byte[] b, int off, int len) throws IOException;
+    }
+
+    /** Reads into the big argument being filled, else into the buffer (made room for first). */
+    private int readInto(Source in) throws IOException {
         if (failed) {
             return -1; // the connection is being closed: read nothing more, as Redis
         }
@@ -92,37 +112,6 @@ public final class RespReader {
             return 0;
         }
         int n = in.read(buf, end, buf.length - end);
-        if (n > 0) {
-            end += n;
-            lastRead = System.nanoTime();
-        }
-        return n;
-    }
-
-    /**
-     * Reads what the channel has now (a non-blocking channel may give nothing) into this reader.
-     *
-     * @return the number of bytes read (0 when none were ready or no room could be made), or -1 at end of stream
-     */
-    public int readFrom(ReadableByteChannel in) throws IOException {
-        if (failed) {
-            return -1;
-        }
-        if (bigArg != null && bigArgFilled < bulkLen) {
-            if (!ensureBigArgRoom()) {
-                return 0;
-            }
-            int n = in.read(ByteBuffer.wrap(bigArg, bigArgFilled, (int) Math.min(bigArg.length, bulkLen) - bigArgFilled));
-            if (n > 0) {
-                bigArgFilled += n;
-                lastRead = System.nanoTime();
-            }
-            return n;
-        }
-        if (!makeRoom()) {
-            return 0;
-        }
-        int n = in.read(ByteBuffer.wrap(buf, end, buf.length - end));
         if (n > 0) {
             end += n;
             lastRead = System.nanoTime();
