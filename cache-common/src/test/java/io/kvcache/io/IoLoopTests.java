@@ -37,6 +37,15 @@ class IoLoopTests {
             IoLoop loop = loops.get(0);
             List<String> order = new CopyOnWriteArrayList<>();
             CountDownLatch flushed = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            // Hold the loop so that the two tasks below are queued before it drains them: one turn.
+            loop.execute(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             loop.execute(() -> {
                 // Two requests in one turn ask for one flush: it runs after both.
                 order.add("a");
@@ -47,6 +56,7 @@ class IoLoopTests {
                 loop.execute(() -> order.add("next turn"));
             });
             loop.execute(() -> order.add("b"));
+            release.countDown();
             assertThat(flushed.await(5, TimeUnit.SECONDS)).isTrue();
             CompletableFuture<Void> drained = new CompletableFuture<>();
             loop.execute(() -> drained.complete(null));
