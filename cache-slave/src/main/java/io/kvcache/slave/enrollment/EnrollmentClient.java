@@ -111,6 +111,7 @@ public final class EnrollmentClient implements SmartLifecycle {
 
     private void run() {
         long backoff = 100;
+        awaitDataPort();
         while (running) {
             try (Socket s = new Socket()) {
                 socket = s;
@@ -139,6 +140,20 @@ public final class EnrollmentClient implements SmartLifecycle {
                 return;
             }
             backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+        }
+    }
+
+    /**
+     * The data port binds on its own thread and may not listen yet when this one starts: enrolling then
+     * would advertise port 0 (asked for a free port, none bound yet), which the master can never reach.
+     */
+    private void awaitDataPort() {
+        while (running && dataPort.getAsInt() <= 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
         }
     }
 
