@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.kvcache.master.support.LocalCluster;
+import io.kvcache.master.support.ShardReplicas;
 import io.kvcache.master.support.SlaveNode;
 import io.kvcache.slave.compat.RawRedisClient;
 

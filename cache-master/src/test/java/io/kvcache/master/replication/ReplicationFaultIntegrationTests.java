@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.kvcache.master.support.ClusterWriters;
 import io.kvcache.master.support.LocalCluster;
+import io.kvcache.master.support.ShardReplicas;
 import io.kvcache.master.support.LocalCluster.SlaveMode;
 import io.kvcache.master.support.SlaveNode;
 import io.kvcache.slave.compat.RawRedisClient;

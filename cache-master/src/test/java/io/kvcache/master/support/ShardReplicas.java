@@ -1,4 +1,4 @@
-package io.kvcache.master.replication;
+package io.kvcache.master.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,21 +14,20 @@ import java.util.Map;
 
 import org.awaitility.Awaitility;
 
-import io.kvcache.master.support.LocalCluster;
 import tools.jackson.databind.JsonNode;
 
 /** A shard's replicas as the master's admin API and the slaves' replication endpoints show them. */
-final class ShardReplicas {
+public final class ShardReplicas {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final LocalCluster cluster;
 
-    ShardReplicas(LocalCluster cluster) {
+    public ShardReplicas(LocalCluster cluster) {
         this.cluster = cluster;
     }
 
-    JsonNode shard(String name) {
+    public JsonNode shard(String name) {
         for (JsonNode shard : cluster.getJson("/admin/slaves").path("shards")) {
             if (shard.path("name").asString().equals(name)) {
                 return shard;
@@ -38,13 +37,13 @@ final class ShardReplicas {
     }
 
     /** The live primary's id, or null. */
-    String primary(String shard) {
+    public String primary(String shard) {
         JsonNode s = shard(shard);
         return s.path("up").asBoolean() ? s.path("primary").asString() : null;
     }
 
     /** Live replicas (the primary included) by id, with their HTTP addresses. */
-    Map<String, String> live(String shard) {
+    public Map<String, String> live(String shard) {
         Map<String, String> live = new LinkedHashMap<>();
         for (JsonNode r : shard(shard).path("replicas")) {
             if (r.path("state").asString().equals("UP")) {
@@ -55,7 +54,7 @@ final class ShardReplicas {
     }
 
     /** Waits until the shard has a live primary other than the given one. */
-    String awaitNewPrimary(String shard, String old, Duration timeout) {
+    public String awaitNewPrimary(String shard, String old, Duration timeout) {
         Awaitility.await("a new primary for " + shard).atMost(timeout).pollInterval(Duration.ofMillis(20))
                 .ignoreExceptions().until(() -> {
                     String p = primary(shard);
@@ -68,7 +67,7 @@ final class ShardReplicas {
      * Waits until the shard has this many live replicas, each synced and at the primary's offset,
      * and the master knows them synced.
      */
-    void awaitInSync(String shard, int replicas, Duration timeout) {
+    public void awaitInSync(String shard, int replicas, Duration timeout) {
         Awaitility.await(shard + ": " + replicas + " replicas at the primary's offset").atMost(timeout)
                 .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
                     Map<String, String> live = live(shard);
@@ -97,7 +96,7 @@ final class ShardReplicas {
     }
 
     /** Each live replica's digest of its whole store. */
-    Map<String, String> digests(String shard) {
+    public Map<String, String> digests(String shard) {
         Map<String, String> digests = new LinkedHashMap<>();
         live(shard).forEach((id, http) -> {
             JsonNode d = get(http, "/replication/digest");
@@ -107,7 +106,7 @@ final class ShardReplicas {
         return digests;
     }
 
-    List<String> replicaIds(String shard) {
+    public List<String> replicaIds(String shard) {
         return new ArrayList<>(live(shard).keySet());
     }
 
