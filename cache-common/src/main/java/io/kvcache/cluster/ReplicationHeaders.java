@@ -13,6 +13,8 @@ public final class ReplicationHeaders {
     public static final String OFFSET2 = "X-Kvcache-Offset2";
     public static final String OFFSET = "X-Kvcache-Offset";
     public static final String ROLE = "X-Kvcache-Role";
+    /** The session a replica's stream opened, which its acknowledgements name. */
+    public static final String SESSION = "X-Kvcache-Session";
     /** Why a replica refused a batch: stale-epoch, not-replica, history or gap. */
     public static final String REASON = "X-Kvcache-Reason";
     /** The placement version a migration call belongs to (docs/rebalancing.md). */

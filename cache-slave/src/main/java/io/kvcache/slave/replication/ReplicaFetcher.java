@@ -9,12 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A replica's fetcher, on a virtual thread: long-polls its primary for the stream after its
- * offset, applies the answer, and asks again at once, so the offset of each poll acknowledges the
- * previous answer (Kafka's follower fetch). A replica without a copy polls without a replid, which
- * makes the primary send it a full sync; the fetcher waits while that runs. It idles while this
- * slave is primary or has no assignment, and leaves a poll to a primary that is no longer its own
- * as soon as the assignment changes.
+ * A replica's fetcher, on a virtual thread: opens its primary's stream after its offset, applies
+ * each frame as it comes and acknowledges the offset it reached on the acknowledgement stream
+ * (heartbeat frames too, so that the primary hears from it while idle). A replica without a copy
+ * opens without a replid, which makes the primary send it a full sync; the fetcher waits while
+ * that runs. It idles while this slave is primary or has no assignment, and leaves a stream from a
+ * primary that is no longer its own as soon as the assignment changes.
  */
 final class ReplicaFetcher {
 
@@ -29,7 +29,7 @@ final class ReplicaFetcher {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private boolean woken;
-    private volatile boolean polling;
+    private volatile AutoCloseable[] open;
     private volatile boolean running;
     private Thread thread;
 
@@ -61,17 +61,19 @@ final class ReplicaFetcher {
         } finally {
             lock.unlock();
         }
-        if (abandon && polling && thread != null) {
-            thread.interrupt();
+        AutoCloseable[] streams = open;
+        if (abandon && streams != null) {
+            for (AutoCloseable c : streams) {
+                closeQuietly(c); // the blocked read or write fails, and the loop looks again
+            }
         }
     }
 
     private void run() {
         long backoff = MIN_BACKOFF_MILLIS;
-        int max = batchBytes;
         boolean failing = false;
         while (running) {
-            Thread.interrupted(); // a wake meant for a poll that has ended
+            Thread.interrupted(); // a wake meant for a stream that has ended
             ReplicationManager.Upstream up = manager.upstream();
             if (up == null) {
                 pause(1000);
@@ -82,50 +84,96 @@ final class ReplicaFetcher {
                 continue;
             }
             ReplicationManager.Position at = manager.position();
-            ReplicationManager.PollAnswer answer;
+            ReplicationManager.StreamStart start;
             try {
-                polling = true;
-                answer = client.poll(up.address(), replicaId, at.epoch(), at.replid(), at.offset(), max);
+                start = follow(up, at);
             } catch (IOException | RuntimeException e) {
                 if (!running || up != manager.upstream()) {
                     continue; // stopped, or left for another primary
                 }
                 if (!failing) {
-                    log.warn("Polling the primary {} at {} failed ({}); retrying", up.primaryId(), up.address(),
-                            e.toString());
+                    log.warn("Streaming from the primary {} at {} failed ({}); retrying", up.primaryId(),
+                            up.address(), e.toString());
                     failing = true;
                 }
                 pause(backoff);
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
                 continue;
             } finally {
-                polling = false;
+                open = null;
             }
             if (failing) {
-                log.info("Polling the primary {} at {} again", up.primaryId(), up.address());
+                log.info("Streaming from the primary {} at {} again", up.primaryId(), up.address());
                 failing = false;
             }
-            if (answer.ok()) {
-                backoff = MIN_BACKOFF_MILLIS;
-                int applied;
-                try {
-                    applied = manager.applyPolled(up, at, answer);
-                } catch (RuntimeException e) {
-                    log.error("Applying the primary's stream at offset {} failed: {}", at.offset(), e.toString());
-                    pause(MAX_BACKOFF_MILLIS);
-                    continue;
-                }
-                // Nothing applied from a non-empty answer: one command is longer than max; ask for more.
-                max = applied == 0 && answer.body().length > 0 ? (int) Math.min(Integer.MAX_VALUE - 8, 2L * max)
-                        : batchBytes;
-            } else if (answer.reason().equals("full-sync")) {
+            if (start.ok()) {
+                backoff = MIN_BACKOFF_MILLIS; // the primary ended the stream (a new session, a trimmed backlog)
+            } else if (start.reason().equals("full-sync")) {
                 pause(MIN_BACKOFF_MILLIS * 5); // the primary is starting one; it calls in shortly
             } else {
                 // not-primary, epoch-ahead, stale-epoch, unknown-replica: the master's next word settles it
-                log.debug("The primary {} refused a poll: {}", up.primaryId(), answer.reason());
+                log.debug("The primary {} refused the stream: {}", up.primaryId(), start.reason());
                 pause(backoff);
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
             }
+        }
+    }
+
+    /**
+     * Follows the primary's stream from position at until it ends, this replica leaves for another
+     * primary, or a call fails.
+     *
+     * @return how the primary answered the stream's opening
+     */
+    private ReplicationManager.StreamStart follow(ReplicationManager.Upstream up, ReplicationManager.Position at)
+            throws IOException {
+        try (ReplicationClient.StreamReader stream = client.openStream(up.address(), replicaId, at.epoch(),
+                at.replid(), at.offset())) {
+            open = new AutoCloseable[] {stream};
+            if (up != manager.upstream()) {
+                return stream.start(); // the assignment changed while it opened
+            }
+            if (!stream.start().ok() || !manager.beginStream(up, at, stream.start())) {
+                return stream.start();
+            }
+            try (ReplicationClient.AckWriter acks = client.openAcks(up.address(), replicaId, stream.session())) {
+                open = new AutoCloseable[] {stream, acks};
+                long offset = at.offset();
+                byte[] buffer = new byte[64 * 1024];
+                int tail = 0; // bytes of an incomplete command left from the previous frame
+                int[] length = new int[1];
+                while (running && up == manager.upstream()) {
+                    buffer = stream.nextFrame(buffer, tail, length);
+                    if (buffer == null) {
+                        break;
+                    }
+                    int filled = tail + length[0];
+                    if (length[0] > 0) {
+                        int applied = manager.applyStreamed(up, at, offset, buffer, filled);
+                        if (applied < 0) {
+                            break; // another primary, or a full sync meanwhile
+                        }
+                        offset += applied;
+                        tail = filled - applied;
+                        if (tail > 0 && applied > 0) {
+                            System.arraycopy(buffer, applied, buffer, 0, tail);
+                        }
+                        if (buffer.length > batchBytes * 2L && tail < 64 * 1024) {
+                            buffer = java.util.Arrays.copyOf(buffer, 64 * 1024); // one big command passed
+                        }
+                    }
+                    acks.send(offset);
+                }
+            }
+            return stream.start();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.debug("Closing a replication stream: {}", e.toString());
         }
     }
 

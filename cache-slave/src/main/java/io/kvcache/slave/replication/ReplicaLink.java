@@ -1,14 +1,12 @@
 package io.kvcache.slave.replication;
 
 import java.net.URI;
-import java.util.function.Consumer;
 
 /**
- * What a primary knows of one of its replicas, which pulls the stream from it: the offset its
- * last poll asked for (everything before it is applied there), whether it is in sync, the poll
- * held for it while the stream has nothing new, and its full sync when it needs one. Replicas come
- * from the master's assignment ({@link ReplicationManager#assign}); a poll from any other slave is
- * refused.
+ * What a primary knows of one of its replicas, which pulls the stream from it: the offset it
+ * last acknowledged (everything before it is applied there), whether it is in sync, its open
+ * stream, and its full sync when it needs one. Replicas come from the master's assignment
+ * ({@link ReplicationManager#assign}); a stream opened by any other slave is refused.
  * <p>
  * Fields are guarded by the manager's lock; those the admin view reads are volatile.
  */
@@ -23,21 +21,18 @@ final class ReplicaLink {
         STREAMING
     }
 
-    /** A poll held until the stream goes beyond offset or the deadline passes. */
-    record Pending(long offset, int max, Consumer<ReplicationManager.PollAnswer> answer, long deadlineNanos) {
-    }
-
     final String id;
     final URI address;
     volatile State state = State.CONNECTING;
-    /** The offset of its last accepted poll: it has applied the stream before it. */
+    /** The offset it last acknowledged: it has applied the stream before it. */
     volatile long acked = -1;
-    /** When its last poll arrived (System.nanoTime). */
-    volatile long lastPollNanos = System.nanoTime();
-    /** The end of what the last answer carried, and whether that was the whole stream then. */
+    /** When its last acknowledgement (or stream) arrived (System.nanoTime). */
+    volatile long lastAckNanos = System.nanoTime();
+    /** The end of what its stream carried so far, and whether that was the whole stream then. */
     long sentUpTo = -1;
     boolean sentAll;
-    Pending pending;
+    /** Its open stream, or null. */
+    volatile StreamSession session;
     /** A full sync is running (or about to start) for it; the next one not before nextSyncNanos. */
     boolean syncing;
     long nextSyncNanos;
@@ -52,12 +47,11 @@ final class ReplicaLink {
     boolean probing;
     boolean probeCleared;
     int probeGeneration;
-    /** Answers that carried bytes and the bytes they carried, for the admin view. */
+    /** Frames that carried bytes and the bytes they carried, heartbeats and acknowledgements, for the admin view. */
     volatile long batches;
     volatile long shipped;
-    /** Polls accepted, and those of them held because nothing was new: client writes per exchange. */
-    volatile long polls;
-    volatile long pollsHeld;
+    volatile long heartbeats;
+    volatile long acks;
     volatile boolean stopped;
 
     ReplicaLink(String id, URI address) {

@@ -2,7 +2,13 @@ package io.kvcache.slave.replication;
 
 import static io.kvcache.cluster.ReplicationHeaders.*;
 
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -18,10 +24,14 @@ import org.springframework.web.client.RestClientException;
 import io.kvcache.cluster.ReplicationStatus;
 
 /**
- * The REST calls between a shard's slaves, each carrying the cluster secret: a replica's long
- * polls of its primary's stream, a primary's full sync of a replica, and the state a primary asks
- * of a replica that went silent. One JDK {@link HttpClient} (HTTP/1.1, kept-alive connections)
- * under Spring's {@link RestClient}, with a read timeout per kind of call.
+ * The HTTP calls between a shard's slaves, each carrying the cluster secret: a replica's stream
+ * from its primary and the acknowledgements it sends back, a primary's full sync of a replica, and
+ * the state a primary asks of a replica that went silent. The calls go through one JDK
+ * {@link HttpClient} (HTTP/1.1, kept-alive connections) under Spring's {@link RestClient}, with a
+ * read timeout per kind of call. The two streams are plain {@link HttpURLConnection}s, read and
+ * written by the replica's fetcher thread: they last as long as the replica follows its primary
+ * and carry a frame or an acknowledgement per write group, which neither client's
+ * request-per-exchange API is made for.
  */
 final class ReplicationClient {
 
@@ -37,20 +47,21 @@ final class ReplicationClient {
     record Stream(long epoch, String replid, String replid2, long offset2) {
     }
 
+    private static final int CONNECT_TIMEOUT_MILLIS = 1000;
+
+    private final String secret;
+    private final int timeoutMillis;
     private final HttpClient http;
     private final RestClient calls;
-    private final RestClient polls;
     private final RestClient snapshots;
 
-    /**
-     * @param timeout how long a peer may take to answer a call
-     * @param pollWait how long a primary may hold a poll on top of that
-     */
-    ReplicationClient(String secret, Duration timeout, Duration pollWait) {
+    /** @param timeout how long a peer may take to answer a call, or a stream stay quiet */
+    ReplicationClient(String secret, Duration timeout) {
+        this.secret = secret;
+        this.timeoutMillis = (int) timeout.toMillis();
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(1)).build();
+                .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MILLIS)).build();
         this.calls = rest(http, secret, timeout);
-        this.polls = rest(http, secret, timeout.plus(pollWait));
         this.snapshots = rest(http, secret, timeout.multipliedBy(10));
     }
 
@@ -75,35 +86,150 @@ final class ReplicationClient {
     }
 
     /**
-     * {@code GET /replication/log}: the primary's stream after offset (which acknowledges everything
-     * before it), at most max bytes, answered at once when there is some, else after the primary's
-     * poll wait (empty).
+     * {@code GET /replication/stream}: opens the primary's stream after offset. Read its frames
+     * with {@link StreamReader#nextFrame} when {@link StreamReader#start()} is 200; close it in any case.
      *
      * @param replid the stream this replica holds a copy of, null when it holds none (a full sync follows)
      */
-    ReplicationManager.PollAnswer poll(URI primary, String replicaId, long epoch, String replid, long offset, int max)
-            throws IOException {
-        StringBuilder uri = new StringBuilder(primary.toString()).append("/replication/log?replica=")
+    StreamReader openStream(URI primary, String replicaId, long epoch, String replid, long offset) throws IOException {
+        StringBuilder uri = new StringBuilder(primary.toString()).append("/replication/stream?replica=")
                 .append(URLEncoder.encode(replicaId, StandardCharsets.UTF_8)).append("&epoch=").append(epoch)
-                .append("&offset=").append(offset).append("&max=").append(max);
+                .append("&offset=").append(offset);
         if (replid != null) {
             uri.append("&replid=").append(URLEncoder.encode(replid, StandardCharsets.UTF_8));
         }
+        HttpURLConnection c = connection(uri.toString());
         try {
-            return polls.get().uri(URI.create(uri.toString())).accept(MediaType.APPLICATION_OCTET_STREAM)
-                    .exchange((request, response) -> {
-                        int status = response.getStatusCode().value();
-                        if (status != 200 && status != 409) {
-                            throw new IOException("the primary answered HTTP " + status);
-                        }
-                        HttpHeaders headers = response.getHeaders();
-                        byte[] body = status == 200 ? response.getBody().readAllBytes() : new byte[0];
-                        return new ReplicationManager.PollAnswer(status, longHeader(headers, EPOCH),
-                                headers.getFirst(REPLID), longHeader(headers, OFFSET), body,
-                                headers.getFirst(REASON) == null ? "" : headers.getFirst(REASON));
-                    });
-        } catch (RestClientException e) {
-            throw io(e);
+            c.setRequestProperty("Accept", MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            int status = c.getResponseCode();
+            if (status != 200 && status != 409) {
+                throw new IOException("the primary answered HTTP " + status);
+            }
+            String reason = c.getHeaderField(REASON);
+            ReplicationManager.StreamStart start = new ReplicationManager.StreamStart(status,
+                    longHeader(c, EPOCH), c.getHeaderField(REPLID), longHeader(c, OFFSET),
+                    reason == null ? "" : reason, null);
+            return new StreamReader(c, start, longHeader(c, SESSION),
+                    status == 200 ? new DataInputStream(new BufferedInputStream(c.getInputStream(), 64 * 1024)) : null);
+        } catch (IOException | RuntimeException e) {
+            c.disconnect();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code POST /replication/acks}: opens the request body on which this replica acknowledges
+     * the stream of session, one decimal offset per line.
+     */
+    AckWriter openAcks(URI primary, String replicaId, long session) throws IOException {
+        HttpURLConnection c = connection(primary + "/replication/acks?replica="
+                + URLEncoder.encode(replicaId, StandardCharsets.UTF_8) + "&session=" + session);
+        try {
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setChunkedStreamingMode(0);
+            c.setRequestProperty("Content-Type", MediaType.TEXT_PLAIN_VALUE);
+            return new AckWriter(c, c.getOutputStream());
+        } catch (IOException | RuntimeException e) {
+            c.disconnect();
+            throw e;
+        }
+    }
+
+    private HttpURLConnection connection(String uri) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(uri).toURL().openConnection(Proxy.NO_PROXY);
+        c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        c.setReadTimeout(timeoutMillis);
+        c.setUseCaches(false);
+        c.setRequestProperty(SECRET, secret);
+        return c;
+    }
+
+    /**
+     * A replica's side of its stream: how the primary answered, then its frames (a 4-byte length and
+     * as many bytes of the stream; length 0 is a heartbeat).
+     */
+    static final class StreamReader implements AutoCloseable {
+
+        private final HttpURLConnection connection;
+        private final ReplicationManager.StreamStart start;
+        private final long session;
+        private final DataInputStream in;
+
+        StreamReader(HttpURLConnection connection, ReplicationManager.StreamStart start, long session,
+                     DataInputStream in) {
+            this.connection = connection;
+            this.start = start;
+            this.session = session;
+            this.in = in;
+        }
+
+        ReplicationManager.StreamStart start() {
+            return start;
+        }
+
+        long session() {
+            return session;
+        }
+
+        /**
+         * Reads the next frame into buffer from position at, growing it when needed.
+         *
+         * @return the buffer holding the frame's bytes from at; the frame's length via lengthOut[0];
+         *         null when the primary ended the stream
+         */
+        byte[] nextFrame(byte[] buffer, int at, int[] lengthOut) throws IOException {
+            int length;
+            try {
+                length = in.readInt();
+            } catch (EOFException e) {
+                return null;
+            }
+            if (length < 0) {
+                throw new IOException("a stream frame of " + length + " bytes");
+            }
+            byte[] b = buffer;
+            if (at + length > b.length) {
+                b = java.util.Arrays.copyOf(b, Math.max(at + length, 2 * b.length));
+            }
+            in.readFully(b, at, length);
+            lengthOut[0] = length;
+            return b;
+        }
+
+        @Override
+        public void close() {
+            connection.disconnect();
+        }
+    }
+
+    /** A replica's acknowledgements to its primary: the offset it holds everything before, a line each. */
+    static final class AckWriter implements AutoCloseable {
+
+        private final HttpURLConnection connection;
+        private final OutputStream out;
+        private final byte[] line = new byte[24];
+
+        AckWriter(HttpURLConnection connection, OutputStream out) {
+            this.connection = connection;
+            this.out = out;
+        }
+
+        void send(long offset) throws IOException {
+            int n = line.length;
+            line[--n] = '\n';
+            long v = offset;
+            do {
+                line[--n] = (byte) ('0' + v % 10);
+                v /= 10;
+            } while (v > 0);
+            out.write(line, n, line.length - n);
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            connection.disconnect();
         }
     }
 
@@ -138,6 +264,11 @@ final class ReplicationClient {
         } catch (RestClientException e) {
             throw io(e);
         }
+    }
+
+    private static long longHeader(HttpURLConnection c, String name) {
+        String value = c.getHeaderField(name);
+        return value == null ? -1 : Long.parseLong(value);
     }
 
     private static long longHeader(HttpHeaders headers, String name) {

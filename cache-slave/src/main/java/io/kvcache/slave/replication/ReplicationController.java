@@ -2,9 +2,11 @@ package io.kvcache.slave.replication;
 
 import static io.kvcache.cluster.ReplicationHeaders.*;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.http.MediaType;
@@ -16,15 +18,16 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.context.request.async.DeferredResult;
 
 import io.kvcache.cluster.ReplicationStatus;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.store.Keyspace;
 
 /**
- * The replication REST endpoints of a slave's HTTP port. Replicas long-poll their primary for the
- * stream; a primary calls its replicas for full syncs and asks the state of a silent one; the
+ * The replication REST endpoints of a slave's HTTP port. Replicas stream their primary's writes
+ * and acknowledge them on a second open request; a primary calls its replicas for full syncs and asks the state of a silent one; the
  * master reads the state when it elects a primary. Every call must carry the cluster secret,
  * checked by Spring Security before any of them runs (io.kvcache.web.ClusterPlaneSecurity);
  * the answer's headers carry the replica's offset and epoch.
@@ -68,62 +71,82 @@ class ReplicationController {
     }
 
     /**
-     * A replica's long poll for the stream after offset (which acknowledges everything before it):
-     * answered at once when this primary has bytes after it or refuses the poll, otherwise held
-     * without a servlet thread (a {@link DeferredResult}) until a write lands or the poll wait ends.
-     * The answer's headers name the primary's epoch, its replid, and the offset the body starts at;
-     * a refusal is a 409 with its reason.
+     * A replica's stream after offset (it holds everything before it): refused with a 409 and its
+     * reason, or answered 200 with the primary's epoch, replid, the offset the stream starts at and
+     * the session its acknowledgements name, then written as it grows until the session ends: each
+     * frame a 4-byte length and that many bytes of the stream, flushed at once (length 0 is a
+     * heartbeat). The servlet thread stays with the stream, one per replica.
      */
-    @GetMapping("/log")
-    Object poll(@RequestParam String replica, @RequestParam long epoch, @RequestParam(required = false) String replid,
-                @RequestParam long offset, @RequestParam(defaultValue = "0") int max) {
-        PollResponse response = new PollResponse(manager.pollWait().plusSeconds(5).toMillis());
-        manager.poll(replica, epoch, replid, offset, max, response);
-        // The declared type is Object so that Spring MVC picks the handler of what is returned: an
-        // answer ready now goes out as a plain response, without the cost of an async dispatch.
-        return response.result();
+    @GetMapping("/stream")
+    void stream(@RequestParam String replica, @RequestParam long epoch, @RequestParam(required = false) String replid,
+                @RequestParam long offset, HttpServletResponse response) throws IOException {
+        ReplicationManager.StreamStart start = manager.openStream(replica, epoch, replid, offset);
+        response.setStatus(start.status());
+        response.setHeader(EPOCH, Long.toString(start.epoch()));
+        response.setHeader(OFFSET, Long.toString(start.offset()));
+        if (start.replid() != null) {
+            response.setHeader(REPLID, start.replid());
+        }
+        if (!start.ok()) {
+            response.setHeader(REASON, start.reason());
+            return;
+        }
+        StreamSession session = start.session();
+        try {
+            response.setHeader(SESSION, Long.toString(session.id));
+            response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            OutputStream out = response.getOutputStream();
+            response.flushBuffer();
+            byte[] length = new byte[4];
+            for (byte[] frame = manager.nextFrame(session); frame != null; frame = manager.nextFrame(session)) {
+                int n = frame.length;
+                length[0] = (byte) (n >>> 24);
+                length[1] = (byte) (n >>> 16);
+                length[2] = (byte) (n >>> 8);
+                length[3] = (byte) n;
+                out.write(length);
+                out.write(frame);
+                out.flush();
+            }
+        } finally {
+            manager.closeStream(session);
+        }
     }
 
-    /** The answer to one poll: ready before the handler returns, or set later on whichever thread has it. */
-    private static final class PollResponse implements Consumer<ReplicationManager.PollAnswer> {
-
-        private final long timeoutMillis;
-        private ResponseEntity<byte[]> early;
-        private DeferredResult<ResponseEntity<byte[]>> deferred;
-
-        PollResponse(long timeoutMillis) {
-            this.timeoutMillis = timeoutMillis;
+    /**
+     * A replica's acknowledgements of its stream's session: a request body that stays open, one
+     * decimal offset per line, each saying the replica holds everything before it. Read as they
+     * come until the replica closes it or the session ends (204 then, 409 for a session not open).
+     */
+    @PostMapping("/acks")
+    ResponseEntity<Void> acks(@RequestParam String replica, @RequestParam long session, HttpServletRequest request)
+            throws IOException {
+        StreamSession open = manager.session(replica, session);
+        if (open == null) {
+            return ResponseEntity.status(409).header(REASON, "no-session").build();
         }
-
-        @Override
-        public synchronized void accept(ReplicationManager.PollAnswer answer) {
-            ResponseEntity<byte[]> entity = entity(answer);
-            if (deferred == null) {
-                early = entity;
-            } else {
-                deferred.setResult(entity);
+        InputStream in = request.getInputStream();
+        byte[] buffer = new byte[4096];
+        long value = 0;
+        int digits = 0;
+        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+            for (int i = 0; i < n; i++) {
+                byte b = buffer[i];
+                if (b >= '0' && b <= '9' && digits < 18) {
+                    value = value * 10 + (b - '0');
+                    digits++;
+                } else if (b == '\n' && digits > 0) {
+                    if (!manager.acked(open, value)) {
+                        return ResponseEntity.noContent().build();
+                    }
+                    value = 0;
+                    digits = 0;
+                } else {
+                    return ResponseEntity.badRequest().header(REASON, "malformed").build();
+                }
             }
         }
-
-        synchronized Object result() {
-            if (early != null) {
-                return early;
-            }
-            deferred = new DeferredResult<>(timeoutMillis);
-            return deferred;
-        }
-
-        private static ResponseEntity<byte[]> entity(ReplicationManager.PollAnswer a) {
-            ResponseEntity.BodyBuilder b = ResponseEntity.status(a.status()).header(EPOCH, Long.toString(a.epoch()))
-                    .header(OFFSET, Long.toString(a.offset()));
-            if (a.replid() != null) {
-                b.header(REPLID, a.replid());
-            }
-            if (!a.ok()) {
-                return b.header(REASON, a.reason()).build();
-            }
-            return b.contentType(MediaType.APPLICATION_OCTET_STREAM).body(a.body());
-        }
+        return ResponseEntity.noContent().build();
     }
 
     @PostMapping("/sync/begin")

@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +27,6 @@ import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespReader;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.dispatch.CommandDispatcher;
-import io.kvcache.slave.replication.ReplicaLink.Pending;
 import io.kvcache.slave.replication.ReplicaLink.State;
 import io.kvcache.slave.store.ExpiryMode;
 import io.kvcache.slave.store.Keyspace;
@@ -38,11 +36,14 @@ import io.kvcache.slave.store.Keyspace;
  * pull from it as a primary (client writes answered once the in-sync replicas applied them, in
  * {@code replicas} ack mode), and the stream it pulls from its primary as a replica.
  * <p>
- * Replication is pulled, as Kafka's followers fetch: each replica long-polls its primary for the
- * stream after its offset ({@code GET /replication/log}, {@link #poll}), applies the answer and
- * asks again at once; the offset it asks for acknowledges everything before it. One answer carries
- * every write that arrived since the previous one, so the exchanges per write fall as the load
- * grows (group commit), and nothing lingers: a held poll is answered as soon as a write lands.
+ * Replication is pulled over two streaming HTTP exchanges per replica, as a Kubernetes watch
+ * streams: the replica opens {@code GET /replication/stream} after its offset and the primary
+ * writes the stream to it as it grows, one frame per wake (every write that landed since the
+ * previous frame: group commit, without lingering); the replica applies each frame and writes the
+ * offset it reached on {@code POST /replication/acks}, a request body that stays open, and each
+ * offset acknowledges everything before it. A write costs no HTTP exchange, only the bytes on two
+ * open connections. An idle stream carries a heartbeat frame every heartbeat interval, which the
+ * replica acknowledges too, so silence means trouble.
  * A replica whose history does not continue the primary's stream gets a full sync, which the
  * primary drives as before ({@link #fullSync}).
  * <p>
@@ -58,14 +59,18 @@ public final class ReplicationManager {
     static final String NOT_ACKNOWLEDGED =
             "TRYAGAIN the shard's primary changed before its replicas acknowledged this write";
 
+    private static final byte[] EMPTY = new byte[0];
+
     /**
-     * A primary's answer to a poll: 200 with the stream from offset (empty when nothing came
-     * during the poll wait), or 409 with the reason it was refused ({@code not-primary},
+     * A primary's answer to a replica opening its stream: 200 with the session the stream's frames
+     * and acknowledgements belong to, or 409 with the reason it was refused ({@code not-primary},
      * {@code stale-epoch}, {@code epoch-ahead}, {@code unknown-replica}, {@code full-sync}).
      *
      * @param replid the primary's stream, which the replica follows from now on
+     * @param offset where the stream's frames start (for a refusal: the primary's offset)
+     * @param session the open session (null when refused), only on the primary's side
      */
-    public record PollAnswer(int status, long epoch, String replid, long offset, byte[] body, String reason) {
+    record StreamStart(int status, long epoch, String replid, long offset, String reason, StreamSession session) {
 
         boolean ok() {
             return status == 200;
@@ -88,19 +93,20 @@ public final class ReplicationManager {
     private final int batchBytes;
     private final int snapshotChunkBytes;
     private final long timeoutNanos;
-    private final long pollWaitNanos;
+    private final long heartbeatNanos;
     private final long snapshotTimeoutNanos;
     private final ProtocolLimits limits;
     private final Session applySession = new Session(0, "replication", "primary");
     private final RespWriter applyScratch = new RespWriter(256);
 
-    // As a primary: the replicas, the client batches waiting for them and the polls held, all
+    // As a primary: the replicas, their streams and the client batches waiting for them, all
     // under lock. Never take the store's lock or this object's monitor while holding it.
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, ReplicaLink> links = new LinkedHashMap<>();
     private final WriteWaiters waiters = new WriteWaiters();
-    /** Polls held now; read without the lock so that a write skips the lock when none is held. */
-    private volatile int held;
+    private long sessions;
+    /** The open streams, read without the lock by every write to wake their writers. */
+    private volatile StreamSession[] openSessions = new StreamSession[0];
     private final ReentrantLock snapshotLock = new ReentrantLock();
     private final ScheduledExecutorService sweeper;
     private final long sweepTickNanos;
@@ -131,11 +137,11 @@ public final class ReplicationManager {
         this.batchBytes = (int) Math.min(Integer.MAX_VALUE / 2, properties.batchSize().toBytes());
         this.snapshotChunkBytes = (int) properties.snapshotChunkSize().toBytes();
         this.timeoutNanos = properties.timeout().toNanos();
-        // A held poll must end well within the timeout, or a replica waiting on it would look silent.
-        this.pollWaitNanos = Math.min(properties.pollWait().toNanos(), timeoutNanos / 4);
+        // Heartbeats come well within the timeout, or an idle replica would look silent.
+        this.heartbeatNanos = Math.min(properties.heartbeat().toNanos(), timeoutNanos / 4);
         this.snapshotTimeoutNanos = timeoutNanos * 10;
         this.limits = limits;
-        this.client = new ReplicationClient(secret, properties.timeout(), Duration.ofNanos(pollWaitNanos));
+        this.client = new ReplicationClient(secret, properties.timeout());
         // Until the master says otherwise this slave is a replica: it refuses client writes and
         // hides (but keeps) expired keys.
         dispatcher.exclusive(() -> {
@@ -143,7 +149,7 @@ public final class ReplicationManager {
             return null;
         });
         dispatcher.propagation(new ReplicationLog(keyspace, backlog, () -> role == Role.PRIMARY ? null : ReplicationLog.READONLY));
-        this.sweepTickNanos = Math.clamp(pollWaitNanos / 5, TimeUnit.MILLISECONDS.toNanos(5),
+        this.sweepTickNanos = Math.clamp(heartbeatNanos / 5, TimeUnit.MILLISECONDS.toNanos(5),
                 TimeUnit.MILLISECONDS.toNanos(50));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("replication-sweeper").daemon().factory());
@@ -170,7 +176,7 @@ public final class ReplicationManager {
             done.run();
             return;
         }
-        wakeHeldPolls();
+        wakeStreams();
         if (ackMode == AckMode.ASYNC) {
             done.run();
             return;
@@ -315,48 +321,53 @@ public final class ReplicationManager {
         log.info("Primary of the shard at epoch {} (stream {} from offset {})", newEpoch, replid, backlog.end());
     }
 
-    /** Stops being primary: every waiting client batch is answered NOT_ACKNOWLEDGED, every held poll refused. */
+    /** Stops being primary: every waiting client batch is answered NOT_ACKNOWLEDGED, every stream ends. */
     private void demote(String why) {
         dispatcher.exclusive(() -> {
             role = Role.REPLICA;
             keyspace.expiryMode(ExpiryMode.HIDE);
             return null;
         });
+        endReplicas(true);
+        log.warn("No longer primary: {}", why);
+    }
+
+    /**
+     * Forgets the replicas (demoted) or stops them (shutting down): their streams end and every
+     * waiting client batch is answered {@value #NOT_ACKNOWLEDGED}.
+     */
+    private void endReplicas(boolean forget) {
         List<WriteWaiters.Waiter> refused;
-        List<Pending> polls = new ArrayList<>();
+        List<StreamSession> ended;
         lock.lock();
         try {
             refused = waiters.all();
-            for (ReplicaLink link : links.values()) {
-                if (link.pending != null) {
-                    polls.add(takePending(link));
-                }
-                link.stop();
+            ended = endStreamsLocked();
+            links.values().forEach(ReplicaLink::stop);
+            if (forget) {
+                links.clear();
             }
-            links.clear();
         } finally {
             lock.unlock();
         }
-        for (Pending p : polls) {
-            p.answer().accept(refusal("not-primary"));
-        }
+        ended.forEach(StreamSession::close);
         for (WriteWaiters.Waiter w : refused) {
             ((Batch) w).notAcknowledged();
         }
-        log.warn("No longer primary: {}", why);
     }
 
     /** The replicas are those the master lists; a changed address is a new replica. */
     private void reconcileLinks(Assignment a) {
-        List<Pending> dropped = new ArrayList<>();
+        List<StreamSession> dropped = new ArrayList<>();
         List<WriteWaiters.Waiter> acknowledged;
         lock.lock();
         try {
             for (var it = links.entrySet().iterator(); it.hasNext(); ) {
                 ReplicaLink link = it.next().getValue();
                 if (!link.address.equals(a.replicas().get(link.id))) {
-                    if (link.pending != null) {
-                        dropped.add(takePending(link));
+                    if (link.session != null) {
+                        dropped.add(link.session);
+                        link.session = null;
                     }
                     link.stop();
                     it.remove();
@@ -365,12 +376,11 @@ public final class ReplicationManager {
             }
             a.replicas().forEach((id, address) -> links.computeIfAbsent(id, k -> new ReplicaLink(id, address)));
             acknowledged = acknowledgedLocked();
+            publishSessionsLocked();
         } finally {
             lock.unlock();
         }
-        for (Pending p : dropped) {
-            p.answer().accept(refusal("unknown-replica"));
-        }
+        dropped.forEach(StreamSession::close);
         acknowledge(acknowledged);
     }
 
@@ -390,86 +400,169 @@ public final class ReplicationManager {
         }
     }
 
-    // ---------------------------------------------------------------- as a primary: the polls
+    // ---------------------------------------------------------------- as a primary: the streams
 
     /**
-     * A replica's poll for the stream after offset, which acknowledges everything before it:
-     * answered at once with up to max bytes when the stream goes beyond offset, or refused;
-     * otherwise held until the stream grows or the poll wait passes (then an empty answer). The
-     * replica counts as in sync from the poll that shows it caught up: at the stream's end, or
-     * having applied all of the previous answer, which was everything there was then.
-     * <p>
-     * answer is called exactly once, on this thread or another.
+     * A replica opens its stream after offset (which it holds everything before): a session the
+     * caller then writes with {@link #nextFrame}, or a refusal. The replica counts as in sync once
+     * an acknowledgement shows it caught up: at the stream's end, or having applied all it was
+     * sent, which was everything there was then. A new stream from the same replica ends its
+     * previous one.
      *
      * @param theirReplid the stream the replica holds, null when it holds none: it needs a full sync
      */
-    void poll(String replicaId, long theirEpoch, String theirReplid, long offset, int max,
-              Consumer<PollAnswer> answer) {
-        PollAnswer now = null;
-        Pending replaced = null;
+    StreamStart openStream(String replicaId, long theirEpoch, String theirReplid, long offset) {
+        StreamStart answer;
+        StreamSession replaced = null;
         ReplicaLink syncing = null;
         List<WriteWaiters.Waiter> acknowledged = List.of();
-        int limit = max > 0 ? max : batchBytes;
         lock.lock();
         try {
             ReplicaLink link = links.get(replicaId);
             if (role != Role.PRIMARY) {
-                now = refusal("not-primary");
+                answer = refusal("not-primary");
             } else if (theirEpoch < epoch) {
-                now = refusal("stale-epoch");
+                answer = refusal("stale-epoch");
             } else if (theirEpoch > epoch) {
                 // The master made this slave primary again at a newer epoch and has not said so here
                 // yet (or a deposed primary will hear it soon): the replica asks again shortly.
-                now = refusal("epoch-ahead");
+                answer = refusal("epoch-ahead");
             } else if (link == null) {
-                now = refusal("unknown-replica");
+                answer = refusal("unknown-replica");
             } else {
-                link.lastPollNanos = System.nanoTime();
-                if (link.pending != null) {
-                    replaced = takePending(link); // the replica gave up on it and asks again
-                }
-                byte[] bytes = continues(theirReplid, offset) ? backlog.read(offset, limit) : null;
-                if (bytes == null) {
+                link.lastAckNanos = System.nanoTime();
+                replaced = link.session;
+                link.session = null;
+                if (!continues(theirReplid, offset) || backlog.read(offset, 0) == null) {
                     syncing = needsFullSync(link) ? link : null;
-                    acknowledged = acknowledgedLocked();
-                    now = refusal("full-sync");
+                    answer = refusal("full-sync");
                 } else {
-                    link.acked = offset;
-                    link.polls++;
                     if (link.state == State.SYNCING && !link.syncing) {
                         link.state = State.CONNECTING; // its history continues this stream again
                     }
-                    if (link.state == State.CONNECTING
-                            && (offset >= backlog.end() || link.sentAll && offset >= link.sentUpTo)) {
-                        link.state = State.STREAMING;
-                        log.info("Replica {} in sync at offset {}: writes wait for it", link.id, offset);
-                    }
-                    acknowledged = acknowledgedLocked();
-                    if (bytes.length > 0) {
-                        now = sent(link, offset, limit, bytes);
-                    } else {
-                        link.pending = new Pending(offset, limit, answer, System.nanoTime() + pollWaitNanos);
-                        held++;
-                        link.pollsHeld++;
-                        // A write that landed meanwhile may have looked before the poll was held.
-                        if (backlog.end() > offset) {
-                            now = answerPendingLocked(link, takePending(link));
-                        }
-                    }
+                    link.session = new StreamSession(++sessions, link, offset);
+                    link.sentUpTo = offset;
+                    link.sentAll = offset >= backlog.end();
+                    ackedLocked(link, offset);
+                    answer = new StreamStart(200, epoch, replid, offset, "", link.session);
                 }
+                acknowledged = acknowledgedLocked();
+                publishSessionsLocked();
             }
         } finally {
             lock.unlock();
         }
-        acknowledge(acknowledged);
         if (replaced != null) {
-            replaced.answer().accept(empty(replaced.offset()));
+            replaced.close();
         }
+        acknowledge(acknowledged);
         if (syncing != null) {
             startFullSync(syncing);
         }
-        if (now != null) {
-            answer.accept(now);
+        return answer;
+    }
+
+    /**
+     * The next frame of a stream: every byte after what it sent so far (up to the batch size),
+     * as soon as there is any; an empty frame (a heartbeat, which the replica acknowledges) when the
+     * heartbeat interval passes without a write; null once the session is over.
+     */
+    byte[] nextFrame(StreamSession session) {
+        long deadline = System.nanoTime() + heartbeatNanos;
+        while (true) {
+            session.parking();
+            lock.lock();
+            try {
+                if (session.closed() || session.link.session != session || role != Role.PRIMARY) {
+                    session.unparking();
+                    return null;
+                }
+                if (backlog.end() > session.sentUpTo) {
+                    session.unparking();
+                    byte[] bytes = backlog.read(session.sentUpTo, batchBytes);
+                    if (bytes == null) {
+                        return null; // trimmed away: the replica's next stream starts a full sync
+                    }
+                    ReplicaLink link = session.link;
+                    session.sentUpTo += bytes.length;
+                    link.sentUpTo = session.sentUpTo;
+                    link.sentAll = link.sentUpTo >= backlog.end();
+                    link.batches++;
+                    link.shipped += bytes.length;
+                    return bytes;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                session.unparking();
+                session.link.heartbeats++;
+                return EMPTY;
+            }
+            session.park(deadline);
+        }
+    }
+
+    /**
+     * A replica's acknowledgement on its stream: it has applied everything before offset. Releases
+     * the client batches every in-sync replica now holds.
+     *
+     * @return false when the session is over (the replica should open a new stream)
+     */
+    boolean acked(StreamSession session, long offset) {
+        List<WriteWaiters.Waiter> acknowledged;
+        lock.lock();
+        try {
+            ReplicaLink link = session.link;
+            if (session.closed() || link.session != session || role != Role.PRIMARY) {
+                return false;
+            }
+            link.lastAckNanos = System.nanoTime();
+            link.acks++;
+            if (offset > session.sentUpTo) {
+                return false; // more than it was sent: not a replica of this stream
+            }
+            ackedLocked(link, offset);
+            acknowledged = acknowledgedLocked();
+        } finally {
+            lock.unlock();
+        }
+        acknowledge(acknowledged);
+        return true;
+    }
+
+    /** The replica's open session by id, or null (over, or never). */
+    StreamSession session(String replicaId, long id) {
+        lock.lock();
+        try {
+            ReplicaLink link = links.get(replicaId);
+            StreamSession s = link == null ? null : link.session;
+            return s != null && s.id == id ? s : null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The stream's writer stopped (the replica went away): the session is over. */
+    void closeStream(StreamSession session) {
+        lock.lock();
+        try {
+            if (session.link.session == session) {
+                session.link.session = null;
+                publishSessionsLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+        session.close();
+    }
+
+    /** The replica holds everything before offset. Under lock. */
+    private void ackedLocked(ReplicaLink link, long offset) {
+        link.acked = Math.max(link.acked, offset);
+        if (link.state == State.CONNECTING && (offset >= backlog.end() || link.sentAll && offset >= link.sentUpTo)) {
+            link.state = State.STREAMING;
+            log.info("Replica {} in sync at offset {}: writes wait for it", link.id, offset);
         }
     }
 
@@ -478,64 +571,44 @@ public final class ReplicationManager {
         return theirReplid != null && (theirReplid.equals(replid) || theirReplid.equals(replid2) && offset <= offset2);
     }
 
-    /** The answer to a held poll now that the stream went beyond it (or a full-sync refusal). Under lock. */
-    private PollAnswer answerPendingLocked(ReplicaLink link, Pending p) {
-        byte[] bytes = backlog.read(p.offset(), p.max());
-        if (bytes == null) {
-            // Trimmed away meanwhile: the replica needs a full sync, which its next poll starts.
-            return refusal("full-sync");
-        }
-        return bytes.length == 0 ? empty(p.offset()) : sent(link, p.offset(), p.max(), bytes);
+    private StreamStart refusal(String reason) {
+        return new StreamStart(409, epoch, replid, backlog.end(), reason, null);
     }
 
-    private PollAnswer sent(ReplicaLink link, long offset, int max, byte[] bytes) {
-        link.batches++;
-        link.shipped += bytes.length;
-        link.sentUpTo = offset + bytes.length;
-        link.sentAll = bytes.length < max;
-        return new PollAnswer(200, epoch, replid, offset, bytes, "");
-    }
-
-    private PollAnswer empty(long offset) {
-        return new PollAnswer(200, epoch, replid, offset, new byte[0], "");
-    }
-
-    private PollAnswer refusal(String reason) {
-        return new PollAnswer(409, epoch, replid, backlog.end(), null, reason);
-    }
-
-    private Pending takePending(ReplicaLink link) {
-        Pending p = link.pending;
-        link.pending = null;
-        held--;
-        return p;
-    }
-
-    /** A write landed: the polls held are answered now, on this thread, rather than at the next sweep. */
-    private void wakeHeldPolls() {
-        if (held == 0) {
-            return;
-        }
-        List<Runnable> answers = new ArrayList<>(2);
-        lock.lock();
-        try {
-            long end = backlog.end();
-            for (ReplicaLink link : links.values()) {
-                if (link.pending != null && end > link.pending.offset()) {
-                    Pending p = takePending(link);
-                    PollAnswer a = answerPendingLocked(link, p);
-                    answers.add(() -> p.answer().accept(a));
-                }
+    /** The open sessions, for writers to wake without the lock. Under lock. */
+    private void publishSessionsLocked() {
+        List<StreamSession> open = new ArrayList<>(links.size());
+        for (ReplicaLink link : links.values()) {
+            if (link.session != null) {
+                open.add(link.session);
             }
-        } finally {
-            lock.unlock();
         }
-        answers.forEach(Runnable::run);
+        openSessions = open.toArray(StreamSession[]::new);
+    }
+
+    /** The stream grew: its writers send it now. */
+    private void wakeStreams() {
+        for (StreamSession s : openSessions) {
+            s.wake();
+        }
+    }
+
+    /** Ends every stream (this slave stops being primary, or stops). Under lock. */
+    private List<StreamSession> endStreamsLocked() {
+        List<StreamSession> ended = new ArrayList<>();
+        for (ReplicaLink link : links.values()) {
+            if (link.session != null) {
+                ended.add(link.session);
+                link.session = null;
+            }
+        }
+        openSessions = new StreamSession[0];
+        return ended;
     }
 
     /**
-     * Every few milliseconds: answers held polls whose wait is over (or whose stream grew without a
-     * client write, e.g. keys expiring), and takes out of sync a replica silent for the timeout, so
+     * Every few milliseconds: wakes the streams if the stream grew without a client write (keys
+     * expiring), and takes out of sync a replica silent (no acknowledgement) for the timeout, so
      * writes stop waiting for it.
      * <p>
      * Never on silence alone: from half the timeout on, the replica is asked its state, and it is
@@ -557,15 +630,9 @@ public final class ReplicationManager {
                 if (links.isEmpty()) {
                     return;
                 }
-                long end = backlog.end();
+                later.add(this::wakeStreams);
                 boolean dropped = false;
                 for (ReplicaLink link : links.values()) {
-                    Pending p = link.pending;
-                    if (p != null && (end > p.offset() || now - p.deadlineNanos() >= 0)) {
-                        takePending(link);
-                        PollAnswer a = end > p.offset() ? answerPendingLocked(link, p) : empty(p.offset());
-                        later.add(() -> p.answer().accept(a));
-                    }
                     if (paused) {
                         link.probeGeneration++;
                         link.probing = false;
@@ -574,8 +641,8 @@ public final class ReplicationManager {
                     if (link.state != State.STREAMING) {
                         continue;
                     }
-                    long silent = now - link.lastPollNanos;
-                    boolean cleared = link.probeCleared && link.probeFor == link.lastPollNanos;
+                    long silent = now - link.lastAckNanos;
+                    boolean cleared = link.probeCleared && link.probeFor == link.lastAckNanos;
                     if (silent > timeoutNanos && cleared) {
                         link.state = State.CONNECTING;
                         dropped = true;
@@ -583,9 +650,9 @@ public final class ReplicationManager {
                                 link.address, TimeUnit.NANOSECONDS.toMillis(silent));
                     } else if (silent > timeoutNanos / 2 && !link.probing && !cleared) {
                         link.probing = true;
-                        link.probeFor = link.lastPollNanos;
+                        link.probeFor = link.lastAckNanos;
                         int generation = link.probeGeneration;
-                        long silentSince = link.lastPollNanos;
+                        long silentSince = link.lastAckNanos;
                         later.add(() -> Thread.ofVirtual().name("replication-probe-" + link.id)
                                 .start(() -> probe(link, generation, silentSince)));
                     }
@@ -682,7 +749,7 @@ public final class ReplicationManager {
      * Sends the replica the whole store while writes continue, one snapshot at a time: each chunk
      * is the stream up to now followed by the state, now, of keys not yet sent (see
      * {@link Keyspace#beginSnapshot}), so the replica ends exactly at the stream's offset, from which
-     * its polls continue.
+     * its stream continues.
      *
      * @return the offset the replica's stream continues from
      */
@@ -773,32 +840,48 @@ public final class ReplicationManager {
     }
 
     /**
-     * Applies the primary's answer to a poll made from position at under upstream up: the complete
-     * commands of its body, exactly once, then adopts the primary's replid (the same stream, or the
-     * new name of the one it continues).
+     * The primary accepted this replica's stream from position at under upstream up: adopts its
+     * replid (the same stream, or the new name of the one this replica's history continues).
      *
-     * @return the bytes applied, or -1 when the answer no longer applies (another primary, a full sync meanwhile)
+     * @return false when the stream no longer applies (another primary, a full sync meanwhile)
      */
-    synchronized int applyPolled(Upstream up, Position at, PollAnswer answer) {
-        if (role != Role.REPLICA || up != upstream || !synced || !Objects.equals(replid, at.replid())
-                || answer.offset() != at.offset() || answer.epoch() != at.epoch() || at.epoch() != epoch) {
+    synchronized boolean beginStream(Upstream up, Position at, StreamStart start) {
+        if (!follows(up, at) || start.offset() != at.offset() || start.epoch() != at.epoch()
+                || backlog.end() != at.offset()) {
+            return false;
+        }
+        if (start.replid() != null && !start.replid().equals(replid)) {
+            log.info("Following stream {} (it continues {} at offset {})", start.replid(), replid, at.offset());
+            replid = start.replid();
+        }
+        return true;
+    }
+
+    /**
+     * Applies the complete commands of a frame of the stream begun from position at (whose replid
+     * it adopted), exactly once: body starts at offset.
+     *
+     * @return the bytes applied (an incomplete last command is left for the next frame), or -1 when
+     *         the stream no longer applies
+     */
+    synchronized int applyStreamed(Upstream up, Position at, long offset, byte[] body, int length) {
+        if (!follows(up, at)) {
             return -1;
         }
-        byte[] body = answer.body();
-        int applied = dispatcher.exclusive(() -> {
+        return dispatcher.exclusive(() -> {
             // Under the store's lock with the commands: a client batch never sees the offset move.
-            if (backlog.end() != at.offset()) {
+            if (backlog.end() != offset) {
                 return -1;
             }
-            int consumed = applyCommands(body, 0);
+            int consumed = applyCommands(body, 0, length);
             backlog.append(body, 0, consumed);
             return consumed;
         });
-        if (applied >= 0 && answer.replid() != null && !answer.replid().equals(replid)) {
-            log.info("Following stream {} (it continues {} at offset {})", answer.replid(), replid, at.offset());
-            replid = answer.replid();
-        }
-        return applied;
+    }
+
+    /** Whether this replica still follows up, from a history position at began in (replid aside). */
+    private boolean follows(Upstream up, Position at) {
+        return role == Role.REPLICA && up == upstream && synced && at.epoch() == epoch && replid != null;
     }
 
     /** The result of a call from a primary: HTTP 200 with the offset, or 409 with a reason. */
@@ -876,8 +959,13 @@ public final class ReplicationManager {
 
     /** Applies the complete commands of body from start; returns the bytes they took. */
     private int applyCommands(byte[] body, int start) {
+        return applyCommands(body, start, body.length);
+    }
+
+    /** Applies the complete commands of body between start and end; returns the bytes they took. */
+    private int applyCommands(byte[] body, int start, int end) {
         RespReader reader = new RespReader(limits);
-        int fed = body.length - start;
+        int fed = end - start;
         reader.feed(body, start, fed);
         List<Request> requests = new ArrayList<>();
         int complete = 0;
@@ -917,9 +1005,9 @@ public final class ReplicationManager {
         return ackMode;
     }
 
-    /** How long a primary holds a poll that finds nothing new. */
-    Duration pollWait() {
-        return Duration.ofNanos(pollWaitNanos);
+    /** How often an idle stream carries a heartbeat. */
+    Duration heartbeat() {
+        return Duration.ofNanos(heartbeatNanos);
     }
 
     /** Client batches waiting for their replicas now. */
@@ -947,9 +1035,10 @@ public final class ReplicationManager {
                 l.put("lag", Math.max(0, end - link.acked));
                 l.put("batches", link.batches);
                 l.put("bytesShipped", link.shipped);
-                l.put("polls", link.polls);
-                l.put("pollsHeld", link.pollsHeld);
-                l.put("lastPollMillis", TimeUnit.NANOSECONDS.toMillis(now - link.lastPollNanos));
+                l.put("acks", link.acks);
+                l.put("heartbeats", link.heartbeats);
+                l.put("streaming", link.session != null);
+                l.put("lastAckMillis", TimeUnit.NANOSECONDS.toMillis(now - link.lastAckNanos));
                 view.put(id, l);
             });
         } finally {
@@ -968,7 +1057,7 @@ public final class ReplicationManager {
         }
     }
 
-    /** Shutting down: no client waits for ever, no poll is left held, no thread runs on. */
+    /** Shutting down: no client waits for ever, no stream is left open, no thread runs on. */
     public void stop() {
         if (stopped) {
             return;
@@ -976,26 +1065,7 @@ public final class ReplicationManager {
         stopped = true;
         sweeper.shutdownNow();
         fetcher.stop();
-        List<WriteWaiters.Waiter> refused;
-        List<Pending> polls = new ArrayList<>();
-        lock.lock();
-        try {
-            refused = waiters.all();
-            for (ReplicaLink link : links.values()) {
-                if (link.pending != null) {
-                    polls.add(takePending(link));
-                }
-                link.stop();
-            }
-        } finally {
-            lock.unlock();
-        }
-        for (Pending p : polls) {
-            p.answer().accept(empty(p.offset()));
-        }
-        for (WriteWaiters.Waiter w : refused) {
-            ((Batch) w).notAcknowledged();
-        }
+        endReplicas(false);
         client.close();
     }
 }

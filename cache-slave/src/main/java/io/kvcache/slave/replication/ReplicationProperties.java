@@ -13,12 +13,12 @@ import org.springframework.util.unit.DataSize;
  * @param backlogSize how much of the recent stream a primary keeps for replicas that fall behind
  *                    or reconnect (Redis's repl-backlog-size); also bounds the writes a full sync
  *                    can absorb while it runs
- * @param batchSize the most stream bytes one answer to a replica's poll carries
+ * @param batchSize the most stream bytes one frame of a replica's stream carries
  * @param snapshotChunkSize the store bytes one full-sync call carries (plus the writes meanwhile)
- * @param timeout how long a replica may stay silent (no poll) before writes stop waiting for it;
- *                also how long any replication call may take
- * @param pollWait how long a primary holds a replica's poll that finds nothing new before it
- *                 answers it empty (at most a quarter of the timeout)
+ * @param timeout how long a replica may stay silent (no acknowledgement) before writes stop
+ *                waiting for it; also how long any replication call, or a stream, may stay quiet
+ * @param heartbeat how often a primary's idle stream carries a heartbeat frame, which the replica
+ *                  acknowledges (at most a quarter of the timeout)
  */
 @ConfigurationProperties("kvcache.replication")
 public record ReplicationProperties(
@@ -27,5 +27,5 @@ public record ReplicationProperties(
         @DefaultValue("1MB") DataSize batchSize,
         @DefaultValue("1MB") DataSize snapshotChunkSize,
         @DefaultValue("2s") Duration timeout,
-        @DefaultValue("250ms") Duration pollWait) {
+        @DefaultValue("250ms") Duration heartbeat) {
 }

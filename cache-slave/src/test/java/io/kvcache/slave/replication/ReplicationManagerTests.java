@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,11 +26,11 @@ import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.dispatch.StoreFixture;
 
 /**
- * A primary's side of pull replication without HTTP: client batches through the asynchronous
- * {@code execute}, replicas' polls through {@code poll}, as the data port and the controller call
- * them. The acknowledgement rule under test: in {@code replicas} mode a batch is answered only once
- * every in-sync replica has polled beyond its writes, never twice, and never as OK once this slave
- * stopped being primary.
+ * A primary's side of streamed replication without HTTP: client batches through the asynchronous
+ * {@code execute}, replicas' streams through {@code openStream}, {@code nextFrame} and
+ * {@code acked}, as the data port and the controller call them. The acknowledgement rule under
+ * test: in {@code replicas} mode a batch is answered only once every in-sync replica has
+ * acknowledged its writes, never twice, and never as OK once this slave stopped being primary.
  */
 class ReplicationManagerTests {
 
@@ -70,30 +69,39 @@ class ReplicationManagerTests {
     }
 
     @Test
-    void aWriteIsAnsweredOnlyOnceEveryInSyncReplicaPolledBeyondIt() throws Exception {
+    void aWriteIsAnsweredOnlyOnceEveryInSyncReplicaAcknowledgedIt() {
         primary(AckMode.REPLICAS, "replica2", "replica3");
-        Polled held2 = inSync("replica2");
-        Polled held3 = inSync("replica3");
+        StreamSession s2 = inSync("replica2");
+        StreamSession s3 = inSync("replica3");
 
         Call set = write("SET", "k", "v");
         assertThat(set.done.get()).as("nobody has applied it").isZero();
-        // The held polls were answered with the write at once, by the writer's thread: no linger.
-        assertThat(held2.await().body()).isEqualTo(Request.of("SET", "k", "v").encode());
-        assertThat(held2.thread.get()).isSameAs(Thread.currentThread());
-        assertThat(held3.await().body()).isEqualTo(Request.of("SET", "k", "v").encode());
+        assertThat(manager.nextFrame(s2)).isEqualTo(Request.of("SET", "k", "v").encode());
+        assertThat(manager.nextFrame(s3)).isEqualTo(Request.of("SET", "k", "v").encode());
 
         long end = backlog.end();
-        Polled next2 = poll("replica2", 1, replid(), end);
+        assertThat(manager.acked(s2, end)).isTrue();
         assertThat(set.done.get()).as("replica3 has not applied it yet").isZero();
-        poll("replica3", 1, replid(), end);
+        assertThat(manager.acked(s3, end)).isTrue();
         assertThat(set.done.get()).isOne();
         assertThat(set.thread.get()).as("answered by the thread that took the last acknowledgement")
                 .isSameAs(Thread.currentThread());
         assertThat(set.replies()).isEqualTo(StoreFixture.OK);
-        assertThat(next2.calls.get()).as("nothing new: held").isZero();
 
-        poll("replica2", 1, replid(), end);
+        manager.acked(s2, end);
         assertThat(set.done.get()).as("done runs exactly once").isOne();
+    }
+
+    @Test
+    void anAcknowledgementBeyondWhatTheStreamSentIsRefused() {
+        primary(AckMode.REPLICAS, "replica2");
+        StreamSession s = inSync("replica2");
+        Call set = write("SET", "k", "v");
+        assertThat(manager.acked(s, backlog.end())).as("not sent yet").isFalse();
+        assertThat(set.done.get()).isZero();
+        manager.nextFrame(s);
+        assertThat(manager.acked(s, backlog.end())).isTrue();
+        assertThat(set.done.get()).isOne();
     }
 
     @Test
@@ -106,12 +114,13 @@ class ReplicationManagerTests {
     }
 
     @Test
-    void aReplicaBehindJoinsTheInSyncSetOnceItAppliedAllItWasSentEvenIfTheStreamMovedOn() throws Exception {
+    void aReplicaBehindJoinsTheInSyncSetOnceItAppliedAllItWasSentEvenIfTheStreamMovedOn() {
         primary(AckMode.REPLICAS, "replica2");
         write("SET", "a", "1");
         write("SET", "b", "2");
-        PollAnswerAssert first = answered(poll("replica2", 1, replid(), 0));
-        assertThat(first.answer.body()).hasSize((int) backlog.end());
+        StreamSession s = open("replica2", 1, replid(), 0);
+        byte[] first = manager.nextFrame(s);
+        assertThat(first).hasSize((int) backlog.end());
         assertThat(state("replica2")).as("it has not applied them yet").isEqualTo("connecting");
 
         Call c = write("SET", "c", "3");
@@ -119,48 +128,50 @@ class ReplicationManagerTests {
 
         // It applied everything it was sent, which was the whole stream then: in sync, although
         // SET c landed since (under steady writes it would never stand exactly at the end).
-        PollAnswerAssert second = answered(poll("replica2", 1, replid(), first.answer.body().length));
+        manager.acked(s, first.length);
         assertThat(state("replica2")).isEqualTo("streaming");
-        assertThat(second.answer.body()).isEqualTo(Request.of("SET", "c", "3").encode());
+        assertThat(manager.nextFrame(s)).isEqualTo(Request.of("SET", "c", "3").encode());
 
         Call d = write("SET", "d", "4");
         assertThat(d.done.get()).isZero();
-        poll("replica2", 1, replid(), backlog.end());
+        manager.nextFrame(s);
+        manager.acked(s, backlog.end());
         assertThat(d.done.get()).isOne();
     }
 
     @Test
-    void aDemotionAnswersEveryWaitingBatchNotAcknowledgedAndKeepsWhatCameBeforeIt() throws Exception {
+    void aDemotionAnswersEveryWaitingBatchNotAcknowledgedAndKeepsWhatCameBeforeIt() {
         primary(AckMode.REPLICAS, "replica2", "replica3");
-        inSync("replica2");
+        StreamSession s2 = inSync("replica2");
         inSync("replica3");
         Call set = new Call();
         set.out.simple("EARLIER"); // a reply of the same connection already waiting to be sent
         manager.execute(List.of(Request.of("SET", "k", "v"), Request.of("INCR", "n")), store.session, set.out, set);
-        Polled refused = poll("replica2", 1, replid(), backlog.end()); // replica3 has not applied it
+        manager.nextFrame(s2);
+        manager.acked(s2, backlog.end()); // replica3 has not applied it
         assertThat(set.done.get()).isZero();
-        assertThat(refused.calls.get()).as("held").isZero();
 
         manager.assign(Assignment.parse("2 replica replica2 127.0.0.1:" + dead + " -"));
 
         assertThat(set.done.get()).isOne();
         assertThat(set.replies()).isEqualTo("+EARLIER\r\n" + TRYAGAIN + TRYAGAIN);
-        assertThat(refused.await().reason()).isEqualTo("not-primary");
+        assertThat(manager.nextFrame(s2)).as("its stream ends").isNull();
+        assertThat(manager.acked(s2, backlog.end())).isFalse();
         Call after = write("SET", "k", "w");
         assertThat(after.replies()).startsWith("-READONLY");
     }
 
     @Test
-    void aReplicaThatStopsPollingStopsHoldingWritesBackAfterTheTimeout() throws Exception {
+    void aReplicaThatStopsAcknowledgingStopsHoldingWritesBackAfterTheTimeout() throws Exception {
         primary(AckMode.REPLICAS, Duration.ofMillis(600), Duration.ofMillis(100), "replica2");
-        long polled = System.nanoTime();
-        inSync("replica2"); // and never polls again
+        long acked = System.nanoTime();
+        inSync("replica2"); // and never acknowledges again
         Call set = write("SET", "k", "v");
         assertThat(set.done.get()).isZero();
 
         assertThat(set.latch.await(5, TimeUnit.SECONDS)).isTrue();
-        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - polled);
-        assertThat(waited).as("ms from its last poll").isBetween(550L, 3000L);
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acked);
+        assertThat(waited).as("ms from its last acknowledgement").isBetween(550L, 3000L);
         assertThat(set.replies()).isEqualTo(StoreFixture.OK);
         assertThat(state("replica2")).isEqualTo("connecting");
         assertThat(write("SET", "k", "w").done.get()).as("writes no longer wait for it").isOne();
@@ -170,7 +181,7 @@ class ReplicationManagerTests {
     void aPrimaryWhoseSilentReplicaFollowsANewerEpochKnowsItWasDeposedAndAcknowledgesNothing() throws Exception {
         HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         replica.createContext("/replication/state", exchange -> {
-            // It was promoted at epoch 2 and polls nobody: the master replaced this primary.
+            // It was promoted at epoch 2 and streams from nobody: the master replaced this primary.
             exchange.getResponseHeaders().add("X-Kvcache-Role", "primary");
             exchange.getResponseHeaders().add("X-Kvcache-Epoch", "2");
             exchange.getResponseHeaders().add("X-Kvcache-Replid", "newer");
@@ -183,12 +194,12 @@ class ReplicationManagerTests {
             manager = manager(AckMode.REPLICAS, Duration.ofSeconds(2), Duration.ofMillis(100));
             manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:"
                     + replica.getAddress().getPort()));
-            long polled = System.nanoTime();
+            long acked = System.nanoTime();
             inSync("replica2");
             Call set = write("SET", "k", "v");
 
             assertThat(set.latch.await(5, TimeUnit.SECONDS)).isTrue();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - polled))
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acked))
                     .as("asked from half the timeout on").isGreaterThan(900L);
             assertThat(set.replies()).isEqualTo(TRYAGAIN);
             assertThat(manager.isPrimary()).isFalse();
@@ -220,12 +231,12 @@ class ReplicationManagerTests {
             manager = manager(AckMode.REPLICAS, Duration.ofSeconds(1), Duration.ofMillis(100));
             manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:"
                     + replica.getAddress().getPort()));
-            long polled = System.nanoTime();
+            long acked = System.nanoTime();
             inSync("replica2");
             Call set = write("SET", "k", "v");
 
             assertThat(set.latch.await(6, TimeUnit.SECONDS)).isTrue();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - polled))
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acked))
                     .as("held past the timeout (1 s) until the answer came").isGreaterThan(1250L);
             assertThat(set.replies()).as("never acknowledged by a deposed primary alone").isEqualTo(TRYAGAIN);
         } finally {
@@ -236,141 +247,139 @@ class ReplicationManagerTests {
     @Test
     void theBlockingFormWaitsForTheReplica() throws Exception {
         primary(AckMode.REPLICAS, "replica2");
-        inSync("replica2");
+        StreamSession s = inSync("replica2");
         RespWriter out = new RespWriter();
         Thread client = Thread.ofVirtual().start(
                 () -> manager.execute(List.of(Request.of("SET", "k", "v")), store.session, out));
         assertThat(client.join(Duration.ofMillis(200))).as("still waiting").isFalse();
-        poll("replica2", 1, replid(), backlog.end());
+        manager.nextFrame(s);
+        manager.acked(s, backlog.end());
         assertThat(client.join(Duration.ofSeconds(5))).isTrue();
         assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).isEqualTo(StoreFixture.OK);
     }
 
     @Test
-    void stoppingAnswersEveryWaitingBatch() {
+    void stoppingAnswersEveryWaitingBatchAndEndsTheStreams() {
         primary(AckMode.REPLICAS, "replica2");
-        inSync("replica2");
+        StreamSession s = inSync("replica2");
         Call set = write("SET", "k", "v");
         manager.stop();
         assertThat(set.done.get()).isOne();
         assertThat(set.replies()).isEqualTo(TRYAGAIN);
+        assertThat(manager.nextFrame(s)).isNull();
     }
 
-    // ---------------------------------------------------------------- the long poll
+    // ---------------------------------------------------------------- the stream
 
     @Test
-    void aPollIsAnsweredAtOnceWithTheStreamAfterItsOffset() throws Exception {
+    void aStreamStartsWithEverythingAfterItsOffset() {
         primary(AckMode.REPLICAS, "replica2");
         write("SET", "a", "1");
         write("RPUSH", "l", "x", "y");
-        Polled p = poll("replica2", 1, replid(), 0);
-        assertThat(p.calls.get()).isOne();
-        assertThat(p.thread.get()).isSameAs(Thread.currentThread());
-        ReplicationManager.PollAnswer a = p.await();
-        assertThat(a.status()).isEqualTo(200);
-        assertThat(a.offset()).isZero();
-        assertThat(a.epoch()).isOne();
-        assertThat(a.replid()).isEqualTo(replid());
-        assertThat(a.body()).isEqualTo(backlog.read(0, Integer.MAX_VALUE));
-        assertThat(new String(a.body(), StandardCharsets.ISO_8859_1)).contains("RPUSH");
+        ReplicationManager.StreamStart start = manager.openStream("replica2", 1, replid(), 0);
+        assertThat(start.status()).isEqualTo(200);
+        assertThat(start.offset()).isZero();
+        assertThat(start.epoch()).isOne();
+        assertThat(start.replid()).isEqualTo(replid());
+        byte[] frame = manager.nextFrame(start.session());
+        assertThat(frame).isEqualTo(backlog.read(0, Integer.MAX_VALUE));
+        assertThat(new String(frame, StandardCharsets.ISO_8859_1)).contains("RPUSH");
     }
 
     @Test
-    void aPollAnswerCarriesAtMostMaxBytes() throws Exception {
+    void aFrameCarriesAtMostTheBatchSize() {
         primary(AckMode.REPLICAS, "replica2");
-        write("SET", "a", "1".repeat(100));
-        Polled p = new Polled();
-        manager.poll("replica2", 1, replid(), 0, 10, p);
-        assertThat(p.await().body()).hasSize(10);
+        write("SET", "a", "1".repeat((1 << 20) + 100));
+        StreamSession s = open("replica2", 1, replid(), 0);
+        assertThat(manager.nextFrame(s)).hasSize(1 << 20);
+        assertThat(manager.nextFrame(s)).hasSize((int) backlog.end() - (1 << 20));
     }
 
     @Test
-    void aPollAtTheEndIsHeldUntilAWriteLandsThenAnsweredWithIt() throws Exception {
-        primary(AckMode.ASYNC, "replica2");
-        Polled p = poll("replica2", 1, replid(), backlog.end());
-        assertThat(p.calls.get()).isZero();
-        Thread.sleep(50);
-        assertThat(p.calls.get()).isZero();
+    void aStreamAtTheEndWaitsUntilAWriteLandsAndIsWokenByIt() throws Exception {
+        primary(AckMode.ASYNC, Duration.ofSeconds(20), Duration.ofSeconds(5), "replica2");
+        StreamSession s = open("replica2", 1, replid(), backlog.end());
+        AtomicReference<byte[]> frame = new AtomicReference<>();
+        Thread streamer = Thread.ofVirtual().start(() -> frame.set(manager.nextFrame(s)));
+        assertThat(streamer.join(Duration.ofMillis(100))).as("nothing to send").isFalse();
+        long wrote = System.nanoTime();
         write("INCR", "n");
-        assertThat(p.calls.get()).isOne();
-        assertThat(p.await().body()).isEqualTo(Request.of("INCR", "n").encode());
+        assertThat(streamer.join(Duration.ofSeconds(3))).as("woken well before the 5 s heartbeat").isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - wrote)).isLessThan(3000L);
+        assertThat(frame.get()).isEqualTo(Request.of("INCR", "n").encode());
     }
 
     @Test
-    void aHeldPollIsAnsweredEmptyWhenThePollWaitEnds() throws Exception {
+    void anIdleStreamCarriesAHeartbeat() {
         primary(AckMode.REPLICAS, Duration.ofSeconds(2), Duration.ofMillis(200), "replica2");
+        StreamSession s = open("replica2", 1, replid(), backlog.end());
         long start = System.nanoTime();
-        Polled p = poll("replica2", 1, replid(), backlog.end());
-        ReplicationManager.PollAnswer a = p.await();
-        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertThat(waited).isBetween(180L, 3000L);
-        assertThat(a.status()).isEqualTo(200);
-        assertThat(a.body()).isEmpty();
-        assertThat(a.offset()).isEqualTo(backlog.end());
-        assertThat(p.calls.get()).isOne();
+        assertThat(manager.nextFrame(s)).isEmpty();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(180L, 3000L);
+        assertThat(manager.acked(s, backlog.end())).as("the replica's answer to it").isTrue();
     }
 
     @Test
-    void aNewPollFromTheSameReplicaEndsItsHeldOne() throws Exception {
+    void aNewStreamFromTheSameReplicaEndsItsPreviousOne() {
         primary(AckMode.REPLICAS, "replica2");
-        Polled first = poll("replica2", 1, replid(), backlog.end());
-        Polled second = poll("replica2", 1, replid(), backlog.end());
-        assertThat(first.await().body()).isEmpty();
-        assertThat(second.calls.get()).isZero();
+        StreamSession first = open("replica2", 1, replid(), backlog.end());
+        StreamSession second = open("replica2", 1, replid(), backlog.end());
+        assertThat(manager.nextFrame(first)).isNull();
+        assertThat(manager.acked(first, backlog.end())).isFalse();
+        assertThat(manager.session("replica2", first.id)).isNull();
+        assertThat(manager.session("replica2", second.id)).isSameAs(second);
     }
 
     @Test
-    void pollsFromAnUnlistedReplicaOrAnotherEpochOrToANonPrimaryAreRefused() throws Exception {
+    void streamsFromAnUnlistedReplicaOrAnotherEpochOrToANonPrimaryAreRefused() {
         primary(AckMode.REPLICAS, "replica2");
         write("SET", "a", "1");
-        assertThat(poll("stranger", 1, replid(), 0).await().reason()).isEqualTo("unknown-replica");
-        ReplicationManager.PollAnswer stale = poll("replica2", 0, replid(), 0).await();
+        assertThat(refusal("stranger", 1, replid(), 0)).isEqualTo("unknown-replica");
+        ReplicationManager.StreamStart stale = manager.openStream("replica2", 0, replid(), 0);
         assertThat(stale.status()).isEqualTo(409);
         assertThat(stale.reason()).isEqualTo("stale-epoch");
         assertThat(stale.epoch()).isOne();
-        assertThat(poll("replica2", 2, replid(), 0).await().reason()).isEqualTo("epoch-ahead");
-        assertThat(manager.isPrimary()).as("a poll alone never deposes a primary").isTrue();
+        assertThat(refusal("replica2", 2, replid(), 0)).isEqualTo("epoch-ahead");
+        assertThat(manager.isPrimary()).as("a stream alone never deposes a primary").isTrue();
         assertThat(state("replica2")).isEqualTo("connecting");
 
         ReplicationManager replica = manager(AckMode.REPLICAS, Duration.ofSeconds(2), Duration.ofMillis(250));
-        Polled notPrimary = new Polled();
-        replica.poll("replica2", 0, null, 0, 1024, notPrimary);
-        assertThat(notPrimary.await().reason()).isEqualTo("not-primary");
+        assertThat(replica.openStream("replica2", 0, null, 0).reason()).isEqualTo("not-primary");
     }
 
     @Test
-    void aPollWhoseHistoryDoesNotContinueTheStreamIsAnsweredWithAFullSync() throws Exception {
+    void aStreamWhoseHistoryDoesNotContinueThePrimarysIsAnsweredWithAFullSync() {
         primary(AckMode.REPLICAS, "replica2");
         write("SET", "a", "1");
-        assertThat(poll("replica2", 1, null, 0).await().reason()).as("no copy").isEqualTo("full-sync");
+        assertThat(refusal("replica2", 1, null, 0)).as("no copy").isEqualTo("full-sync");
         assertThat(state("replica2")).isEqualTo("syncing");
-        assertThat(poll("replica2", 1, "another-stream", 0).await().reason()).isEqualTo("full-sync");
-        assertThat(poll("replica2", 1, replid(), backlog.end() + 1).await().reason()).as("ahead of the stream")
+        assertThat(refusal("replica2", 1, "another-stream", 0)).isEqualTo("full-sync");
+        assertThat(refusal("replica2", 1, replid(), backlog.end() + 1)).as("ahead of the stream")
                 .isEqualTo("full-sync");
         assertThat(write("SET", "b", "2").done.get()).as("writes do not wait for a syncing replica").isOne();
     }
 
     @Test
-    void aSiblingOfTheOldPrimaryContinuesFromTheBacklogUnderThePromotedReplicasNewReplid() throws Exception {
+    void aSiblingOfTheOldPrimaryContinuesFromTheBacklogUnderThePromotedReplicasNewReplid() {
         manager = manager(AckMode.REPLICAS, Duration.ofSeconds(2), Duration.ofMillis(250));
         manager.assign(Assignment.parse("1 replica old 127.0.0.1:" + dead + " -"));
         assertThat(manager.syncBegin(1).status()).isEqualTo(200);
         assertThat(manager.syncEnd(1, "old-stream", 0).status()).isEqualTo(200);
         byte[] set = Request.of("SET", "a", "1").encode();
         ReplicationManager.Position at = manager.position();
-        assertThat(manager.applyPolled(manager.upstream(), at,
-                new ReplicationManager.PollAnswer(200, 1, "old-stream", 0, set, ""))).isEqualTo(set.length);
+        assertThat(manager.beginStream(manager.upstream(), at, started(1, "old-stream", 0))).isTrue();
+        assertThat(manager.applyStreamed(manager.upstream(), at, 0, set, set.length)).isEqualTo(set.length);
 
         manager.assign(Assignment.parse("2 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:" + dead));
         String promoted = replid();
         assertThat(promoted).isNotEqualTo("old-stream");
         write("SET", "b", "2");
 
-        ReplicationManager.PollAnswer a = poll("replica2", 2, "old-stream", set.length).await();
+        ReplicationManager.StreamStart a = manager.openStream("replica2", 2, "old-stream", set.length);
         assertThat(a.status()).isEqualTo(200);
         assertThat(a.replid()).isEqualTo(promoted);
-        assertThat(a.body()).isEqualTo(Request.of("SET", "b", "2").encode());
-        assertThat(poll("replica2", 2, "old-stream", set.length + 1).await().reason())
+        assertThat(manager.nextFrame(a.session())).isEqualTo(Request.of("SET", "b", "2").encode());
+        assertThat(refusal("replica2", 2, "old-stream", set.length + 1))
                 .as("beyond where the promoted replica left the old stream").isEqualTo("full-sync");
     }
 
@@ -386,23 +395,24 @@ class ReplicationManagerTests {
         byte[] second = Request.of("RPUSH", "l", "x").encode();
         byte[] body = new byte[first.length + 5];
         System.arraycopy(first, 0, body, 0, first.length);
-        System.arraycopy(second, 0, body, first.length, 5); // a command cut by max
+        System.arraycopy(second, 0, body, first.length, 5); // a command cut by the batch size
 
         ReplicationManager.Position at = manager.position();
         ReplicationManager.Upstream up = manager.upstream();
-        assertThat(manager.applyPolled(up, at, new ReplicationManager.PollAnswer(200, 1, "r2", 0, body, "")))
-                .isEqualTo(first.length);
-        assertThat(manager.state().offset()).isEqualTo(first.length);
+        assertThat(manager.beginStream(up, at, started(1, "r2", 0))).isTrue();
         assertThat(manager.state().replid()).as("the stream continues under the primary's name").isEqualTo("r2");
+        assertThat(manager.applyStreamed(up, at, 0, body, body.length)).isEqualTo(first.length);
+        assertThat(manager.state().offset()).isEqualTo(first.length);
         assertThat(store.call("GET", "a")).isEqualTo(StoreFixture.bulk("1"));
-        assertThat(manager.applyPolled(up, at, new ReplicationManager.PollAnswer(200, 1, "r2", 0, body, "")))
-                .as("an answer to an older position").isEqualTo(-1);
+        assertThat(manager.applyStreamed(up, at, 0, body, body.length)).as("a frame for an older offset")
+                .isEqualTo(-1);
         assertThat(store.call("DBSIZE")).isEqualTo(StoreFixture.integer(1));
 
         manager.assign(Assignment.parse("2 replica q 127.0.0.1:" + dead + " -"));
         ReplicationManager.Position now = manager.position();
-        assertThat(manager.applyPolled(up, now, new ReplicationManager.PollAnswer(200, 1, "r2", now.offset(), second,
-                ""))).as("an answer from the primary it no longer follows").isEqualTo(-1);
+        assertThat(manager.applyStreamed(up, now, now.offset(), second, second.length))
+                .as("a frame from the primary it no longer follows").isEqualTo(-1);
+        assertThat(manager.beginStream(up, now, started(1, "r2", now.offset()))).isFalse();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -411,8 +421,8 @@ class ReplicationManagerTests {
         primary(ack, Duration.ofSeconds(2), Duration.ofMillis(250), replicas);
     }
 
-    private void primary(AckMode ack, Duration timeout, Duration pollWait, String... replicas) {
-        manager = manager(ack, timeout, pollWait);
+    private void primary(AckMode ack, Duration timeout, Duration heartbeat, String... replicas) {
+        manager = manager(ack, timeout, heartbeat);
         StringBuilder list = new StringBuilder();
         for (String r : replicas) {
             list.append(list.isEmpty() ? "" : ",").append(r).append("@127.0.0.1:").append(dead);
@@ -421,10 +431,10 @@ class ReplicationManagerTests {
         assertThat(manager.isPrimary()).isTrue();
     }
 
-    private ReplicationManager manager(AckMode ack, Duration timeout, Duration pollWait) {
+    private ReplicationManager manager(AckMode ack, Duration timeout, Duration heartbeat) {
         ReplicationManager m = new ReplicationManager(store.dispatcher, store.keyspace, backlog, "secret", "replica1",
                 new ReplicationProperties(ack, DataSize.ofMegabytes(64), DataSize.ofMegabytes(1),
-                        DataSize.ofMegabytes(1), timeout, pollWait), ProtocolLimits.REDIS_DEFAULTS);
+                        DataSize.ofMegabytes(1), timeout, heartbeat), ProtocolLimits.REDIS_DEFAULTS);
         managers.add(m);
         return m;
     }
@@ -437,30 +447,34 @@ class ReplicationManagerTests {
         return (String) manager.links().get(replica).get("state");
     }
 
-    /** A poll at the end of the stream: the replica is caught up, hence in sync; the poll is held. */
-    private Polled inSync(String replica) {
-        Polled p = poll(replica, 1, replid(), backlog.end());
+    /** A stream opened at the end of the stream: the replica is caught up, hence in sync. */
+    private StreamSession inSync(String replica) {
+        StreamSession s = open(replica, 1, replid(), backlog.end());
         assertThat(state(replica)).isEqualTo("streaming");
-        return p;
+        return s;
     }
 
-    private Polled poll(String replica, long epoch, String replid, long offset) {
-        Polled p = new Polled();
-        manager.poll(replica, epoch, replid, offset, 1 << 20, p);
-        return p;
+    private StreamSession open(String replica, long epoch, String replid, long offset) {
+        ReplicationManager.StreamStart start = manager.openStream(replica, epoch, replid, offset);
+        assertThat(start.status()).as(start.reason()).isEqualTo(200);
+        return start.session();
+    }
+
+    private String refusal(String replica, long epoch, String replid, long offset) {
+        ReplicationManager.StreamStart start = manager.openStream(replica, epoch, replid, offset);
+        assertThat(start.status()).isEqualTo(409);
+        assertThat(start.session()).isNull();
+        return start.reason();
+    }
+
+    private static ReplicationManager.StreamStart started(long epoch, String replid, long offset) {
+        return new ReplicationManager.StreamStart(200, epoch, replid, offset, "", null);
     }
 
     private Call write(String... argv) {
         Call c = new Call();
         manager.execute(List.of(Request.of(argv)), store.session, c.out, c);
         return c;
-    }
-
-    private static PollAnswerAssert answered(Polled p) throws InterruptedException {
-        return new PollAnswerAssert(p.await());
-    }
-
-    private record PollAnswerAssert(ReplicationManager.PollAnswer answer) {
     }
 
     /** A client batch: its replies and how often (and where) done ran. */
@@ -479,27 +493,6 @@ class ReplicationManagerTests {
 
         String replies() {
             return new String(out.toByteArray(), StandardCharsets.ISO_8859_1);
-        }
-    }
-
-    /** A replica's poll: the answer and how often (and where) it came. */
-    private static final class Polled implements Consumer<ReplicationManager.PollAnswer> {
-        final AtomicReference<ReplicationManager.PollAnswer> answer = new AtomicReference<>();
-        final AtomicInteger calls = new AtomicInteger();
-        final AtomicReference<Thread> thread = new AtomicReference<>();
-        final CountDownLatch latch = new CountDownLatch(1);
-
-        @Override
-        public void accept(ReplicationManager.PollAnswer a) {
-            thread.set(Thread.currentThread());
-            answer.set(a);
-            calls.incrementAndGet();
-            latch.countDown();
-        }
-
-        ReplicationManager.PollAnswer await() throws InterruptedException {
-            assertThat(latch.await(5, TimeUnit.SECONDS)).as("the poll was answered").isTrue();
-            return answer.get();
         }
     }
 

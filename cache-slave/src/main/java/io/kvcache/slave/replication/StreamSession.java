@@ -1,0 +1,63 @@
+package io.kvcache.slave.replication;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One open stream from a primary to a replica ({@code GET /replication/stream}): how far it has
+ * sent, and the thread that writes it, parked while there is nothing new. A client write wakes it
+ * without a lock: the streamer publishes itself before it looks at the stream's end, a writer
+ * looks for it after it moved the end, so one of them always sees the other.
+ * <p>
+ * {@code sentUpTo} is guarded by the manager's lock; the session ends when its replica opens
+ * another, leaves the shard, or this slave stops being primary.
+ */
+final class StreamSession {
+
+    final long id;
+    final ReplicaLink link;
+    /** The stream offset the next frame starts at. */
+    long sentUpTo;
+    private volatile boolean closed;
+    private volatile Thread parked;
+
+    StreamSession(long id, ReplicaLink link, long offset) {
+        this.id = id;
+        this.link = link;
+        this.sentUpTo = offset;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    void close() {
+        closed = true;
+        wake();
+    }
+
+    /** Unparks the streamer if it waits. */
+    void wake() {
+        Thread t = parked;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** Announces the calling streamer as about to park: call before the last look at the stream's end. */
+    void parking() {
+        parked = Thread.currentThread();
+    }
+
+    /** Parks until woken or the deadline (spurious returns are fine: the caller looks again). */
+    void park(long deadlineNanos) {
+        long nanos = deadlineNanos - System.nanoTime();
+        if (nanos > 0 && !closed) {
+            LockSupport.parkNanos(this, nanos);
+        }
+        parked = null;
+    }
+
+    void unparking() {
+        parked = null;
+    }
+}

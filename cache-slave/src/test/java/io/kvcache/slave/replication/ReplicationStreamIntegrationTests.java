@@ -1,0 +1,190 @@
+package io.kvcache.slave.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.kvcache.command.Session;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.support.RunningSlave;
+
+/**
+ * {@code GET /replication/stream} and {@code POST /replication/acks} over real HTTP, through the
+ * replica's own {@link ReplicationClient}, on a slave made primary by hand (its master is
+ * unreachable): the stream starts with what follows the replica's offset, then carries each write
+ * as it lands and a heartbeat while idle; acknowledgements written on the open request release the
+ * writes waiting for them; a replica the assignment does not list, another epoch, and anyone
+ * without the cluster secret are refused.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReplicationStreamIntegrationTests {
+
+    private static final String SECRET = "stream-test-secret";
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private static RunningSlave slave;
+    private static ReplicationManager manager;
+    private static ReplicationClient client;
+    private static URI base;
+    private static int nowhere;
+
+    @BeforeAll
+    static void startAPrimary() {
+        nowhere = unusedPort();
+        slave = RunningSlave.start("--kvcache.slave.master=127.0.0.1:" + nowhere, "--kvcache.cluster.secret=" + SECRET,
+                "--kvcache.replication.heartbeat=2s", "--kvcache.replication.timeout=16s");
+        manager = slave.bean(ReplicationManager.class);
+        base = URI.create("http://127.0.0.1:" + slave.httpPort());
+        client = new ReplicationClient(SECRET, Duration.ofSeconds(16));
+    }
+
+    /** Fresh replicas for each test: the assignment without any, then with replica2 and replica3. */
+    @BeforeEach
+    void assignReplicas() {
+        String self = "1 primary replica1 127.0.0.1:" + slave.httpPort();
+        manager.assign(Assignment.parse(self + " -"));
+        manager.assign(Assignment.parse(self + " replica2@127.0.0.1:" + nowhere + ",replica3@127.0.0.1:" + nowhere));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (slave != null) {
+            slave.close();
+        }
+    }
+
+    @Test
+    void aStreamStartsWithWhatFollowsItsOffsetThenCarriesEachWriteAsItLands() throws Exception {
+        long from = manager.state().offset();
+        write("SET", "at-once", "v");
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), from)) {
+            assertThat(stream.start().status()).isEqualTo(200);
+            assertThat(stream.start().offset()).isEqualTo(from);
+            assertThat(stream.start().replid()).isEqualTo(replid());
+            assertThat(stream.start().epoch()).isOne();
+            assertThat(stream.session()).isPositive();
+            assertThat(frame(stream)).isEqualTo(Request.of("SET", "at-once", "v").encode());
+
+            long start = System.nanoTime();
+            write("INCR", "landed");
+            assertThat(frame(stream)).isEqualTo(Request.of("INCR", "landed").encode());
+            assertThat(millisSince(start)).as("sent as it landed, not at the 2 s heartbeat").isLessThan(1500);
+        }
+    }
+
+    @Test
+    void acknowledgementsOnTheOpenRequestReleaseTheWritesWaitingForThem() throws Exception {
+        long end = manager.state().offset();
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), end);
+             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
+            acks.send(end);
+            assertThat(manager.links().get("replica2").get("state")).isEqualTo("streaming");
+            for (int i = 0; i < 3; i++) {
+                CountDownLatch answered = new CountDownLatch(1);
+                RespWriter out = write(answered, "SET", "acked", Integer.toString(i));
+                assertThat(frame(stream)).isEqualTo(Request.of("SET", "acked", Integer.toString(i)).encode());
+                assertThat(answered.getCount()).as("the replica has not acknowledged it").isOne();
+                acks.send(manager.state().offset());
+                assertThat(answered.await(5, TimeUnit.SECONDS)).as("released by the acknowledgement").isTrue();
+                assertThat(out.toString()).isEqualTo("+OK\r\n");
+            }
+        }
+    }
+
+    @Test
+    void anIdleStreamCarriesAHeartbeat() throws Exception {
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica3", 1, replid(),
+                manager.state().offset())) {
+            long start = System.nanoTime();
+            assertThat(frame(stream)).isEmpty();
+            assertThat(millisSince(start)).isBetween(1900L, 10_000L);
+        }
+    }
+
+    @Test
+    void streamsOfAnotherEpochOrFromAReplicaNotAssignedAreRefused() throws Exception {
+        try (ReplicationClient.StreamReader stale = client.openStream(base, "replica2", 0, replid(), 0)) {
+            assertThat(stale.start().status()).isEqualTo(409);
+            assertThat(stale.start().reason()).isEqualTo("stale-epoch");
+            assertThat(stale.start().epoch()).isOne();
+        }
+        try (ReplicationClient.StreamReader stranger = client.openStream(base, "replica99", 1, replid(), 0)) {
+            assertThat(stranger.start().reason()).isEqualTo("unknown-replica");
+        }
+        assertThat(manager.isPrimary()).isTrue();
+    }
+
+    @Test
+    void acknowledgementsForASessionNotOpenAreRefused() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/replication/acks?replica=replica2&session=999"))
+                .header("X-Kvcache-Secret", SECRET).POST(HttpRequest.BodyPublishers.ofString("0\n")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void neitherStreamNorAcknowledgementsWithoutTheClusterSecret() throws Exception {
+        HttpResponse<byte[]> stream = HTTP.send(HttpRequest.newBuilder(base.resolve(
+                "/replication/stream?replica=replica2&epoch=1&offset=0&replid=" + replid())).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(stream.statusCode()).isEqualTo(403);
+        assertThat(stream.body()).isEmpty();
+        HttpResponse<byte[]> acks = HTTP.send(HttpRequest.newBuilder(base.resolve(
+                "/replication/acks?replica=replica2&session=1")).POST(HttpRequest.BodyPublishers.ofString("9\n"))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(acks.statusCode()).isEqualTo(403);
+    }
+
+    private static byte[] frame(ReplicationClient.StreamReader stream) throws IOException {
+        int[] length = new int[1];
+        byte[] buffer = stream.nextFrame(new byte[16], 0, length);
+        assertThat(buffer).as("the stream goes on").isNotNull();
+        return java.util.Arrays.copyOf(buffer, length[0]);
+    }
+
+    /** A write, not waiting for its acknowledgement (the replicas here are these tests' streams). */
+    private static void write(String... argv) {
+        write(new CountDownLatch(1), argv);
+    }
+
+    private static RespWriter write(CountDownLatch answered, String... argv) {
+        RespWriter out = new RespWriter();
+        manager.execute(List.of(Request.of(argv)), new Session(0, "test", "test").internal(), out, answered::countDown);
+        return out;
+    }
+
+    private static String replid() {
+        return manager.state().replid();
+    }
+
+    private static long millisSince(long start) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    private static int unusedPort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
