@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A replica's fetcher, on a virtual thread: opens its primary's stream after its offset, applies
+ * A replica's fetcher, on its own thread: opens its primary's stream after its offset, applies
  * each frame as it comes and acknowledges the offset it reached on the acknowledgement stream
  * (heartbeat frames too, so that the primary hears from it while idle). A replica without a copy
  * opens without a replid, which makes the primary send it a full sync; the fetcher waits while
@@ -42,17 +42,21 @@ final class ReplicaFetcher {
 
     void start() {
         running = true;
-        thread = Thread.ofVirtual().name("replication-fetcher").start(this::run);
+        // A platform thread: it spends its life in blocking socket reads, which for a virtual thread
+        // cost a trip through the JDK's poller and the carrier pool per frame (a fifth of a
+        // replica's CPU under load, measured in docs/benchmarks.md).
+        thread = Thread.ofPlatform().name("replication-fetcher").daemon().start(this::run);
     }
 
     void stop() {
         running = false;
+        wake(true);
         if (thread != null) {
             thread.interrupt();
         }
     }
 
-    /** Something changed (the primary to follow, a full sync done): stop waiting; abandon leaves a poll in flight. */
+    /** Something changed (the primary to follow, a full sync done): stop waiting; abandon leaves the stream open now. */
     void wake(boolean abandon) {
         lock.lock();
         try {
@@ -162,7 +166,9 @@ final class ReplicaFetcher {
                             buffer = java.util.Arrays.copyOf(buffer, 64 * 1024); // one big command passed
                         }
                     }
-                    acks.send(offset);
+                    if (!stream.hasMore()) {
+                        acks.send(offset); // one acknowledgement for the frames that came together
+                    }
                 }
             }
             return stream.start();

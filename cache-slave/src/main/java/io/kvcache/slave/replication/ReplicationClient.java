@@ -110,7 +110,7 @@ final class ReplicationClient {
                     longHeader(c, EPOCH), c.getHeaderField(REPLID), longHeader(c, OFFSET),
                     reason == null ? "" : reason, null);
             return new StreamReader(c, start, longHeader(c, SESSION),
-                    status == 200 ? new DataInputStream(new BufferedInputStream(c.getInputStream(), 64 * 1024)) : null);
+                    status == 200 ? new FrameInput(c.getInputStream()) : null);
         } catch (IOException | RuntimeException e) {
             c.disconnect();
             throw e;
@@ -154,14 +154,16 @@ final class ReplicationClient {
         private final HttpURLConnection connection;
         private final ReplicationManager.StreamStart start;
         private final long session;
+        private final FrameInput buffered;
         private final DataInputStream in;
 
         StreamReader(HttpURLConnection connection, ReplicationManager.StreamStart start, long session,
-                     DataInputStream in) {
+                     FrameInput buffered) {
             this.connection = connection;
             this.start = start;
             this.session = session;
-            this.in = in;
+            this.buffered = buffered;
+            this.in = buffered == null ? null : new DataInputStream(buffered);
         }
 
         ReplicationManager.StreamStart start() {
@@ -197,9 +199,26 @@ final class ReplicationClient {
             return b;
         }
 
+        /** Whether more of the stream has arrived already (read with the last frame, no system call). */
+        boolean hasMore() {
+            return buffered.buffered() > 0;
+        }
+
         @Override
         public void close() {
             connection.disconnect();
+        }
+    }
+
+    /** The stream's read buffer, which says how much it holds without asking the socket. */
+    private static final class FrameInput extends BufferedInputStream {
+
+        FrameInput(java.io.InputStream in) {
+            super(in, 64 * 1024);
+        }
+
+        synchronized int buffered() {
+            return count - pos;
         }
     }
 
