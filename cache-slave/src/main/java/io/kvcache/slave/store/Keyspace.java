@@ -171,7 +171,15 @@ public final class Keyspace {
      * keepTtl.
      */
     Entry set(byte[] key, Object value, boolean keepTtl) {
-        Entry e = lookup(key);
+        return set(lookup(key), key, value, keepTtl);
+    }
+
+    /**
+     * As {@link #set(byte[], Object, boolean)} for a key the caller has just looked up (found is
+     * what {@link #lookup} answered, null when absent): one hash lookup per SET instead of two.
+     */
+    Entry set(Entry found, byte[] key, Object value, boolean keepTtl) {
+        Entry e = found;
         if (e == null) {
             return add(key, value);
         }

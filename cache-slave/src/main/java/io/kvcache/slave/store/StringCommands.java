@@ -131,7 +131,8 @@ public final class StringCommands {
             Entry old = db.lookupRead(key);
             out.bulkOrNull(old == null ? null : Types.string(old));
         }
-        boolean found = db.lookup(key) != null;
+        Entry existing = db.lookup(key);
+        boolean found = existing != null;
         if (((flags & NX) != 0 && found) || ((flags & XX) != 0 && !found)) {
             if ((flags & GET_FLAG) == 0) {
                 if (integerReply) {
@@ -142,7 +143,7 @@ public final class StringCommands {
             }
             return;
         }
-        Entry e = db.set(key, value, (flags & KEEPTTL) != 0);
+        Entry e = db.set(existing, key, value, (flags & KEEPTTL) != 0);
         if (expire != null) {
             db.setExpire(e, when);
         }
