@@ -84,9 +84,18 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
     }
 
     /**
-     * Reads what the socket has, even with a batch in flight (it waits in the reader, within the
-     * query buffer limit, as in Redis's query buffer): interest in reads is not switched off and on
-     * for every batch, which would cost two epoll_ctl calls per request.
+     * How much a connection with a batch in flight may hold unparsed before it stops being read.
+     * A few pipelined batches' worth, so that a client pipelining normally is read ahead without
+     * switching interest off and on; a client that writes far faster than its batches complete
+     * (redis-cli --pipe through a master waiting for replicas) waits in its socket instead of in
+     * this process's heap.
+     */
+    static final int READ_AHEAD_LIMIT = 64 * 1024;
+
+    /**
+     * Reads what the socket has, even with a batch in flight (it waits in the reader, up to
+     * {@link #READ_AHEAD_LIMIT}): interest in reads is not switched off and on for every batch,
+     * which would cost two epoll_ctl calls per request.
      */
     private void read() throws IOException {
         int n;
@@ -102,8 +111,8 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
                 closeNow();
                 return;
             }
-        } else if (n == 0 && reader.buffered() > 0 && inFlight) {
-            interest(0); // no room until the batch in flight is done: stop being woken for nothing
+        } else if (inFlight && (n == 0 && reader.buffered() > 0 || reader.buffered() >= READ_AHEAD_LIMIT)) {
+            interest(0); // no room, or enough read ahead, until the batch in flight is done
         }
         process();
     }
