@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.awaitility.Awaitility;
+
 import io.kvcache.protocol.Replies;
 import io.kvcache.slave.compat.RawRedisClient;
 
@@ -47,6 +49,8 @@ final class PreloadedKeys implements AutoCloseable {
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong backwards = new AtomicLong();
     private volatile boolean stopping;
+    /** When every short-TTL key's deadline has passed (System.nanoTime), set by load. */
+    private volatile long shortTtlPassedNanos;
 
     PreloadedKeys(InetSocketAddress master, int strings, int counters, int lists) {
         this.master = master;
@@ -96,6 +100,9 @@ final class PreloadedKeys implements AutoCloseable {
             }
             flush(client, batch);
         }
+        // Each deadline is at most shortTtl after its SET was answered; a little more for the
+        // server's strictly-after rule.
+        shortTtlPassedNanos = System.nanoTime() + shortTtl.plusMillis(5).toNanos();
     }
 
     private static String initial(int i) {
@@ -268,6 +275,10 @@ final class PreloadedKeys implements AutoCloseable {
             for (int i = 0; i < SHORT_TTL_KEYS; i++) {
                 keys.add("e:" + i);
             }
+            // The moves may end before the short TTL does (they take seconds on a quiet machine):
+            // the check below is about keys whose TTL has passed.
+            Awaitility.await("the short TTL has passed").atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> System.nanoTime() - shortTtlPassedNanos >= 0);
             for (List<String> part : chunks(keys)) {
                 batch.clear();
                 part.forEach(k -> batch.add(argv("EXISTS", k)));

@@ -28,9 +28,6 @@ final class ReplicaLink {
     volatile long acked = -1;
     /** When its last acknowledgement (or stream) arrived (System.nanoTime). */
     volatile long lastAckNanos = System.nanoTime();
-    /** The end of what its stream carried so far, and whether that was the whole stream then. */
-    long sentUpTo = -1;
-    boolean sentAll;
     /** Its open stream, or null. */
     volatile StreamSession session;
     /** A full sync is running (or about to start) for it; the next one not before nextSyncNanos. */

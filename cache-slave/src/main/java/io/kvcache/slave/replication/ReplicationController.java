@@ -8,6 +8,9 @@ import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -20,15 +23,13 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.kvcache.cluster.ReplicationStatus;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.store.Keyspace;
 
 /**
  * The replication REST endpoints of a slave's HTTP port. Replicas stream their primary's writes
- * and acknowledge them on a second open request; a primary calls its replicas for full syncs and asks the state of a silent one; the
- * master reads the state when it elects a primary. Every call must carry the cluster secret,
+ * and acknowledge them on a second open request; a primary calls its replicas for full syncs and
+ * asks the state of a silent one; the master reads the state when it elects a primary. Every call must carry the cluster secret,
  * checked by Spring Security before any of them runs (io.kvcache.web.ClusterPlaneSecurity);
  * the answer's headers carry the replica's offset and epoch.
  */

@@ -440,10 +440,8 @@ public final class ReplicationManager {
                     if (link.state == State.SYNCING && !link.syncing) {
                         link.state = State.CONNECTING; // its history continues this stream again
                     }
-                    link.session = new StreamSession(++sessions, link, offset);
-                    link.sentUpTo = offset;
-                    link.sentAll = offset >= backlog.end();
-                    ackedLocked(link, offset);
+                    link.session = new StreamSession(++sessions, link, offset, offset >= backlog.end());
+                    ackedLocked(link.session, offset);
                     answer = new StreamStart(200, epoch, replid, offset, "", link.session);
                 }
                 acknowledged = acknowledgedLocked();
@@ -470,29 +468,29 @@ public final class ReplicationManager {
     byte[] nextFrame(StreamSession session) {
         long deadline = System.nanoTime() + heartbeatNanos;
         while (true) {
+            // Announced before looking at the stream's end: a write after the look will unpark it.
             session.parking();
+            byte[] frame = EMPTY;
             lock.lock();
             try {
                 if (session.closed() || session.link.session != session || role != Role.PRIMARY) {
-                    session.unparking();
-                    return null;
-                }
-                if (backlog.end() > session.sentUpTo) {
-                    session.unparking();
-                    byte[] bytes = backlog.read(session.sentUpTo, batchBytes);
-                    if (bytes == null) {
-                        return null; // trimmed away: the replica's next stream starts a full sync
+                    frame = null;
+                } else if (backlog.end() > session.sentUpTo) {
+                    // null when trimmed away: the replica's next stream starts a full sync
+                    frame = backlog.read(session.sentUpTo, batchBytes);
+                    if (frame != null) {
+                        session.sentUpTo += frame.length;
+                        session.sentAll = session.sentUpTo >= backlog.end();
+                        session.link.batches++;
+                        session.link.shipped += frame.length;
                     }
-                    ReplicaLink link = session.link;
-                    session.sentUpTo += bytes.length;
-                    link.sentUpTo = session.sentUpTo;
-                    link.sentAll = link.sentUpTo >= backlog.end();
-                    link.batches++;
-                    link.shipped += bytes.length;
-                    return bytes;
                 }
             } finally {
                 lock.unlock();
+            }
+            if (frame != EMPTY) {
+                session.unparking();
+                return frame;
             }
             if (System.nanoTime() - deadline >= 0) {
                 session.unparking();
@@ -522,7 +520,7 @@ public final class ReplicationManager {
             if (offset > session.sentUpTo) {
                 return false; // more than it was sent: not a replica of this stream
             }
-            ackedLocked(link, offset);
+            ackedLocked(session, offset);
             acknowledged = acknowledgedLocked();
         } finally {
             lock.unlock();
@@ -557,10 +555,12 @@ public final class ReplicationManager {
         session.close();
     }
 
-    /** The replica holds everything before offset. Under lock. */
-    private void ackedLocked(ReplicaLink link, long offset) {
+    /** The replica of session holds everything before offset. Under lock. */
+    private void ackedLocked(StreamSession session, long offset) {
+        ReplicaLink link = session.link;
         link.acked = Math.max(link.acked, offset);
-        if (link.state == State.CONNECTING && (offset >= backlog.end() || link.sentAll && offset >= link.sentUpTo)) {
+        if (link.state == State.CONNECTING
+                && (offset >= backlog.end() || session.sentAll && offset >= session.sentUpTo)) {
             link.state = State.STREAMING;
             log.info("Replica {} in sync at offset {}: writes wait for it", link.id, offset);
         }
@@ -703,7 +703,6 @@ public final class ReplicationManager {
             log.info("Replica {} cannot continue from the backlog; full sync", link.id);
         }
         link.state = State.SYNCING;
-        link.sentAll = false;
         if (link.syncing || System.nanoTime() - link.nextSyncNanos < 0) {
             return false;
         }

@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * without a lock: the streamer publishes itself before it looks at the stream's end, a writer
  * looks for it after it moved the end, so one of them always sees the other.
  * <p>
- * {@code sentUpTo} is guarded by the manager's lock; the session ends when its replica opens
+ * {@code sentUpTo} and {@code sentAll} are guarded by the manager's lock; the session ends when its replica opens
  * another, leaves the shard, or this slave stops being primary.
  */
 final class StreamSession {
@@ -17,13 +17,16 @@ final class StreamSession {
     final ReplicaLink link;
     /** The stream offset the next frame starts at. */
     long sentUpTo;
+    /** Whether the last frame reached the stream's end as it was then. */
+    boolean sentAll;
     private volatile boolean closed;
     private volatile Thread parked;
 
-    StreamSession(long id, ReplicaLink link, long offset) {
+    StreamSession(long id, ReplicaLink link, long offset, boolean atEnd) {
         this.id = id;
         this.link = link;
         this.sentUpTo = offset;
+        this.sentAll = atEnd;
     }
 
     boolean closed() {

@@ -179,17 +179,8 @@ class ReplicationManagerTests {
 
     @Test
     void aPrimaryWhoseSilentReplicaFollowsANewerEpochKnowsItWasDeposedAndAcknowledgesNothing() throws Exception {
-        HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        replica.createContext("/replication/state", exchange -> {
-            // It was promoted at epoch 2 and streams from nobody: the master replaced this primary.
-            exchange.getResponseHeaders().add("X-Kvcache-Role", "primary");
-            exchange.getResponseHeaders().add("X-Kvcache-Epoch", "2");
-            exchange.getResponseHeaders().add("X-Kvcache-Replid", "newer");
-            exchange.getResponseHeaders().add("X-Kvcache-Offset", "0");
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        replica.start();
+        // It was promoted at epoch 2 and streams from nobody: the master replaced this primary.
+        HttpServer replica = replicaAnswering("primary", 2, 0);
         try {
             manager = manager(AckMode.REPLICAS, Duration.ofSeconds(2), Duration.ofMillis(100));
             manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:"
@@ -211,22 +202,8 @@ class ReplicationManagerTests {
 
     @Test
     void aSilentReplicaIsNotDroppedBeforeItWasAskedEvenPastTheTimeout() throws Exception {
-        HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        replica.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        replica.createContext("/replication/state", exchange -> {
-            try {
-                Thread.sleep(900); // slow to answer (within the call's timeout), and then: it follows a newer primary
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            exchange.getResponseHeaders().add("X-Kvcache-Role", "replica");
-            exchange.getResponseHeaders().add("X-Kvcache-Epoch", "2");
-            exchange.getResponseHeaders().add("X-Kvcache-Replid", "newer");
-            exchange.getResponseHeaders().add("X-Kvcache-Offset", "0");
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        replica.start();
+        // Slow to answer (within the call's timeout), and then: it follows a newer primary.
+        HttpServer replica = replicaAnswering("replica", 2, 900);
         try {
             manager = manager(AckMode.REPLICAS, Duration.ofSeconds(1), Duration.ofMillis(100));
             manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:"
@@ -494,6 +471,27 @@ class ReplicationManagerTests {
         String replies() {
             return new String(out.toByteArray(), StandardCharsets.ISO_8859_1);
         }
+    }
+
+    /** A replica's {@code GET /replication/state}: this role at this epoch, after a delay. */
+    private static HttpServer replicaAnswering(String role, long epoch, long delayMillis) throws IOException {
+        HttpServer replica = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        replica.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        replica.createContext("/replication/state", exchange -> {
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseHeaders().add("X-Kvcache-Role", role);
+            exchange.getResponseHeaders().add("X-Kvcache-Epoch", Long.toString(epoch));
+            exchange.getResponseHeaders().add("X-Kvcache-Replid", "newer");
+            exchange.getResponseHeaders().add("X-Kvcache-Offset", "0");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        replica.start();
+        return replica;
     }
 
     private static int unusedPort() {
