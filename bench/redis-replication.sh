@@ -106,33 +106,6 @@ for tool in redis-server redis-cli redis-benchmark nutcracker ss awk getconf; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-# other_benchmarks: how many redis-benchmark processes run on the machine (anyone's).
-other_benchmarks() {
-    local n
-    n="$(pgrep -c -x redis-benchmark || true)"
-    printf '%s\n' "${n:-0}"
-}
-
-load1() {
-    cut -d' ' -f1 /proc/loadavg
-}
-
-wait_for_quiet() {
-    local deadline=$((SECONDS + QUIET_WAIT_MINUTES * 60)) others load
-    while true; do
-        others="$(other_benchmarks)"
-        load="$(load1)"
-        if ((others == 0)) && awk -v l="$load" -v max="$QUIET_LOAD" 'BEGIN { exit !(l < max) }'; then
-            log "machine quiet: no redis-benchmark running, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-            return
-        fi
-        ((SECONDS < deadline)) || die "machine still busy after ${QUIET_WAIT_MINUTES} min" \
-            "($others redis-benchmark running, 1-minute load $load); QUIET_WAIT_MINUTES=0 runs anyway"
-        log "waiting for a quiet machine: $others redis-benchmark running, 1-minute load $load (max $QUIET_LOAD)"
-        sleep 30
-    done
-}
-
 if ((QUIET_WAIT_MINUTES > 0)); then
     wait_for_quiet
 fi
