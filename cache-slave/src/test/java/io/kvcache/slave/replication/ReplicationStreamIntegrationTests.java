@@ -3,15 +3,22 @@ package io.kvcache.slave.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.awaitility.Awaitility;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.kvcache.command.Session;
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.support.RunningSlave;
@@ -152,6 +160,85 @@ class ReplicationStreamIntegrationTests {
                 "/replication/acks?replica=replica2&session=1")).POST(HttpRequest.BodyPublishers.ofString("9\n"))
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(acks.statusCode()).isEqualTo(403);
+    }
+
+    /**
+     * A client that pipelines far faster than its writes are acknowledged (redis-cli --pipe) waits
+     * in its socket, not in this process's heap: with a batch in flight the connection reads ahead
+     * only a little (RespNioConnection.READ_AHEAD_LIMIT), and everything is answered once the
+     * replica acknowledges. Without that limit the data port read the whole flood into memory
+     * (found by bench/rebalance.sh, whose 2,000,000 piped SETs filled a master's 1 GB heap).
+     */
+    @Test
+    void aClientFloodingWritesThatWaitForTheReplicaIsNotReadIntoMemory() throws Exception {
+        byte[] set = "*3\r\n$3\r\nSET\r\n$5\r\nflood\r\n$5\r\nvalue\r\n".getBytes(StandardCharsets.US_ASCII);
+        int commands = 32 * 1024 * 1024 / set.length;
+        ClientMemory memory = slave.bean(ClientMemory.class);
+        long end = manager.state().offset();
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), end);
+             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session());
+             Socket flooder = new Socket("127.0.0.1", slave.port())) {
+            acks.send(end);
+            OutputStream out = flooder.getOutputStream();
+            InputStream in = flooder.getInputStream();
+            out.write(("*2\r\n$4\r\nAUTH\r\n$" + SECRET.length() + "\r\n" + SECRET + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+            AtomicLong written = new AtomicLong();
+            AtomicLong replied = new AtomicLong();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < commands; i++) {
+                        out.write(set);
+                        written.addAndGet(set.length);
+                    }
+                } catch (IOException e) {
+                    // the counts below fail the test
+                }
+            });
+            Thread reader = Thread.ofVirtual().start(() -> {
+                byte[] b = new byte[64 * 1024];
+                try {
+                    for (int n = in.read(b); n > 0; n = in.read(b)) {
+                        replied.addAndGet(n);
+                    }
+                } catch (IOException e) {
+                    // closed at the end
+                }
+            });
+
+            // Every write waits for replica2, which does not acknowledge: the writer stalls once the
+            // kernel's buffers are full, since the data port stopped reading.
+            Awaitility.await("the flood stalls").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                    .until(new java.util.concurrent.Callable<>() {
+                        long last = -1;
+
+                        @Override
+                        public Boolean call() {
+                            long now = written.get();
+                            boolean stalled = now == last && now > 0;
+                            last = now;
+                            return stalled;
+                        }
+                    });
+            assertThat(written.get()).as("bytes the client could send while its batch waited")
+                    .isLessThan(commands * (long) set.length / 2);
+            assertThat(memory.used()).as("client memory held beyond each connection's free share").isZero();
+
+            // replica2 acknowledges as the stream comes: the whole flood is read and answered.
+            long offset = end;
+            while (replied.get() < commands * 5L) {
+                int[] length = new int[1];
+                byte[] buffer = stream.nextFrame(new byte[64 * 1024], 0, length);
+                assertThat(buffer).as("the stream goes on").isNotNull();
+                offset += length[0];
+                acks.send(offset);
+            }
+            assertThat(writer.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(written.get()).isEqualTo(commands * (long) set.length);
+            flooder.close();
+            reader.join(Duration.ofSeconds(5));
+        }
     }
 
     private static byte[] frame(ReplicationClient.StreamReader stream) throws IOException {
