@@ -57,7 +57,7 @@ class ReplicationFaultIntegrationTests {
 
                 cluster.addProcessSlave(shard, "replica" + next++);
                 cluster.addProcessSlave(shard, "replica" + next++);
-                replicas.awaitInSync(shard, 3, SYNC);
+                replicas.awaitStreaming(shard, 3, SYNC);
                 writers.awaitMoreAcknowledged(500, FAILOVER);
             }
             writers.stop();
@@ -86,7 +86,7 @@ class ReplicationFaultIntegrationTests {
             writers.start();
             writers.awaitMoreAcknowledged(200, FAILOVER);
             cluster.addProcessSlave("slave1", "replica2");
-            replicas.awaitInSync("slave1", 2, SYNC);
+            replicas.awaitStreaming("slave1", 2, SYNC);
             writers.awaitMoreAcknowledged(500, FAILOVER);
             writers.stop();
 
@@ -129,7 +129,7 @@ class ReplicationFaultIntegrationTests {
                 signal("CONT", pid);
             }
             // The thawed slave rejoins as a replica of the new primary and takes its stream.
-            replicas.awaitInSync("slave1", 3, SYNC);
+            replicas.awaitStreaming("slave1", 3, SYNC);
             writers.awaitMoreAcknowledged(500, FAILOVER);
             writers.stop();
 
