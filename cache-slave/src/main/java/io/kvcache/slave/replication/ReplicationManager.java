@@ -461,9 +461,11 @@ public final class ReplicationManager {
     }
 
     /**
-     * The next frame of a stream: every byte after what it sent so far (up to the batch size),
-     * as soon as there is any; an empty frame (a heartbeat, which the replica acknowledges) when the
-     * heartbeat interval passes without a write; null once the session is over.
+     * The next frame of a stream: every byte after what it sent so far (up to the batch size), as
+     * soon as there is any and the last frame was acknowledged; an empty frame (a heartbeat, which
+     * the replica acknowledges) when the heartbeat interval passes without a write; null once the
+     * session is over. A frame whose acknowledgement has not come within the heartbeat interval no
+     * longer holds the next back.
      */
     byte[] nextFrame(StreamSession session) {
         long deadline = System.nanoTime() + heartbeatNanos;
@@ -471,14 +473,16 @@ public final class ReplicationManager {
             // Announced before looking at the stream's end: a write after the look will unpark it.
             session.parking();
             byte[] frame = EMPTY;
+            boolean overdue = System.nanoTime() - deadline >= 0;
             lock.lock();
             try {
                 if (session.closed() || session.link.session != session || role != Role.PRIMARY) {
                     frame = null;
-                } else if (backlog.end() > session.sentUpTo) {
+                } else if (backlog.end() > session.sentUpTo && (!session.inFlight() || overdue)) {
                     // null when trimmed away: the replica's next stream starts a full sync
                     frame = backlog.read(session.sentUpTo, batchBytes);
                     if (frame != null) {
+                        session.frameSent();
                         session.sentUpTo += frame.length;
                         session.sentAll = session.sentUpTo >= backlog.end();
                         session.link.batches++;
@@ -492,7 +496,7 @@ public final class ReplicationManager {
                 session.unparking();
                 return frame;
             }
-            if (System.nanoTime() - deadline >= 0) {
+            if (overdue) {
                 session.unparking();
                 session.link.heartbeats++;
                 return EMPTY;
@@ -509,6 +513,7 @@ public final class ReplicationManager {
      */
     boolean acked(StreamSession session, long offset) {
         List<WriteWaiters.Waiter> acknowledged;
+        boolean more;
         lock.lock();
         try {
             ReplicaLink link = session.link;
@@ -522,8 +527,13 @@ public final class ReplicationManager {
             }
             ackedLocked(session, offset);
             acknowledged = acknowledgedLocked();
+            session.acknowledged();
+            more = backlog.end() > session.sentUpTo;
         } finally {
             lock.unlock();
+        }
+        if (more) {
+            session.wake(); // what landed while the frame was out ships now
         }
         acknowledge(acknowledged);
         return true;
@@ -589,7 +599,7 @@ public final class ReplicationManager {
     /** The stream grew: its writers send it now. */
     private void wakeStreams() {
         for (StreamSession s : openSessions) {
-            s.wake();
+            s.grew();
         }
     }
 

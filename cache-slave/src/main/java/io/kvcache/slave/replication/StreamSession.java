@@ -8,6 +8,11 @@ import java.util.concurrent.locks.LockSupport;
  * without a lock: the streamer publishes itself before it looks at the stream's end, a writer
  * looks for it after it moved the end, so one of them always sees the other.
  * <p>
+ * One frame is in flight at a time, as a follower's fetch is in Kafka: the next leaves once the
+ * replica acknowledged the last (it acknowledges every frame it reads), so under load the writes
+ * that land meanwhile ship together, and frames and acknowledgements grow with the load rather
+ * than in number.
+ * <p>
  * {@code sentUpTo} and {@code sentAll} are guarded by the manager's lock; the session ends when its replica opens
  * another, leaves the shard, or this slave stops being primary.
  */
@@ -21,6 +26,8 @@ final class StreamSession {
     boolean sentAll;
     private volatile boolean closed;
     private volatile Thread parked;
+    /** A frame of writes went out and its acknowledgement has not come back yet. */
+    private volatile boolean inFlight;
 
     StreamSession(long id, ReplicaLink link, long offset, boolean atEnd) {
         this.id = id;
@@ -36,6 +43,30 @@ final class StreamSession {
     void close() {
         closed = true;
         wake();
+    }
+
+    boolean inFlight() {
+        return inFlight;
+    }
+
+    /** A frame of writes was sent: the next waits for its acknowledgement. */
+    void frameSent() {
+        inFlight = true;
+    }
+
+    /**
+     * An acknowledgement came: it covers every frame sent before it (the replica reads the stream
+     * in order and acknowledges after it read all that arrived).
+     */
+    void acknowledged() {
+        inFlight = false;
+    }
+
+    /** The stream grew: wakes the streamer unless its next frame waits for an acknowledgement anyway. */
+    void grew() {
+        if (!inFlight) {
+            wake();
+        }
     }
 
     /** Unparks the streamer if it waits. */

@@ -2,6 +2,7 @@ package io.kvcache.slave.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,18 +85,41 @@ class ReplicationStreamIntegrationTests {
     void aStreamStartsWithWhatFollowsItsOffsetThenCarriesEachWriteAsItLands() throws Exception {
         long from = manager.state().offset();
         write("SET", "at-once", "v");
-        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), from)) {
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), from);
+             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
             assertThat(stream.start().status()).isEqualTo(200);
             assertThat(stream.start().offset()).isEqualTo(from);
             assertThat(stream.start().replid()).isEqualTo(replid());
             assertThat(stream.start().epoch()).isOne();
             assertThat(stream.session()).isPositive();
             assertThat(frame(stream)).isEqualTo(Request.of("SET", "at-once", "v").encode());
+            acks.send(manager.state().offset());
 
             long start = System.nanoTime();
             write("INCR", "landed");
             assertThat(frame(stream)).isEqualTo(Request.of("INCR", "landed").encode());
             assertThat(millisSince(start)).as("sent as it landed, not at the 2 s heartbeat").isLessThan(1500);
+        }
+    }
+
+    /** One frame in flight: what lands before the replica acknowledged the last ships in the next. */
+    @Test
+    void writesLandingWhileAFrameIsUnacknowledgedShipTogetherOnceItIs() throws Exception {
+        long from = manager.state().offset();
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), from);
+             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
+            write("SET", "first", "1");
+            assertThat(frame(stream)).isEqualTo(Request.of("SET", "first", "1").encode());
+            write("SET", "second", "2");
+            write("SET", "third", "3");
+            long start = System.nanoTime();
+            acks.send(manager.state().offset() - Request.of("SET", "second", "2").encode().length
+                    - Request.of("SET", "third", "3").encode().length);
+            ByteArrayOutputStream both = new ByteArrayOutputStream();
+            both.write(Request.of("SET", "second", "2").encode());
+            both.write(Request.of("SET", "third", "3").encode());
+            assertThat(frame(stream)).isEqualTo(both.toByteArray());
+            assertThat(millisSince(start)).as("sent on the acknowledgement, not at the 2 s heartbeat").isLessThan(1500);
         }
     }
 
