@@ -203,7 +203,11 @@ public final class CommandDispatcher {
         }
         // As Redis's call(): counted once run, so rejected commands and this very INFO are not.
         boolean failed = out.size() > mark && out.byteAt(mark) == '-';
-        stats.called(spec, System.nanoTime() - start, failed);
+        if (applying) {
+            stats.applied(spec, System.nanoTime() - start, failed);
+        } else {
+            stats.called(spec, System.nanoTime() - start, failed);
+        }
         if (failed) {
             countError(out, mark);
         } else if (propagated) {
