@@ -110,11 +110,11 @@ class ReplicationStreamIntegrationTests {
              ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
             write("SET", "first", "1");
             assertThat(frame(stream)).isEqualTo(Request.of("SET", "first", "1").encode());
+            long firstFrameEnd = manager.state().offset();
             write("SET", "second", "2");
             write("SET", "third", "3");
             long start = System.nanoTime();
-            acks.send(manager.state().offset() - Request.of("SET", "second", "2").encode().length
-                    - Request.of("SET", "third", "3").encode().length);
+            acks.send(firstFrameEnd);
             ByteArrayOutputStream both = new ByteArrayOutputStream();
             both.write(Request.of("SET", "second", "2").encode());
             both.write(Request.of("SET", "third", "3").encode());
