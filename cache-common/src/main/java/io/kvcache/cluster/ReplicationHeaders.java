@@ -15,6 +15,8 @@ public final class ReplicationHeaders {
     public static final String ROLE = "X-Kvcache-Role";
     /** The session a replica's stream opened, which its acknowledgements name. */
     public static final String SESSION = "X-Kvcache-Session";
+    /** The primary's data port, where the replica of a stream sends REPLCONF ACK (docs/replication.md). */
+    public static final String ACK_PORT = "X-Kvcache-Ack-Port";
     /** Why a replica refused a batch: stale-epoch, not-replica, history or gap. */
     public static final String REASON = "X-Kvcache-Reason";
     /** The placement version a migration call belongs to (docs/rebalancing.md). */

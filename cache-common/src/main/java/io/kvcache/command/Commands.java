@@ -32,6 +32,8 @@ public final class Commands {
     public static final CommandSpec FLUSHALL = all("flushall", -1, ResponsePolicy.ALL_SUCCEEDED, WRITE);
     public static final CommandSpec FLUSHDB = all("flushdb", -1, ResponsePolicy.ALL_SUCCEEDED, WRITE);
     public static final CommandSpec TIME = local("time", 1, FAST, STALE, LOADING);
+    /** A replica's REPLCONF ACK reaches its primary's data port (docs/replication.md); the rest as Redis. */
+    public static final CommandSpec REPLCONF = local("replconf", -1, ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY);
     /** CONFIG GET|SET|RESETSTAT|REWRITE|HELP; each subcommand's arity is checked by ConfigCommand. */
     public static final CommandSpec CONFIG = new CommandSpec("config", -2, flags(ADMIN, NOSCRIPT, LOADING, STALE),
             KeySpec.NONE, RequestPolicy.ALL_NODES, ResponsePolicy.ALL_SUCCEEDED);
@@ -106,7 +108,7 @@ public final class Commands {
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
-            FLUSHALL, FLUSHDB, TIME, CONFIG,
+            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,

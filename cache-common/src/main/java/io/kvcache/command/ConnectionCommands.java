@@ -7,6 +7,7 @@ import java.util.List;
 import java.security.MessageDigest;
 
 import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
@@ -14,7 +15,7 @@ import io.kvcache.protocol.RespWriter;
 /**
  * The commands about the connection itself, answered where the client is connected (by the
  * master for its clients, by a slave on its data port): PING, ECHO, QUIT, HELLO, AUTH, SELECT,
- * COMMAND, CLIENT, TIME, READONLY, READWRITE.
+ * COMMAND, CLIENT, TIME, READONLY, READWRITE, REPLCONF.
  */
 public final class ConnectionCommands {
 
@@ -28,6 +29,7 @@ public final class ConnectionCommands {
     private final Clients clients;
     private final byte[] requirepass;
     private final String mode;
+    private volatile ReplicaAcks replicaAcks;
 
     /**
      * @param requirepass the password clients must AUTH with, or null for none
@@ -66,7 +68,45 @@ public final class ConnectionCommands {
                     s.readOnly(false);
                     out.ok();
                 })
-                .on(TIME, this::time);
+                .on(TIME, this::time)
+                .on(REPLCONF, this::replconf);
+    }
+
+    /** Where REPLCONF ACK goes (a slave in a cluster); without it, acknowledgements are ignored. */
+    public void replicaAcks(ReplicaAcks acks) {
+        this.replicaAcks = acks;
+    }
+
+    /**
+     * REPLCONF as replication.c's replconfCommand: options in pairs, accepted with +OK. ACK answers
+     * nothing, as in Redis; kvcache's form names the replica and its stream session after the
+     * offset ({@code ACK <offset> <replica> <session>}), and one that does not parse is ignored.
+     */
+    private void replconf(Request r, RespWriter out, Session s) {
+        if (r.argc() % 2 == 0) {
+            throw new ErrorReply(RespErrors.SYNTAX);
+        }
+        for (int j = 1; j < r.argc(); j += 2) {
+            String option = r.text(j).toLowerCase(java.util.Locale.ROOT);
+            switch (option) {
+                case "ack" -> {
+                    ReplicaAcks acks = replicaAcks;
+                    if (acks != null && r.argc() == 5 && RedisNumbers.isLong(r.arg(2))
+                            && RedisNumbers.isLong(r.arg(4))) {
+                        acks.ack(s, r.text(3), RedisNumbers.parseLong(r.arg(4)), RedisNumbers.parseLong(r.arg(2)));
+                    }
+                    return;
+                }
+                case "getack" -> {
+                    return;
+                }
+                case "listening-port", "ip-address", "capa", "rdb-only", "rdb-filter-only" -> {
+                    // accepted, as from a replica about to sync; kvcache's replicas sync over HTTP
+                }
+                default -> throw new ErrorReply("ERR Unrecognized REPLCONF option: " + r.text(j));
+            }
+        }
+        out.ok();
     }
 
     private void ping(Request r, RespWriter out, Session s) {

@@ -12,6 +12,7 @@ public final class Session {
     private boolean authenticated;
     private boolean readOnly;
     private boolean internal;
+    private Runnable afterBatch;
 
     public Session(long id, String connectionId, String address) {
         this.id = id;
@@ -82,5 +83,20 @@ public final class Session {
 
     public void authenticated(boolean authenticated) {
         this.authenticated = authenticated;
+    }
+
+    /**
+     * Work a command leaves for after its batch, outside the store's lock (a replica's
+     * acknowledgement, which may answer other clients); the last one set wins.
+     */
+    public void afterBatch(Runnable work) {
+        this.afterBatch = work;
+    }
+
+    /** Takes the work left by {@link #afterBatch}, or null. */
+    public Runnable takeAfterBatch() {
+        Runnable r = afterBatch;
+        afterBatch = null;
+        return r;
     }
 }

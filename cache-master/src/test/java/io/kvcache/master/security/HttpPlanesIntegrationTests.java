@@ -154,7 +154,6 @@ class HttpPlanesIntegrationTests {
                 new Endpoint("GET", "/replication/state"),
                 new Endpoint("GET", "/replication/digest"),
                 new Endpoint("GET", "/replication/stream"),
-                new Endpoint("POST", "/replication/acks", Map.of(), "999999999\n"),
                 new Endpoint("POST", "/replication/sync/begin", Map.of("X-Kvcache-Epoch", position.get("X-Kvcache-Epoch")), ""),
                 new Endpoint("POST", "/replication/sync/chunk", Map.of("X-Kvcache-Epoch", position.get("X-Kvcache-Epoch")), intruder),
                 new Endpoint("POST", "/replication/sync/end", position, ""),

@@ -193,10 +193,6 @@ class SecretsNeverLeakIntegrationTests {
                 .GET(), "GET " + http + " stream");
         assertThat(stream.statusCode()).as("a forged stream").isEqualTo(403);
         assertThat(stream.body()).isEmpty();
-        HttpResponse<String> acks = send(HttpRequest.newBuilder(URI.create("http://" + http
-                + "/replication/acks?replica=replica2&session=1")).header(ReplicationHeaders.SECRET, secretGuess)
-                .POST(HttpRequest.BodyPublishers.ofString("999999\n")), "POST " + http + " acks");
-        assertThat(acks.statusCode()).as("forged acknowledgements").isEqualTo(403);
         HttpResponse<String> sync = send(HttpRequest.newBuilder(URI.create("http://" + http + "/replication/sync/chunk"))
                 .header(ReplicationHeaders.SECRET, secretGuess).header(ReplicationHeaders.EPOCH, "99")
                 .POST(HttpRequest.BodyPublishers.ofString("*1\r\n$8\r\nFLUSHALL\r\n")), "POST " + http + " sync");

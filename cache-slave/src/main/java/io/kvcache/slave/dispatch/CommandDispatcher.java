@@ -15,6 +15,7 @@ import io.kvcache.command.CommandTable;
 import io.kvcache.command.CommandHandler;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
+import io.kvcache.command.ReplicaAcks;
 import io.kvcache.command.Session;
 import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
@@ -82,6 +83,13 @@ public final class CommandDispatcher {
             this.propagation = propagation;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Installs where REPLCONF ACK goes (a slave in a cluster, primary of its shard); none when alone. */
+    public void replicaAcks(ReplicaAcks acks) {
+        if (connection != null) {
+            connection.replicaAcks(acks);
         }
     }
 

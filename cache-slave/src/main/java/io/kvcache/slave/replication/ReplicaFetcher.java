@@ -140,7 +140,7 @@ final class ReplicaFetcher {
             if (!stream.start().ok() || !manager.beginStream(up, at, stream.start())) {
                 return stream.start();
             }
-            try (ReplicationClient.AckWriter acks = client.openAcks(up.address(), replicaId, stream.session())) {
+            try (ReplicationClient.AckWriter acks = client.openAcks(up.address(), stream, replicaId)) {
                 open = new AutoCloseable[] {stream, acks};
                 long offset = at.offset();
                 byte[] buffer = new byte[64 * 1024];

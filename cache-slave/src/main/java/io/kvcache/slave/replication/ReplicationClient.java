@@ -8,7 +8,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.Proxy;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -22,6 +24,7 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 
 import io.kvcache.cluster.ReplicationStatus;
+import io.kvcache.protocol.RespWriter;
 
 /**
  * The HTTP calls between a shard's slaves, each carrying the cluster secret: a replica's stream
@@ -109,7 +112,7 @@ final class ReplicationClient {
             ReplicationManager.StreamStart start = new ReplicationManager.StreamStart(status,
                     longHeader(c, EPOCH), c.getHeaderField(REPLID), longHeader(c, OFFSET),
                     reason == null ? "" : reason, null);
-            return new StreamReader(c, start, longHeader(c, SESSION),
+            return new StreamReader(c, start, longHeader(c, SESSION), (int) longHeader(c, ACK_PORT),
                     status == 200 ? new FrameInput(c.getInputStream()) : null);
         } catch (IOException | RuntimeException e) {
             c.disconnect();
@@ -118,22 +121,48 @@ final class ReplicationClient {
     }
 
     /**
-     * {@code POST /replication/acks}: opens the request body on which this replica acknowledges
-     * the stream of session, one decimal offset per line.
+     * Opens the connection on which this replica acknowledges stream: the primary's data port (as
+     * the stream's answer names it), authenticated with the cluster secret, where each
+     * acknowledgement is a {@code REPLCONF ACK <offset> <replica> <session>} that gets no reply, as
+     * in Redis. The primary's I/O loop reads them: an HTTP request body would cost its server a
+     * thread hand-off per acknowledgement (docs/benchmarks.md).
      */
-    AckWriter openAcks(URI primary, String replicaId, long session) throws IOException {
-        HttpURLConnection c = connection(primary + "/replication/acks?replica="
-                + URLEncoder.encode(replicaId, StandardCharsets.UTF_8) + "&session=" + session);
+    AckWriter openAcks(URI primary, StreamReader stream, String replicaId) throws IOException {
+        Socket socket = new Socket(Proxy.NO_PROXY);
         try {
-            c.setRequestMethod("POST");
-            c.setDoOutput(true);
-            c.setChunkedStreamingMode(0);
-            c.setRequestProperty("Content-Type", MediaType.TEXT_PLAIN_VALUE);
-            return new AckWriter(c, c.getOutputStream());
+            socket.connect(new InetSocketAddress(primary.getHost(), stream.ackPort()), CONNECT_TIMEOUT_MILLIS);
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(timeoutMillis);
+            OutputStream out = socket.getOutputStream();
+            if (!secret.isEmpty()) {
+                RespWriter auth = new RespWriter(64);
+                auth.array(2).bulk("AUTH").bulk(secret);
+                auth.writeTo(out);
+                out.flush();
+                String reply = replyLine(socket.getInputStream());
+                if (!reply.equals("+OK")) {
+                    throw new IOException("the primary's data port refused the cluster secret: " + reply);
+                }
+            }
+            return new AckWriter(socket, out, replicaId, stream.session());
         } catch (IOException | RuntimeException e) {
-            c.disconnect();
+            socket.close();
             throw e;
         }
+    }
+
+    /** One reply line, without its CRLF (at most 512 bytes of it). */
+    private static String replyLine(java.io.InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new EOFException("the primary's data port closed the connection");
+            }
+            if (b != '\r' && line.length() < 512) {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
     }
 
     private HttpURLConnection connection(String uri) throws IOException {
@@ -154,14 +183,16 @@ final class ReplicationClient {
         private final HttpURLConnection connection;
         private final ReplicationManager.StreamStart start;
         private final long session;
+        private final int ackPort;
         private final FrameInput buffered;
         private final DataInputStream in;
 
-        StreamReader(HttpURLConnection connection, ReplicationManager.StreamStart start, long session,
+        StreamReader(HttpURLConnection connection, ReplicationManager.StreamStart start, long session, int ackPort,
                      FrameInput buffered) {
             this.connection = connection;
             this.start = start;
             this.session = session;
+            this.ackPort = ackPort;
             this.buffered = buffered;
             this.in = buffered == null ? null : new DataInputStream(buffered);
         }
@@ -172,6 +203,11 @@ final class ReplicationClient {
 
         long session() {
             return session;
+        }
+
+        /** The primary's data port, where acknowledgements go. */
+        int ackPort() {
+            return ackPort;
         }
 
         /**
@@ -222,33 +258,35 @@ final class ReplicationClient {
         }
     }
 
-    /** A replica's acknowledgements to its primary: the offset it holds everything before, a line each. */
+    /** A replica's acknowledgements to its primary: {@code REPLCONF ACK <offset> <replica> <session>}, each flushed. */
     static final class AckWriter implements AutoCloseable {
 
-        private final HttpURLConnection connection;
-        private final OutputStream out;
-        private final byte[] line = new byte[24];
+        private static final byte[] HEAD = "*5\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n".getBytes(StandardCharsets.US_ASCII);
 
-        AckWriter(HttpURLConnection connection, OutputStream out) {
-            this.connection = connection;
+        private final Socket socket;
+        private final OutputStream out;
+        /** The replica and session arguments, the same in every acknowledgement. */
+        private final byte[] tail;
+        private final RespWriter command = new RespWriter(128);
+
+        AckWriter(Socket socket, OutputStream out, String replicaId, long session) {
+            this.socket = socket;
             this.out = out;
+            RespWriter t = new RespWriter(64);
+            t.bulk(replicaId).bulk(Long.toString(session));
+            this.tail = t.toByteArray();
         }
 
         void send(long offset) throws IOException {
-            int n = line.length;
-            line[--n] = '\n';
-            long v = offset;
-            do {
-                line[--n] = (byte) ('0' + v % 10);
-                v /= 10;
-            } while (v > 0);
-            out.write(line, n, line.length - n);
+            command.reset();
+            command.raw(HEAD).bulk(Long.toString(offset)).raw(tail);
+            command.writeTo(out);
             out.flush();
         }
 
         @Override
-        public void close() {
-            connection.disconnect();
+        public void close() throws IOException {
+            socket.close();
         }
     }
 

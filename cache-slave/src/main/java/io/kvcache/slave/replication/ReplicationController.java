@@ -3,12 +3,10 @@ package io.kvcache.slave.replication;
 import static io.kvcache.cluster.ReplicationHeaders.*;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
@@ -23,12 +21,13 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.kvcache.cluster.ReplicationStatus;
+import io.kvcache.io.RespNioServerConnectionFactory;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.store.Keyspace;
 
 /**
  * The replication REST endpoints of a slave's HTTP port. Replicas stream their primary's writes
- * and acknowledge them on a second open request; a primary calls its replicas for full syncs and
+ * (and acknowledge them with REPLCONF ACK on its data port); a primary calls its replicas for full syncs and
  * asks the state of a silent one; the master reads the state when it elects a primary. Every call must carry the cluster secret,
  * checked by Spring Security before any of them runs (io.kvcache.web.ClusterPlaneSecurity);
  * the answer's headers carry the replica's offset and epoch.
@@ -41,11 +40,14 @@ class ReplicationController {
     private final ReplicationManager manager;
     private final CommandDispatcher dispatcher;
     private final Keyspace keyspace;
+    private final RespNioServerConnectionFactory dataPort;
 
-    ReplicationController(ReplicationManager manager, CommandDispatcher dispatcher, Keyspace keyspace) {
+    ReplicationController(ReplicationManager manager, CommandDispatcher dispatcher, Keyspace keyspace,
+                          RespNioServerConnectionFactory dataPort) {
         this.manager = manager;
         this.dispatcher = dispatcher;
         this.keyspace = keyspace;
+        this.dataPort = dataPort;
     }
 
     @GetMapping("/state")
@@ -74,7 +76,8 @@ class ReplicationController {
     /**
      * A replica's stream after offset (it holds everything before it): refused with a 409 and its
      * reason, or answered 200 with the primary's epoch, replid, the offset the stream starts at and
-     * the session its acknowledgements name, then written as it grows until the session ends: each
+     * the session its acknowledgements name and the data port they go to (REPLCONF ACK, read by its
+     * I/O loop), then written as it grows until the session ends: each
      * frame a 4-byte length and that many bytes of the stream, flushed at once (length 0 is a
      * heartbeat). The servlet thread stays with the stream, one per replica.
      */
@@ -95,6 +98,7 @@ class ReplicationController {
         StreamSession session = start.session();
         try {
             response.setHeader(SESSION, Long.toString(session.id));
+            response.setHeader(ACK_PORT, Integer.toString(dataPort.getPort()));
             response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
             OutputStream out = response.getOutputStream();
             response.flushBuffer();
@@ -112,42 +116,6 @@ class ReplicationController {
         } finally {
             manager.closeStream(session);
         }
-    }
-
-    /**
-     * A replica's acknowledgements of its stream's session: a request body that stays open, one
-     * decimal offset per line, each saying the replica holds everything before it. Read as they
-     * come until the replica closes it or the session ends (204 then, 409 for a session not open).
-     */
-    @PostMapping("/acks")
-    ResponseEntity<Void> acks(@RequestParam String replica, @RequestParam long session, HttpServletRequest request)
-            throws IOException {
-        StreamSession open = manager.session(replica, session);
-        if (open == null) {
-            return ResponseEntity.status(409).header(REASON, "no-session").build();
-        }
-        InputStream in = request.getInputStream();
-        byte[] buffer = new byte[4096];
-        long value = 0;
-        int digits = 0;
-        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-            for (int i = 0; i < n; i++) {
-                byte b = buffer[i];
-                if (b >= '0' && b <= '9' && digits < 18) {
-                    value = value * 10 + (b - '0');
-                    digits++;
-                } else if (b == '\n' && digits > 0) {
-                    if (!manager.acked(open, value)) {
-                        return ResponseEntity.noContent().build();
-                    }
-                    value = 0;
-                    digits = 0;
-                } else {
-                    return ResponseEntity.badRequest().header(REASON, "malformed").build();
-                }
-            }
-        }
-        return ResponseEntity.noContent().build();
     }
 
     @PostMapping("/sync/begin")

@@ -149,6 +149,7 @@ public final class ReplicationManager {
             return null;
         });
         dispatcher.propagation(new ReplicationLog(keyspace, backlog, () -> role == Role.PRIMARY ? null : ReplicationLog.READONLY));
+        dispatcher.replicaAcks(this::ackOnDataPort);
         this.sweepTickNanos = Math.clamp(heartbeatNanos / 5, TimeUnit.MILLISECONDS.toNanos(5),
                 TimeUnit.MILLISECONDS.toNanos(50));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(
@@ -172,6 +173,14 @@ public final class ReplicationManager {
     public void execute(List<Request> requests, Session session, RespWriter out, Runnable done) {
         int mark = out.size();
         long offset = dispatcher.execute(requests, session, out);
+        Runnable after = session.takeAfterBatch();
+        answerOnceReplicated(offset, requests.size(), out, mark, done);
+        if (after != null) {
+            after.run(); // a replica's acknowledgement, now that the store's lock is free
+        }
+    }
+
+    private void answerOnceReplicated(long offset, int replies, RespWriter out, int mark, Runnable done) {
         if (offset < 0) {
             done.run();
             return;
@@ -181,7 +190,7 @@ public final class ReplicationManager {
             done.run();
             return;
         }
-        Batch batch = new Batch(offset, out, mark, requests.size(), done);
+        Batch batch = new Batch(offset, out, mark, replies, done);
         boolean waits = false;
         boolean refused = false;
         lock.lock();
@@ -514,6 +523,7 @@ public final class ReplicationManager {
     boolean acked(StreamSession session, long offset) {
         List<WriteWaiters.Waiter> acknowledged;
         boolean more;
+        boolean beyond = false;
         lock.lock();
         try {
             ReplicaLink link = session.link;
@@ -523,7 +533,8 @@ public final class ReplicationManager {
             link.lastAckNanos = System.nanoTime();
             link.acks++;
             if (offset > session.sentUpTo) {
-                return false; // more than it was sent: not a replica of this stream
+                beyond = true; // more than it was sent: not a replica of this stream
+                return false;
             }
             ackedLocked(session, offset);
             acknowledged = acknowledgedLocked();
@@ -531,12 +542,29 @@ public final class ReplicationManager {
             more = backlog.end() > session.sentUpTo;
         } finally {
             lock.unlock();
+            if (beyond) {
+                session.close(); // its streamer ends the session
+            }
         }
         if (more) {
             session.wake(); // what landed while the frame was out ships now
         }
         acknowledge(acknowledged);
         return true;
+    }
+
+    /**
+     * A replica's {@code REPLCONF ACK} on this slave's data port, read by the data port's I/O loop
+     * (no thread hand-off, unlike an HTTP request body): taken once the client's batch is done, outside
+     * the store's lock, since it may answer other clients' batches.
+     */
+    private void ackOnDataPort(Session client, String replicaId, long streamSession, long offset) {
+        client.afterBatch(() -> {
+            StreamSession s = session(replicaId, streamSession);
+            if (s != null) {
+                acked(s, offset);
+            }
+        });
     }
 
     /** The replica's open session by id, or null (over, or never). */

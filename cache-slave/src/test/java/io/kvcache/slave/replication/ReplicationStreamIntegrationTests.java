@@ -34,10 +34,10 @@ import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.support.RunningSlave;
 
 /**
- * {@code GET /replication/stream} and {@code POST /replication/acks} over real HTTP, through the
+ * {@code GET /replication/stream} over real HTTP and REPLCONF ACK on the data port, through the
  * replica's own {@link ReplicationClient}, on a slave made primary by hand (its master is
  * unreachable): the stream starts with what follows the replica's offset, then carries each write
- * as it lands and a heartbeat while idle; acknowledgements written on the open request release the
+ * as it lands and a heartbeat while idle; acknowledgements (REPLCONF ACK) release the
  * writes waiting for them; a replica the assignment does not list, another epoch, and anyone
  * without the cluster secret are refused.
  */
@@ -86,7 +86,7 @@ class ReplicationStreamIntegrationTests {
         long from = manager.state().offset();
         write("SET", "at-once", "v");
         try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), from);
-             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
+             ReplicationClient.AckWriter acks = client.openAcks(base, stream, "replica2")) {
             assertThat(stream.start().status()).isEqualTo(200);
             assertThat(stream.start().offset()).isEqualTo(from);
             assertThat(stream.start().replid()).isEqualTo(replid());
@@ -107,7 +107,7 @@ class ReplicationStreamIntegrationTests {
     void writesLandingWhileAFrameIsUnacknowledgedShipTogetherOnceItIs() throws Exception {
         long from = manager.state().offset();
         try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), from);
-             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
+             ReplicationClient.AckWriter acks = client.openAcks(base, stream, "replica2")) {
             write("SET", "first", "1");
             assertThat(frame(stream)).isEqualTo(Request.of("SET", "first", "1").encode());
             long firstFrameEnd = manager.state().offset();
@@ -127,7 +127,7 @@ class ReplicationStreamIntegrationTests {
     void acknowledgementsOnTheOpenRequestReleaseTheWritesWaitingForThem() throws Exception {
         long end = manager.state().offset();
         try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), end);
-             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session())) {
+             ReplicationClient.AckWriter acks = client.openAcks(base, stream, "replica2")) {
             acks.send(end);
             assertThat(manager.links().get("replica2").get("state")).isEqualTo("streaming");
             for (int i = 0; i < 3; i++) {
@@ -166,11 +166,24 @@ class ReplicationStreamIntegrationTests {
     }
 
     @Test
-    void acknowledgementsForASessionNotOpenAreRefused() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/replication/acks?replica=replica2&session=999"))
-                .header("X-Kvcache-Secret", SECRET).POST(HttpRequest.BodyPublishers.ofString("0\n")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(409);
+    void anAcknowledgementForASessionNotOpenIsIgnoredAndOneBeyondWhatWasSentEndsTheSession() throws Exception {
+        try (Socket data = authenticated()) {
+            // REPLCONF ACK gets no reply, as in Redis: the PING's is the first thing back.
+            data.getOutputStream().write(command("REPLCONF", "ACK", "0", "replica2", "999"));
+            data.getOutputStream().write(command("PING"));
+            assertThat(new String(data.getInputStream().readNBytes(7), StandardCharsets.US_ASCII))
+                    .isEqualTo("+PONG\r\n");
+        }
+        long end = manager.state().offset();
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), end);
+             ReplicationClient.AckWriter acks = client.openAcks(base, stream, "replica2")) {
+            acks.send(end + 1_000_000);
+            int[] length = new int[1];
+            byte[] buffer = new byte[1024];
+            while (buffer != null) { // heartbeats, then the end
+                buffer = stream.nextFrame(buffer, 0, length);
+            }
+        }
     }
 
     @Test
@@ -180,10 +193,27 @@ class ReplicationStreamIntegrationTests {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(stream.statusCode()).isEqualTo(403);
         assertThat(stream.body()).isEmpty();
-        HttpResponse<byte[]> acks = HTTP.send(HttpRequest.newBuilder(base.resolve(
-                "/replication/acks?replica=replica2&session=1")).POST(HttpRequest.BodyPublishers.ofString("9\n"))
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(acks.statusCode()).isEqualTo(403);
+        try (Socket data = new Socket("127.0.0.1", slave.port())) {
+            data.getOutputStream().write(command("REPLCONF", "ACK", "9", "replica2", "1"));
+            assertThat(new String(data.getInputStream().readNBytes(34), StandardCharsets.US_ASCII))
+                    .isEqualTo("-NOAUTH Authentication required.\r\n");
+        }
+    }
+
+    private static Socket authenticated() throws IOException {
+        Socket s = new Socket("127.0.0.1", slave.port());
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(command("AUTH", SECRET));
+        assertThat(new String(s.getInputStream().readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+        return s;
+    }
+
+    private static byte[] command(String... args) {
+        StringBuilder b = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String a : args) {
+            b.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+        }
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -200,7 +230,7 @@ class ReplicationStreamIntegrationTests {
         ClientMemory memory = slave.bean(ClientMemory.class);
         long end = manager.state().offset();
         try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), end);
-             ReplicationClient.AckWriter acks = client.openAcks(base, "replica2", stream.session());
+             ReplicationClient.AckWriter acks = client.openAcks(base, stream, "replica2");
              Socket flooder = new Socket("127.0.0.1", slave.port())) {
             acks.send(end);
             OutputStream out = flooder.getOutputStream();
