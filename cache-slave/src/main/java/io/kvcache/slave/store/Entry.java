@@ -4,15 +4,14 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
- * A stored key with its value and deadline. The entry is its own map key (one object per key
- * instead of two); lookups probe with a value-less entry.
+ * A stored key with its value and deadline, chained in its {@link EntryTable} bucket (one object
+ * per key, as a Redis dictEntry).
  * <p>
  * Hash flooding: the hash is SipHash-1-2 under a 128-bit key drawn from SecureRandom when the
  * process starts, as Redis seeds its dict hash, so a client cannot choose keys that collide: their
  * hashes are unpredictable. (A multiply-and-rotate hash seeded only at its start is not enough: it
- * has collisions that hold for every seed, see HashFloodingTests.) And entries are
- * {@code Comparable<Entry>}, so a HashMap bin that still fills up, by chance, becomes a balanced
- * tree, not a long chain.
+ * has collisions that hold for every seed, see HashFloodingTests.) Entries stay
+ * {@code Comparable<Entry>}, consistently with equals, for whoever sorts them.
  */
 final class Entry implements Comparable<Entry> {
 
@@ -28,10 +27,18 @@ final class Entry implements Comparable<Entry> {
     }
 
     final byte[] key;
-    private final int hash;
+    /** {@link #hash(byte[])} of the key. */
+    final int hash;
+    /** The next entry of its {@link EntryTable} bucket. */
+    Entry next;
 
     /** A byte[] (a string) or a {@link QuickList} (a list); null only in a probe. */
     Object value;
+    /**
+     * {@link Footprint#value} of a string value, kept so that overwriting it does not read the old
+     * value (one memory access less per SET); -1 for a list, whose footprint changes as it does.
+     */
+    int stringFootprint = -1;
     /** Absolute Unix time in milliseconds, or NO_EXPIRY. */
     long expireAt = NO_EXPIRY;
     /** Position in the keyspace's dense array of all keys (for RANDOMKEY and SCAN). */

@@ -8,10 +8,12 @@ package io.kvcache.slave.store;
  */
 final class Footprint {
 
-    /** An {@link Entry}: header, key, hash, value, expireAt, slot, volatileSlot, snapshotMark, access. */
-    static final int ENTRY = 48;
-    /** A java.util.HashMap.Node: header, hash, key, value, next. */
-    static final int MAP_NODE = 32;
+    /**
+     * An {@link Entry}: header, key, hash, next, value, stringFootprint, expireAt, slot,
+     * volatileSlot, snapshotMark, access (with compressed references). No map node: the entry is
+     * chained in its bucket itself ({@link EntryTable}).
+     */
+    static final int ENTRY = 56;
     /** A {@link QuickList} without its array: header, elements, head, size, bytes, meter. */
     static final int QUICKLIST = 40;
 
@@ -28,9 +30,9 @@ final class Footprint {
         return align(16L + 4L * n);
     }
 
-    /** What one key costs apart from its value: entry, map node, key bytes. */
+    /** What one key costs apart from its value: entry and key bytes. */
     static long key(byte[] key) {
-        return ENTRY + MAP_NODE + bytes(key.length);
+        return ENTRY + bytes(key.length);
     }
 
     /** A value: a string's bytes, or a list's whole footprint. */

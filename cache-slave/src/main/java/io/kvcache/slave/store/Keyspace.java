@@ -1,7 +1,6 @@
 package io.kvcache.slave.store;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -23,7 +22,7 @@ import io.kvcache.protocol.RespWriter;
  */
 public final class Keyspace {
 
-    private final HashMap<Entry, Entry> map = new HashMap<>(1024);
+    private final EntryTable map = new EntryTable();
     private final DenseArray all = new DenseArray(false);
     private final DenseArray volatiles = new DenseArray(true);
     private final LongSupplier clock;
@@ -33,8 +32,6 @@ public final class Keyspace {
     private Consumer<byte[]> deletionListener = key -> { };
 
     private final UsedMemory memory = new UsedMemory();
-    /** The capacity of the map's table, grown as HashMap grows it (it never shrinks). */
-    private int mapCapacity = 1024;
     private long peakMemory;
     private int lruClock;
     private boolean lfu;
@@ -91,7 +88,7 @@ public final class Keyspace {
 
     /** As {@link #lookup} without stamping the access clock: Redis's LOOKUP_NOTOUCH (EXISTS, TYPE, TTL). */
     Entry peek(byte[] key) {
-        Entry e = map.get(Entry.probe(key));
+        Entry e = map.get(key, Entry.hash(key));
         if (e != null && isExpired(e)) {
             if (expiryMode == ExpiryMode.DELETE) {
                 expire(e);
@@ -137,28 +134,34 @@ public final class Keyspace {
             e.snapshotMark = snapshotGeneration; // born after the snapshot began: the stream carries it whole
         }
         e.access = lfu ? AccessClock.lfuNew(now) : lruClock;
-        map.put(e, e);
-        if (map.size() > mapCapacity / 4 * 3) {
-            mapCapacity <<= 1; // HashMap doubles its table past a 0.75 load
-        }
+        map.add(e);
         all.add(e);
         memory.add(Footprint.key(key));
-        holdValue(value);
+        holdValue(e, value);
         return e;
     }
 
     /** Replaces an entry's value in place (INCR, APPEND, SETRANGE, ...), keeping its deadline. */
     void replaceValue(Entry e, Object value) {
-        memory.add(-Footprint.value(e.value));
+        memory.add(-valueFootprint(e));
         e.value = value;
-        holdValue(value);
+        holdValue(e, value);
     }
 
-    private void holdValue(Object value) {
-        memory.add(Footprint.value(value));
+    private void holdValue(Entry e, Object value) {
         if (value instanceof QuickList list) {
+            e.stringFootprint = -1;
+            memory.add(Footprint.value(value));
             list.meter(memory);
+        } else {
+            e.stringFootprint = (int) Footprint.value(value);
+            memory.add(e.stringFootprint);
         }
+    }
+
+    /** {@link Footprint#value} of the entry's value, without reading a string value. */
+    private static long valueFootprint(Entry e) {
+        return e.stringFootprint >= 0 ? e.stringFootprint : Footprint.value(e.value);
     }
 
     /** Redis's lookupKey touch: the LRU clock, or the LFU counter counts one more access. */
@@ -206,7 +209,7 @@ public final class Keyspace {
         if (e.volatileSlot >= 0) {
             volatiles.remove(e);
         }
-        memory.add(-(Footprint.key(e.key) + Footprint.value(e.value)));
+        memory.add(-(Footprint.key(e.key) + valueFootprint(e)));
     }
 
     void setExpire(Entry e, long whenMillis) {
@@ -258,11 +261,11 @@ public final class Keyspace {
     }
 
     /**
-     * The bytes the store holds (Redis's used_memory for kvcache): every key's entry, map node,
-     * key and value ({@link Footprint}), plus the map's table and the two dense arrays.
+     * The bytes the store holds (Redis's used_memory for kvcache): every key's entry,
+     * key and value ({@link Footprint}), plus the hash table's buckets and the two dense arrays.
      */
     public long usedMemory() {
-        return memory.bytes() + Footprint.references(mapCapacity) + Footprint.references(all.capacity())
+        return memory.bytes() + Footprint.references(map.capacity()) + Footprint.references(all.capacity())
                 + Footprint.references(volatiles.capacity());
     }
 
@@ -453,7 +456,7 @@ public final class Keyspace {
         if (!snapshotting) {
             return;
         }
-        Entry e = map.get(Entry.probe(key));
+        Entry e = map.get(key, Entry.hash(key));
         if (e != null && e.snapshotMark != snapshotGeneration) {
             e.snapshotMark = snapshotGeneration;
             StateEncoder.encode(e, out);
@@ -482,7 +485,7 @@ public final class Keyspace {
 
     /** The commands that recreate the key as it is now, or a DEL when it does not exist. */
     public void encodeState(byte[] key, RespWriter out) {
-        Entry e = map.get(Entry.probe(key));
+        Entry e = map.get(key, Entry.hash(key));
         if (e == null) {
             StateEncoder.delete(key, out);
         } else {
@@ -492,7 +495,7 @@ public final class Keyspace {
 
     /** PEXPIREAT, PERSIST or DEL: the key's deadline as it is now. */
     public void encodeDeadline(byte[] key, RespWriter out) {
-        Entry e = map.get(Entry.probe(key));
+        Entry e = map.get(key, Entry.hash(key));
         if (e == null) {
             StateEncoder.delete(key, out);
         } else {

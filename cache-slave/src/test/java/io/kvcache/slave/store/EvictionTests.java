@@ -260,11 +260,11 @@ class EvictionTests {
     }
 
     @Test
-    void aStringKeyCostsItsEntryMapNodeKeyAndValueArrays() {
+    void aStringKeyCostsItsEntryKeyAndValueArrays() {
         long before = store.keyspace.dataBytes();
         store.call("SET", "key:000001", "v".repeat(100));
-        // Entry 48 + HashMap.Node 32 + byte[10] 32 + byte[100] 120
-        assertThat(store.keyspace.dataBytes() - before).isEqualTo(48 + 32 + 32 + 120);
+        // Entry 56 (chained in its bucket: no map node) + byte[10] 32 + byte[100] 120
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 32 + 120);
     }
 
     /** The keys' and values' bytes counted from scratch. */

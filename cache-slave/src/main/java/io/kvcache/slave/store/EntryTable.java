@@ -1,0 +1,90 @@
+package io.kvcache.slave.store;
+
+import java.util.Arrays;
+
+/**
+ * The keyspace's hash table, chained through the entries themselves as Redis's dict chains its
+ * dictEntries: no node object per key. A lookup reads the bucket, the entry and its key bytes:
+ * one dependent memory access fewer than a {@code HashMap<Entry, Entry>} (whose node sits between
+ * bucket and entry), and 24 bytes less per key (a 32-byte node against one more reference in the
+ * entry). The table doubles past a load of 0.75, as HashMap's does; the hash is the entry's SipHash,
+ * which a client cannot steer into one bucket (see {@link Entry}).
+ */
+final class EntryTable {
+
+    private static final int MIN_CAPACITY = 1024;
+
+    private Entry[] buckets = new Entry[MIN_CAPACITY];
+    private int size;
+
+    /** The live entry holding key (whose {@link Entry#hash} is hash), or null. */
+    Entry get(byte[] key, int hash) {
+        for (Entry e = buckets[hash & (buckets.length - 1)]; e != null; e = e.next) {
+            if (e.hash == hash && Arrays.equals(e.key, key)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Adds an entry whose key is known to be absent. */
+    void add(Entry e) {
+        if (size >= buckets.length - (buckets.length >>> 2)) {
+            resize(buckets.length << 1);
+        }
+        int i = e.hash & (buckets.length - 1);
+        e.next = buckets[i];
+        buckets[i] = e;
+        size++;
+    }
+
+    /** Removes the entry (this very object); false when it is not in the table. */
+    boolean remove(Entry e) {
+        int i = e.hash & (buckets.length - 1);
+        Entry prev = null;
+        for (Entry x = buckets[i]; x != null; prev = x, x = x.next) {
+            if (x == e) {
+                if (prev == null) {
+                    buckets[i] = x.next;
+                } else {
+                    prev.next = x.next;
+                }
+                x.next = null;
+                size--;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** The number of buckets (the table's references, for memory accounting). */
+    int capacity() {
+        return buckets.length;
+    }
+
+    void clear() {
+        buckets = new Entry[MIN_CAPACITY];
+        size = 0;
+    }
+
+    private void resize(int capacity) {
+        Entry[] old = buckets;
+        Entry[] next = new Entry[capacity];
+        int mask = capacity - 1;
+        for (Entry head : old) {
+            Entry e = head;
+            while (e != null) {
+                Entry following = e.next;
+                int i = e.hash & mask;
+                e.next = next[i];
+                next[i] = e;
+                e = following;
+            }
+        }
+        buckets = next;
+    }
+}
