@@ -107,6 +107,37 @@ class HashRingTest {
         assertThat(ring.shardFor(bytes("a#0"))).isEqualTo(points.get((at + 1) % points.size()).shard());
     }
 
+    /**
+     * The arc index is only a shortcut: every lookup answers what the spec's definition (first
+     * point strictly greater, in ring order, else the first) answers, on rings of every size, at
+     * and around every point and at the ends of the hash space.
+     */
+    @Test
+    void lookupsThroughTheArcIndexMatchTheFirstPointStrictlyGreater() {
+        Random random = new Random(17);
+        for (int n : new int[] {1, 2, 3, 7, 64, 1000, 5000}) {
+            List<Point> points = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long hash = i % 5 == 4 ? points.get(random.nextInt(points.size())).hash() : random.nextLong();
+                points.add(new Point(hash, "s" + random.nextInt(9)));
+            }
+            HashRing ring = HashRing.fromPoints(points);
+            List<Point> sorted = ring.points();
+            List<Long> probes = new ArrayList<>(List.of(0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE));
+            for (Point p : sorted) {
+                probes.addAll(List.of(p.hash(), p.hash() - 1, p.hash() + 1));
+            }
+            for (int i = 0; i < 2000; i++) {
+                probes.add(random.nextLong());
+            }
+            for (long h : probes) {
+                Point expected = sorted.stream().filter(p -> Long.compareUnsigned(p.hash(), h) > 0).findFirst()
+                        .orElse(sorted.getFirst());
+                assertThat(ring.shardForHash(h)).as("n=%d hash=%x", n, h).isEqualTo(expected.shard());
+            }
+        }
+    }
+
     @Test
     void hashesAreComparedAsUnsigned() {
         // Signed order would put 0x8000... first; unsigned order puts it after 0x7FFF....

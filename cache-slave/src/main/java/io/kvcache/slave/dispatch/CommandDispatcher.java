@@ -106,16 +106,20 @@ public final class CommandDispatcher {
     /**
      * Runs the requests in order, replies appended to out; stops after QUIT.
      *
-     * @return the replication offset the batch's writes end at, or -1 when it wrote nothing
+     * @return the replication offset the batch's writes end at, or -1 when it wrote nothing. Only
+     *         its own writes count: keys the server evicted or expired while it ran are replicated
+     *         too, but a batch that only read (or a replica's REPLCONF ACK) does not wait for them.
      */
     public long execute(List<Request> requests, Session session, RespWriter out) {
         lock.lock();
         try {
             long before = propagation == null ? 0 : propagation.offset();
+            long after = before;
             for (int i = 0, n = requests.size(); i < n && !session.isClosing(); i++) {
-                executeOne(requests.get(i), session, out);
+                if (executeOne(requests.get(i), session, out)) {
+                    after = propagation.offset();
+                }
             }
-            long after = propagation == null ? 0 : propagation.offset();
             return after > before ? after : -1;
         } finally {
             lock.unlock();
@@ -153,38 +157,39 @@ public final class CommandDispatcher {
         }
     }
 
-    private void executeOne(Request request, Session session, RespWriter out) {
+    /** @return whether the command wrote (and was propagated) */
+    private boolean executeOne(Request request, Session session, RespWriter out) {
         CommandSpec spec = table.lookup(request.arg(0));
         if (spec == null) {
             error(out, CommandErrors.unknownCommand(request));
-            return;
+            return false;
         }
         Binding binding = bindings.get(spec);
         String arityError = CommandErrors.checkArity(spec, request.argc());
         if (arityError != null) {
             stats.rejected(spec);
             error(out, arityError);
-            return;
+            return false;
         }
         // processCommand's authRequired: after the arity check, before anything touches the store. The
         // cluster's own sessions (a replica applying its stream, keys a migration moves) are not clients.
         if (connection != null && !applying && !session.isInternal() && connection.authRequired(session, spec)) {
             stats.rejected(spec);
             error(out, ConnectionCommands.NOAUTH);
-            return;
+            return false;
         }
         if (guard != null && !applying && !session.isInternal() && spec.keys().hasKeys()) {
             String redirect = guard.check(spec, request);
             if (redirect != null) {
                 stats.rejected(spec);
                 error(out, redirect);
-                return;
+                return false;
             }
         }
         if (!applying && !admittedUnderMaxmemory(spec)) {
             stats.rejected(spec);
             error(out, RespErrors.OOM);
-            return;
+            return false;
         }
         boolean propagated = spec.isWrite() && propagation != null && !applying;
         if (propagated) {
@@ -192,7 +197,7 @@ public final class CommandDispatcher {
             if (refusal != null) {
                 stats.rejected(spec);
                 error(out, refusal);
-                return;
+                return false;
             }
             propagation.beforeWrite(spec, request);
         }
@@ -221,6 +226,7 @@ public final class CommandDispatcher {
         } else if (propagated) {
             propagation.afterWrite(spec, request);
         }
+        return propagated && !failed;
     }
 
     /**

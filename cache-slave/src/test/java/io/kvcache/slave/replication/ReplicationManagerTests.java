@@ -59,6 +59,29 @@ class ReplicationManagerTests {
         assertThat(get.replies()).isEqualTo(StoreFixture.NIL);
     }
 
+    /**
+     * Keys evicted before a read are replicated, but the read does not wait for them: only a
+     * batch's own writes do. (A replica's REPLCONF ACK that waited so would wait for the next
+     * acknowledgement on its own connection, which is read only after it: found by
+     * EvictionIntegrationTests, where the replica was dropped as silent every 2 s.)
+     */
+    @Test
+    void keysEvictedWhileABatchReadsAreReplicatedButTheBatchDoesNotWaitForThem() {
+        primary(AckMode.REPLICAS, "replica2");
+        StreamSession s = inSync("replica2");
+        for (int i = 0; i < 20; i++) {
+            write("SET", "k" + i, "v");
+        }
+        manager.nextFrame(s);
+        manager.acked(s, backlog.end());
+        assertThat(write("CONFIG", "SET", "maxmemory", "1", "maxmemory-policy", "allkeys-random").replies())
+                .isEqualTo(StoreFixture.OK);
+        long before = backlog.end();
+        Call get = write("GET", "k0");
+        assertThat(backlog.end()).as("the evictions are in the stream").isGreaterThan(before);
+        assertThat(get.done.get()).as("answered without waiting for the replica").isOne();
+    }
+
     @Test
     void inAsyncModeAWriteIsAnsweredAtOnceWhileItsReplicaIsInSync() {
         primary(AckMode.ASYNC, "replica2");
