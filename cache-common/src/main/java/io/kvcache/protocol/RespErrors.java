@@ -30,6 +30,8 @@ public final class RespErrors {
                     + "or use negative to start from the end of the list";
     /** server.c shared.oomerr: a DENYOOM command while used memory stays above maxmemory. */
     public static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+    /** A primary with fewer good replicas than min-replicas-to-write (Redis's processCommand). */
+    public static final String NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
     public static final String LPOS_COUNT = "ERR COUNT can't be negative";
     public static final String LPOS_MAXLEN = "ERR MAXLEN can't be negative";
 

@@ -25,6 +25,7 @@ import io.kvcache.protocol.ProtocolError;
 import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespReader;
+import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.replication.ReplicaLink.State;
@@ -105,6 +106,10 @@ public final class ReplicationManager {
     private final Map<String, ReplicaLink> links = new LinkedHashMap<>();
     private final WriteWaiters waiters = new WriteWaiters();
     private long sessions;
+    /** Redis's min-replicas-to-write: below this many replicas in sync, writes are refused. */
+    private final int minReplicasToWrite;
+    /** The replicas, published for the write path, which counts those in sync without the lock. */
+    private volatile ReplicaLink[] linkArray = new ReplicaLink[0];
     /** The open streams, read without the lock by every write to wake their writers. */
     private volatile StreamSession[] openSessions = new StreamSession[0];
     private final ReentrantLock snapshotLock = new ReentrantLock();
@@ -148,7 +153,8 @@ public final class ReplicationManager {
             keyspace.expiryMode(ExpiryMode.HIDE);
             return null;
         });
-        dispatcher.propagation(new ReplicationLog(keyspace, backlog, () -> role == Role.PRIMARY ? null : ReplicationLog.READONLY));
+        this.minReplicasToWrite = Math.max(0, properties.minReplicasToWrite());
+        dispatcher.propagation(new ReplicationLog(keyspace, backlog, this::writeRefusal));
         dispatcher.replicaAcks(this::ackOnDataPort);
         this.sweepTickNanos = Math.clamp(heartbeatNanos / 5, TimeUnit.MILLISECONDS.toNanos(5),
                 TimeUnit.MILLISECONDS.toNanos(50));
@@ -355,6 +361,7 @@ public final class ReplicationManager {
             links.values().forEach(ReplicaLink::stop);
             if (forget) {
                 links.clear();
+                linkArray = new ReplicaLink[0];
             }
         } finally {
             lock.unlock();
@@ -614,6 +621,29 @@ public final class ReplicationManager {
     }
 
     /** The open sessions, for writers to wake without the lock. Under lock. */
+    /**
+     * Why a write is refused now, or null: a replica refuses every write (Redis's READONLY), a
+     * primary with fewer replicas in sync than min-replicas-to-write refuses them with NOREPLICAS,
+     * so that an acknowledged write is never held by the primary alone.
+     */
+    private String writeRefusal() {
+        if (role != Role.PRIMARY) {
+            return ReplicationLog.READONLY;
+        }
+        if (minReplicasToWrite > 0) {
+            int good = 0;
+            for (ReplicaLink link : linkArray) {
+                if (link.state == State.STREAMING) {
+                    good++;
+                }
+            }
+            if (good < minReplicasToWrite) {
+                return RespErrors.NOREPLICAS;
+            }
+        }
+        return null;
+    }
+
     private void publishSessionsLocked() {
         List<StreamSession> open = new ArrayList<>(links.size());
         for (ReplicaLink link : links.values()) {
@@ -621,6 +651,7 @@ public final class ReplicationManager {
                 open.add(link.session);
             }
         }
+        linkArray = links.values().toArray(ReplicaLink[]::new);
         openSessions = open.toArray(StreamSession[]::new);
     }
 

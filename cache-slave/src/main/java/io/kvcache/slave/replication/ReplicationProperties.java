@@ -19,6 +19,8 @@ import org.springframework.util.unit.DataSize;
  *                waiting for it; also how long any replication call, or a stream, may stay quiet
  * @param heartbeat how often a primary's idle stream carries a heartbeat frame, which the replica
  *                  acknowledges (at most a quarter of the timeout)
+ * @param minReplicasToWrite Redis's min-replicas-to-write: a primary with fewer replicas in sync
+ *                           refuses writes with -NOREPLICAS (0: never)
  */
 @ConfigurationProperties("kvcache.replication")
 public record ReplicationProperties(
@@ -27,5 +29,6 @@ public record ReplicationProperties(
         @DefaultValue("1MB") DataSize batchSize,
         @DefaultValue("1MB") DataSize snapshotChunkSize,
         @DefaultValue("2s") Duration timeout,
-        @DefaultValue("250ms") Duration heartbeat) {
+        @DefaultValue("250ms") Duration heartbeat,
+        @DefaultValue("0") int minReplicasToWrite) {
 }

@@ -82,6 +82,31 @@ class ReplicationManagerTests {
         assertThat(get.done.get()).as("answered without waiting for the replica").isOne();
     }
 
+    /**
+     * Redis's min-replicas-to-write: a primary with fewer replicas in sync refuses writes with
+     * NOREPLICAS (reads are served), takes them once one is in sync, and refuses them again once it
+     * left the shard.
+     */
+    @Test
+    void withMinReplicasToWriteAPrimaryWithoutAReplicaInSyncRefusesWrites() {
+        String noReplicas = "-NOREPLICAS Not enough good replicas to write.\r\n";
+        manager = manager(AckMode.REPLICAS, Duration.ofSeconds(2), Duration.ofMillis(250), 1);
+        manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:" + dead));
+        assertThat(write("SET", "k", "v").replies()).as("its replica is not in sync yet").isEqualTo(noReplicas);
+        assertThat(write("GET", "k").replies()).as("reads are served").isEqualTo(StoreFixture.NIL);
+        assertThat(backlog.end()).as("nothing was written").isZero();
+
+        StreamSession s = inSync("replica2");
+        Call set = write("SET", "k", "v");
+        manager.nextFrame(s);
+        manager.acked(s, backlog.end());
+        assertThat(set.replies()).isEqualTo(StoreFixture.OK);
+
+        manager.assign(Assignment.parse("1 primary replica1 127.0.0.1:" + dead + " -"));
+        assertThat(write("SET", "k", "w").replies()).as("its replica left").isEqualTo(noReplicas);
+        assertThat(write("GET", "k").replies()).isEqualTo("$1\r\nv\r\n");
+    }
+
     @Test
     void inAsyncModeAWriteIsAnsweredAtOnceWhileItsReplicaIsInSync() {
         primary(AckMode.ASYNC, "replica2");
@@ -431,9 +456,13 @@ class ReplicationManagerTests {
     }
 
     private ReplicationManager manager(AckMode ack, Duration timeout, Duration heartbeat) {
+        return manager(ack, timeout, heartbeat, 0);
+    }
+
+    private ReplicationManager manager(AckMode ack, Duration timeout, Duration heartbeat, int minReplicasToWrite) {
         ReplicationManager m = new ReplicationManager(store.dispatcher, store.keyspace, backlog, "secret", "replica1",
                 new ReplicationProperties(ack, DataSize.ofMegabytes(64), DataSize.ofMegabytes(1),
-                        DataSize.ofMegabytes(1), timeout, heartbeat), ProtocolLimits.REDIS_DEFAULTS);
+                        DataSize.ofMegabytes(1), timeout, heartbeat, minReplicasToWrite), ProtocolLimits.REDIS_DEFAULTS);
         managers.add(m);
         return m;
     }
