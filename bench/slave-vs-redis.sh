@@ -153,7 +153,7 @@ for test in "${tests[@]}"; do
         }
         case "$pipeline" in
             1) goal=0.90 ;;
-            16) goal=0.70 ;;
+            16) goal=0.80 ;;
             *) goal=- ;;
         esac
         awk -v t="$test" -v p="$pipeline" -v rr="$redis_rps" -v sr="$slave_rps" -v g="$goal" \
