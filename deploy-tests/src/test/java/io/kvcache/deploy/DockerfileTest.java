@@ -38,7 +38,11 @@ class DockerfileTest {
         assertThat(dockerfile).containsPattern("(?m)^EXPOSE " + ports + "$");
         assertThat(dockerfile).contains("CMD wget -q -O /dev/null \"http://127.0.0.1:${KVCACHE_" + component
                 + "_HTTP_PORT}/actuator/health/liveness\"");
-        assertThat(dockerfile).containsPattern("(?m)^ENTRYPOINT \\[\"java\", \"-jar\", \"/app/[\\w-]+\\.jar\"]$");
+        // Extracted and trained into JDK 25's AOT cache at build time; the entry point runs from it.
+        assertThat(dockerfile).contains("-Djarmode=tools -jar /tmp/kvcache-");
+        assertThat(dockerfile).containsPattern("-XX:AOTCacheOutput=/app/app\\.aot -Dspring\\.context\\.exit=onRefresh");
+        assertThat(dockerfile).containsPattern(
+                "(?m)^ENTRYPOINT \\[\"java\", \"-XX:AOTCache=/app/app\\.aot\", \"-jar\", \"/app/[\\w-]+\\.jar\"]$");
         assertThat(dockerfile).doesNotContainPattern("(?i)(SECRET|TOKEN|REQUIREPASS)=");
 
         // .dockerignore sends that jar, and nothing else, to the daemon.
