@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.kvcache.master.support.LocalCluster;
@@ -16,7 +17,8 @@ import io.kvcache.slave.compat.RawRedisClient;
 
 /**
  * Replicas seen from clients and operators: reads from replicas for clients that sent READONLY
- * (as Redis Cluster offers them), and decommissioning a replica through the admin API.
+ * (as Redis Cluster offers them), decommissioning a replica through the admin API, and
+ * min-replicas-to-write.
  */
 class ReplicasIntegrationTests {
 
@@ -86,6 +88,37 @@ class ReplicasIntegrationTests {
             assertThat(delete(cluster, "/admin/slaves/slave1/" + next)).as("the last live replica").isEqualTo(409);
             assertThat(delete(cluster, "/admin/slaves/slave1/nobody")).isEqualTo(404);
             assertThat(text(client.call("GET", "kept"))).isEqualTo("$1\r\n2\r\n");
+        }
+    }
+
+    /**
+     * min-replicas-to-write 1: once a shard's only replica is gone, its primary refuses writes with
+     * Redis's NOREPLICAS (through the master, byte for byte) and still serves reads; with the replica
+     * back in sync, writes are taken again. No write is acknowledged by the primary alone.
+     */
+    @Test
+    void withMinReplicasToWriteAShardWithoutAReplicaInSyncRefusesWritesAndServesReads() throws Exception {
+        String noReplicas = "-NOREPLICAS Not enough good replicas to write.\r\n";
+        try (LocalCluster cluster = LocalCluster.builder().shards(1).replicas(2)
+                .slaveArg("--kvcache.replication.min-replicas-to-write=1").start();
+             RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+            ShardReplicas replicas = new ShardReplicas(cluster);
+            replicas.awaitInSync("slave1", 2, Duration.ofSeconds(60));
+            assertThat(text(client.call("SET", "kept", "1"))).isEqualTo("+OK\r\n");
+            String primary = replicas.primary("slave1");
+            String replica = replicas.replicaIds("slave1").stream().filter(id -> !id.equals(primary)).findFirst()
+                    .orElseThrow();
+
+            cluster.stopSlave("slave1", replica);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> text(client.call("SET", "probe", "x")), noReplicas::equals);
+            assertThat(text(client.call("INCR", "kept"))).isEqualTo(noReplicas);
+            assertThat(text(client.call("GET", "kept"))).as("reads are served").isEqualTo("$1\r\n1\r\n");
+            assertThat(text(client.call("INFO", "errorstats"))).contains("errorstat_NOREPLICAS:count=");
+
+            cluster.startSlave("slave1", replica);
+            replicas.awaitInSync("slave1", 2, Duration.ofSeconds(60));
+            assertThat(text(client.call("INCR", "kept"))).isEqualTo(":2\r\n");
         }
     }
 
