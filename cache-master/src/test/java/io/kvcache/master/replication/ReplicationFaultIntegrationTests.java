@@ -44,8 +44,7 @@ class ReplicationFaultIntegrationTests {
             int next = 4;
             for (String shard : cluster.shardNames()) {
                 String primary = replicas.primary(shard);
-                String replica = replicas.replicaIds(shard).stream().filter(id -> !id.equals(primary)).findFirst()
-                        .orElseThrow();
+                String replica = replicas.aReplica(shard);
 
                 cluster.stopSlave(shard, replica);
                 writers.awaitMoreAcknowledged(500, FAILOVER);

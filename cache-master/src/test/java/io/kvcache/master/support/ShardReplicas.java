@@ -124,6 +124,13 @@ public final class ShardReplicas {
         return new ArrayList<>(live(shard).keySet());
     }
 
+    /** A live replica of the shard that is not its primary. */
+    public String aReplica(String shard) {
+        String primary = primary(shard);
+        return replicaIds(shard).stream().filter(id -> !id.equals(primary)).findFirst()
+                .orElseThrow(() -> new AssertionError("shard " + shard + " has no live replica but its primary"));
+    }
+
     private JsonNode get(String hostPort, String path) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + hostPort + path))
                 .header("X-Kvcache-Secret", cluster.secret()).timeout(Duration.ofSeconds(10)).GET().build();

@@ -528,13 +528,20 @@ public final class ReplicationManager {
      * @return false when the session is over (the replica should open a new stream)
      */
     boolean acked(StreamSession session, long offset) {
+        return acked(session.link.id, session.id, offset);
+    }
+
+    /** {@link #acked(StreamSession, long)} for the session named by its replica and id, looked up under the same lock. */
+    private boolean acked(String replicaId, long sessionId, long offset) {
         List<WriteWaiters.Waiter> acknowledged;
         boolean more;
         boolean beyond = false;
+        StreamSession session = null;
         lock.lock();
         try {
-            ReplicaLink link = session.link;
-            if (session.closed() || link.session != session || role != Role.PRIMARY) {
+            ReplicaLink link = links.get(replicaId);
+            session = link == null ? null : link.session;
+            if (session == null || session.id != sessionId || session.closed() || role != Role.PRIMARY) {
                 return false;
             }
             link.lastAckNanos = System.nanoTime();
@@ -566,24 +573,7 @@ public final class ReplicationManager {
      * the store's lock, since it may answer other clients' batches.
      */
     private void ackOnDataPort(Session client, String replicaId, long streamSession, long offset) {
-        client.afterBatch(() -> {
-            StreamSession s = session(replicaId, streamSession);
-            if (s != null) {
-                acked(s, offset);
-            }
-        });
-    }
-
-    /** The replica's open session by id, or null (over, or never). */
-    StreamSession session(String replicaId, long id) {
-        lock.lock();
-        try {
-            ReplicaLink link = links.get(replicaId);
-            StreamSession s = link == null ? null : link.session;
-            return s != null && s.id == id ? s : null;
-        } finally {
-            lock.unlock();
-        }
+        client.afterBatch(() -> acked(replicaId, streamSession, offset));
     }
 
     /** The stream's writer stopped (the replica went away): the session is over. */
@@ -620,7 +610,6 @@ public final class ReplicationManager {
         return new StreamStart(409, epoch, replid, backlog.end(), reason, null);
     }
 
-    /** The open sessions, for writers to wake without the lock. Under lock. */
     /**
      * Why a write is refused now, or null: a replica refuses every write (Redis's READONLY), a
      * primary with fewer replicas in sync than min-replicas-to-write refuses them with NOREPLICAS,
@@ -644,6 +633,7 @@ public final class ReplicationManager {
         return null;
     }
 
+    /** The open sessions and the replicas, for writers to read without the lock. Under lock. */
     private void publishSessionsLocked() {
         List<StreamSession> open = new ArrayList<>(links.size());
         for (ReplicaLink link : links.values()) {
