@@ -48,8 +48,9 @@
 #   REPLICAS=2               processes per shard in the replicas and async clusters
 #   REQUESTS=100000          requests per run at -P 1
 #   REQUESTS_PIPELINED=...   requests per run at -P > 1 (default 8 x REQUESTS)
-#   WARMUP_REQUESTS=...      requests per test in the discarded warm-up (default REQUESTS / 2,
-#                            x 8 when pipelined)
+#   WARMUP_REQUESTS=...      requests per test in the discarded warm-up (default 4 x REQUESTS,
+#                            x 8 when pipelined: the JIT compilers of 13 JVMs share 2 cores, and
+#                            with REQUESTS / 2 the replicas cluster was still compiling in round 3)
 #   CLIENTS=50               redis-benchmark -c
 #   PIPELINES="1 16"         redis-benchmark -P values
 #   TESTS="SET INCR LPUSH RPOP"  write tests; LPUSH and RPOP use the one key "mylist" (one shard):
@@ -59,8 +60,8 @@
 #   KEYSPACE=100000          redis-benchmark -r for SET and INCR
 #   SCHEDULE=auto            alternate | sequential; auto: alternate when MemAvailable is at least
 #                            17 JVMs x 600 MiB, else sequential
-#   MASTER_JAVA_OPTS="-Xms256m -Xmx512m"   JVM options of each master
-#   SLAVE_JAVA_OPTS="-Xms256m -Xmx512m"    JVM options of each slave
+#   MASTER_JAVA_OPTS="-Xms256m -Xmx1g -XX:+UseParallelGC"   JVM options of each master (as ./kvcache start)
+#   SLAVE_JAVA_OPTS="-Xms256m -Xmx1g -XX:+UseParallelGC"    JVM options of each slave (as ./kvcache start)
 #   FAILOVER_ROUNDS=3        kills of the probed shard's primary; 0: skip the failover part
 #   FAILOVER_INTERVAL=0.005  seconds between two probe writes
 #   FAILOVER_TIMEOUT=30      seconds after a kill without an answered write: that round fails
@@ -79,14 +80,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS="${ROUNDS:-3}"
 REQUESTS="${REQUESTS:-100000}"
 REQUESTS_PIPELINED="${REQUESTS_PIPELINED:-$((REQUESTS * 8))}"
-WARMUP_REQUESTS="${WARMUP_REQUESTS:-$((REQUESTS / 2))}"
+WARMUP_REQUESTS="${WARMUP_REQUESTS:-$((REQUESTS * 4))}"
 CLIENTS="${CLIENTS:-50}"
 PIPELINES="${PIPELINES:-1 16}"
 TESTS="${TESTS-SET INCR LPUSH RPOP}"
 KEYSPACE="${KEYSPACE:-100000}"
 SCHEDULE="${SCHEDULE:-auto}"
-MASTER_JAVA_OPTS="${MASTER_JAVA_OPTS:--Xms256m -Xmx512m}"
-SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms256m -Xmx512m}"
+MASTER_JAVA_OPTS="${MASTER_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}"
+SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}"
 FAILOVER_ROUNDS="${FAILOVER_ROUNDS:-3}"
 FAILOVER_INTERVAL="${FAILOVER_INTERVAL:-0.005}"
 FAILOVER_TIMEOUT="${FAILOVER_TIMEOUT:-30}"

@@ -53,6 +53,8 @@ public final class RespReader {
 
     private boolean failed;
     private boolean authPending;
+    /** Whether requests keep the bytes they arrived as ({@link Request#raw}), for forwarding or logging them. */
+    private boolean keepRaw = true;
     private final ClientMemory.Share memory;
     /** A buffer could not grow within the client memory budget: the next call to next() fails. */
     private boolean overBudget;
@@ -146,6 +148,15 @@ public final class RespReader {
             off += n;
             len -= n;
         }
+    }
+
+    /**
+     * Requests come without {@link Request#raw}: for a reader whose requests are only executed (a
+     * replica applying its stream, which records the stream's own bytes), one copy less per request.
+     */
+    public RespReader withoutRaw() {
+        keepRaw = false;
+        return this;
     }
 
     /** Whether the client still has to authenticate: the unauthenticated limits apply while it does. */
@@ -316,7 +327,7 @@ public final class RespReader {
                 return fail(null);
             }
         }
-        byte[] raw = rawFrom >= 0 && start - rawFrom <= Request.MAX_RAW ? Arrays.copyOfRange(buf, rawFrom, start) : null;
+        byte[] raw = keepRaw && rawFrom >= 0 && start - rawFrom <= Request.MAX_RAW ? Arrays.copyOfRange(buf, rawFrom, start) : null;
         Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc), raw);
         argv = null;
         pendingArgBytes = 0;

@@ -43,8 +43,12 @@ public final class CommandDispatcher {
     private final ConnectionCommands connection;
     private final Keyspace keyspace;
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
+    /** Scratch of {@link #prefetch}, under lock. */
+    private byte[][] firstKeys = new byte[64][];
     private final ReentrantLock lock = new ReentrantLock();
     private final CommandStats stats;
+    /** What {@link #apply} ran, added to stats once per frame. Under lock. */
+    private final CommandStats.Tally appliedStats;
     private final Eviction eviction;
     private WritePropagation propagation;
     private KeyGuard guard;
@@ -67,6 +71,7 @@ public final class CommandDispatcher {
         this.keyspace = keyspace;
         this.eviction = eviction;
         this.stats = new CommandStats(table);
+        this.appliedStats = stats.tally();
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
             if (handler == null) {
@@ -136,15 +141,34 @@ public final class CommandDispatcher {
         try {
             applying = true;
             keyspace.expiryMode(ExpiryMode.KEEP);
+            prefetch(requests);
             for (Request request : requests) {
                 executeOne(request, session, scratch);
                 scratch.reset();
             }
         } finally {
+            appliedStats.flush();
+            keyspace.endBatch();
             keyspace.expiryMode(mode);
             applying = false;
             lock.unlock();
         }
+    }
+
+    /** Hands the keyspace the first key of each request, to hash and bring into the cache together. Under lock. */
+    private void prefetch(List<Request> requests) {
+        int n = requests.size();
+        if (firstKeys.length < n) {
+            firstKeys = new byte[n][];
+        }
+        for (int i = 0; i < n; i++) {
+            Request r = requests.get(i);
+            CommandSpec spec = table.lookup(r.arg(0));
+            int first = spec == null ? 0 : spec.keys().first();
+            firstKeys[i] = first > 0 && first < r.argc() ? r.arg(first) : null;
+        }
+        keyspace.prefetch(firstKeys, n);
+        java.util.Arrays.fill(firstKeys, 0, n, null);
     }
 
     /** Runs a task with the store to itself (active expiry, INFO, snapshots). */
@@ -217,7 +241,7 @@ public final class CommandDispatcher {
         // As Redis's call(): counted once run, so rejected commands and this very INFO are not.
         boolean failed = out.size() > mark && out.byteAt(mark) == '-';
         if (applying) {
-            stats.applied(spec, System.nanoTime() - start, failed);
+            appliedStats.applied(spec, System.nanoTime() - start, failed);
         } else {
             stats.called(spec, System.nanoTime() - start, failed);
         }

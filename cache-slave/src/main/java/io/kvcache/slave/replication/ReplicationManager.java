@@ -1022,7 +1022,7 @@ public final class ReplicationManager {
 
     /** Applies the complete commands of body between start and end; returns the bytes they took. */
     private int applyCommands(byte[] body, int start, int end) {
-        RespReader reader = new RespReader(limits);
+        RespReader reader = new RespReader(limits).withoutRaw();
         int fed = end - start;
         reader.feed(body, start, fed);
         List<Request> requests = new ArrayList<>();

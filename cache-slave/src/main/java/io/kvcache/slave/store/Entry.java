@@ -51,8 +51,13 @@ final class Entry implements Comparable<Entry> {
     int access;
 
     Entry(byte[] key, Object value) {
+        this(key, hash(key), value);
+    }
+
+    /** @param hash {@link #hash(byte[])} of key, already computed */
+    Entry(byte[] key, int hash, Object value) {
         this.key = key;
-        this.hash = hash(key);
+        this.hash = hash;
         this.value = value;
     }
 

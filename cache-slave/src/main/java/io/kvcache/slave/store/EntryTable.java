@@ -16,6 +16,8 @@ final class EntryTable {
 
     private Entry[] buckets = new Entry[MIN_CAPACITY];
     private int size;
+    /** Scratch of {@link #prefetch}. */
+    private Entry[] heads = new Entry[64];
 
     /** The live entry holding key (whose {@link Entry#hash} is hash), or null. */
     Entry get(byte[] key, int hash) {
@@ -25,6 +27,35 @@ final class EntryTable {
             }
         }
         return null;
+    }
+
+    /**
+     * Reads the bucket and the first entry (with its key's header) of each of n hashes, in passes
+     * whose loads do not depend on one another, so that the CPU overlaps their cache misses instead
+     * of taking them one lookup after another (Redis 8's memory_prefetch does this for a batch of
+     * commands). The lookups that follow find them cached.
+     *
+     * @return a value computed from the loads, so that the compiler keeps them
+     */
+    int prefetch(int[] hashes, int n) {
+        Entry[] table = buckets;
+        int mask = table.length - 1;
+        if (heads.length < n) {
+            heads = new Entry[n];
+        }
+        Entry[] h = heads;
+        for (int i = 0; i < n; i++) {
+            h[i] = table[hashes[i] & mask];
+        }
+        int sum = 0;
+        for (int i = 0; i < n; i++) {
+            Entry e = h[i];
+            if (e != null) {
+                sum += e.key.length;
+                h[i] = null;
+            }
+        }
+        return sum;
     }
 
     /** Adds an entry whose key is known to be absent. */

@@ -217,6 +217,22 @@ class CommandDispatcherTests {
         assertThat(store.info("stats", "total_commands_processed")).isEqualTo("3");
     }
 
+    @Test
+    void commandsAReplicaAppliesAreCountedInCommandstatsOncePerCommand() {
+        StoreFixture store = new StoreFixture();
+        io.kvcache.command.Session replication = new io.kvcache.command.Session(0, "replication", "primary");
+        store.dispatcher.apply(List.of(Request.of("SET", "a", "x"), Request.of("SET", "b", "1"),
+                Request.of("INCR", "b"), Request.of("SET", "c", "y"), Request.of("INCR", "a")), replication,
+                new io.kvcache.protocol.RespWriter());
+        store.dispatcher.apply(List.of(Request.of("INCR", "b")), replication, new io.kvcache.protocol.RespWriter());
+
+        // Runs of one command are summed before they reach the shared counters: every call still counts.
+        assertThat(commandstats(store.call("INFO", "commandstats")))
+                .containsEntry("set", "calls=3,rejected_calls=0,failed_calls=0")
+                .containsEntry("incr", "calls=3,rejected_calls=0,failed_calls=1");
+        assertThat(store.info("stats", "total_commands_processed")).isEqualTo("7");
+    }
+
     private static final Pattern CMDSTAT = Pattern.compile(
             "cmdstat_([a-z|]+):calls=(\\d+),usec=\\d+,usec_per_call=[0-9.]+,rejected_calls=(\\d+),failed_calls=(\\d+)");
 
