@@ -129,6 +129,25 @@ class AdminController {
         return ResponseEntity.accepted().body(rebalancer.view());
     }
 
+    /**
+     * Makes the best live replica of a shard primary although none holds the shard's data (the
+     * shard answers CLUSTERDOWN until then, see kvcache.master.unclean-election): 200 with the new
+     * primary and what may have been lost; 404 for an unknown shard; 409 when the shard has a live
+     * primary or no live replica.
+     */
+    @PostMapping("/shards/{shard}/force-primary")
+    ResponseEntity<Object> forcePrimary(@PathVariable String shard) {
+        try {
+            TopologyRegistry.ForcedPrimary forced = registry.forcePrimary(shard);
+            if (forced == null) {
+                throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No shard " + shard);
+            }
+            return ResponseEntity.ok(forced);
+        } catch (TopologyRegistry.ForceRefused e) {
+            return ResponseEntity.status(HttpStatus.CONFLICT).body(Map.of("error", e.getMessage()));
+        }
+    }
+
     private HashRing requireRing() {
         HashRing ring = registry.current().ring();
         if (ring == null) {

@@ -12,7 +12,9 @@ import io.kvcache.master.topology.Topology;
 public record TopologyView(long version, boolean allShardsUp, List<ShardView> shards) {
 
     /** @param epoch the shard's election epoch */
-    public record ShardView(String name, boolean up, String primary, long epoch, List<ReplicaView> replicas) {
+    /** @param inSync the replicas an election may pick if the primary dies (null: not known yet) */
+    public record ShardView(String name, boolean up, String primary, long epoch, List<String> inSync,
+                            List<ReplicaView> replicas) {
     }
 
     /**
@@ -40,7 +42,7 @@ public record TopologyView(long version, boolean allShardsUp, List<ShardView> sh
                 primary == null ? 0 : Math.max(0, primaryOffset - r.report().offset()), r.report().synced()))
                 .toList();
         return new ShardView(shard.name(), shard.isUp(), primary == null ? null : primary.id(), shard.epoch(),
-                replicas);
+                shard.inSync(), replicas);
     }
 
     private static String address(java.net.InetSocketAddress a) {

@@ -44,7 +44,7 @@ public class MasterConfiguration {
         UpstreamSettings upstream = new UpstreamSettings(ioLoops, 1000, properties.replyTimeout().toMillis(), auth);
         return new TopologyRegistry(upstream, System::currentTimeMillis,
                 new HttpReplicationProbe(cluster.secret(), java.time.Duration.ofMillis(500)),
-                properties.electionGrace().toMillis());
+                properties.electionGrace().toMillis(), properties.uncleanElection());
     }
 
     /** The hash ring as a bean: always the ring of the current topology. */

@@ -28,6 +28,10 @@ import io.kvcache.server.OutputBufferLimit;
  * @param ioThreads the I/O threads that serve client connections (0: half the cores, at least one)
  * @param electionGrace after the master starts, how long it waits for shards' primaries to
  *                      re-enroll before it elects replicas in their place
+ * @param uncleanElection whether a shard that lost every replica holding its data elects an empty
+ *                        one on its own (losing the data, as Kafka's unclean.leader.election.enable);
+ *                        by default it answers CLUSTERDOWN until one returns or an operator forces
+ *                        a primary ({@code POST /admin/shards/{shard}/force-primary})
  * @param protectedMode Redis's protected-mode: without requirepass, only loopback clients are
  *                      served, unless {@code bind} names a specific non-loopback address
  * @param maxclients client connections beyond this many are refused
@@ -49,6 +53,7 @@ public record MasterProperties(
         @DefaultValue("10s") Duration replyTimeout,
         @DefaultValue("0") int ioThreads,
         @DefaultValue("3s") Duration electionGrace,
+        @DefaultValue("false") boolean uncleanElection,
         @DefaultValue("true") boolean protectedMode,
         @DefaultValue("10000") int maxclients,
         @DefaultValue("0") @DurationUnit(ChronoUnit.SECONDS) Duration timeout,

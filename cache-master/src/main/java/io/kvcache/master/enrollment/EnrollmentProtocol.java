@@ -24,8 +24,9 @@ import io.kvcache.protocol.RespWriter;
  * {@link TopologyRegistry#assignmentFor}) and the HTTP address of every shard's primary
  * ({@code shard=host:port,...}, where keys in a move are sent); a wrong secret gets an error and
  * the connection is closed.</li>
- * <li>{@code HEARTBEAT role epoch replid offset} → the same frame, or an error when this
- * connection has not enrolled.</li>
+ * <li>{@code HEARTBEAT role epoch replid offset [inSync]} → the same frame, or an error when this
+ * connection has not enrolled; a primary lists the replicas it holds in sync ({@code id,...} or
+ * {@code -}), which the master records and answers in the primary's assignment.</li>
  * </ul>
  * Every frame carries the placement, so each slave can give a restarted master the ring (and a
  * move under way) back. The master also pushes the same frame unasked when a shard's primary or
@@ -48,11 +49,11 @@ public final class EnrollmentProtocol {
             if (session.isClosing()) {
                 return;
             }
-            if (r.is(0, "heartbeat") && r.argc() == 5) {
+            if (r.is(0, "heartbeat") && (r.argc() == 5 || r.argc() == 6)) {
                 ReplicationStatus report = report(r, 1);
                 if (report == null) {
                     out.error("ERR invalid replication state");
-                } else if (registry.heartbeat(session.connectionId(), report)) {
+                } else if (registry.heartbeat(session.connectionId(), report, r.argc() == 6 ? inSync(r.text(5)) : null)) {
                     frame(session.connectionId(), out);
                 } else {
                     out.error("ERR not enrolled");
@@ -64,6 +65,11 @@ public final class EnrollmentProtocol {
                 session.closeAfterReply();
             }
         }
+    }
+
+    /** A primary's replicas in sync: {@code id,...} or {@code -}. */
+    private static java.util.Set<String> inSync(String list) {
+        return list.equals("-") ? java.util.Set.of() : java.util.Set.copyOf(java.util.Arrays.asList(list.split(",")));
     }
 
     private void enroll(Request r, Session session, RespWriter out) {

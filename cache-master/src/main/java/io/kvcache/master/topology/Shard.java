@@ -8,8 +8,10 @@ import java.util.List;
  *
  * @param epoch bumped at every election; 0 before the first
  * @param primaryId the elected primary, or null while none is
+ * @param inSync the replicas besides the primary that hold every acknowledged write, as the primary
+ *               reported them (the only ones an election may pick); null while not known
  */
-public record Shard(String name, List<Replica> replicas, long epoch, String primaryId) {
+public record Shard(String name, List<Replica> replicas, long epoch, String primaryId, List<String> inSync) {
 
     /** The elected primary when it is live, or null (CLUSTERDOWN for its keys until an election). */
     public Replica primary() {

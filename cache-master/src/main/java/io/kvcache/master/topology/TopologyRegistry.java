@@ -60,6 +60,18 @@ public final class TopologyRegistry {
     private final Set<String> electionsPending = new TreeSet<>();
     private final ReplicationProbe probe;
     private final long electionGraceMillis;
+    private final boolean uncleanElection;
+    /** Shards that lost every replica holding their data: logged once, until one returns or is forced. */
+    private final Set<String> stalled = new TreeSet<>();
+    /**
+     * Each shard's replicas in sync besides its primary, as the primary last reported them, minus
+     * those seen down or re-enrolled since (Kafka's ISR): writes wait for every one of them, so an
+     * election picks among them only. Absent while not known (a master restart, a new primary's
+     * first report).
+     */
+    private final Map<String, Set<String>> inSync = new TreeMap<>();
+    /** The furthest offset of each shard's stream any of its replicas reported, kept across their restarts. */
+    private final Map<String, Long> furthestOffset = new TreeMap<>();
     private volatile long graceEndsMillis;
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("elections").daemon().factory());
@@ -76,6 +88,7 @@ public final class TopologyRegistry {
     /**
      * A shard's primary at an epoch. Clients' commands go to it only once it has confirmed (its
      * heartbeat reports it primary at that epoch): until then it would answer writes as a replica.
+     * primaryId is null once the primary's process was replaced, until the next election.
      */
     private record Election(long epoch, String primaryId, boolean confirmed) {
 
@@ -84,12 +97,18 @@ public final class TopologyRegistry {
         }
     }
 
+    /**
+     * @param uncleanElection whether a shard whose live replicas all lack its data elects an empty
+     *                        one on its own (else it waits for one that has it, or for
+     *                        {@link #forcePrimary})
+     */
     public TopologyRegistry(UpstreamSettings upstream, LongSupplier clock, ReplicationProbe probe,
-                            long electionGraceMillis) {
+                            long electionGraceMillis, boolean uncleanElection) {
         this.upstream = upstream;
         this.clock = clock;
         this.probe = probe;
         this.electionGraceMillis = electionGraceMillis;
+        this.uncleanElection = uncleanElection;
         this.graceEndsMillis = clock.getAsLong() + electionGraceMillis;
     }
 
@@ -197,8 +216,13 @@ public final class TopologyRegistry {
                 }
             }
         }
-        return e.epoch() + " " + (r.id().equals(primary.id()) ? "primary" : "replica") + " " + primary.id() + " "
-                + hostPort(primary.httpAddress()) + " " + (siblings.isEmpty() ? "-" : siblings);
+        String assignment = e.epoch() + " " + (r.id().equals(primary.id()) ? "primary" : "replica") + " "
+                + primary.id() + " " + hostPort(primary.httpAddress()) + " " + (siblings.isEmpty() ? "-" : siblings);
+        if (!r.id().equals(primary.id())) {
+            return assignment;
+        }
+        Set<String> isr = inSync.get(r.shard());
+        return assignment + " " + (isr == null ? "?" : isr.isEmpty() ? "-" : String.join(",", isr));
     }
 
     public void shutdown() {
@@ -352,6 +376,15 @@ public final class TopologyRegistry {
         enrollments.increment();
         Replica replica = new Replica(shard, replicaId, data, http, ReplicaState.UP, now, now, report, pool);
         ofShard.put(replicaId, replica);
+        Election e = elected.get(shard);
+        if (e != null && replicaId.equals(e.primaryId()) && !(report.primary() && report.epoch() == e.epoch())) {
+            // Its process was replaced (a new one holds nothing of the stream): not the primary any more.
+            elected.put(shard, new Election(e.epoch(), null, false));
+            log.warn("Shard {}: its primary {} enrolled anew ({} at epoch {}, offset {}); the shard elects again",
+                    shard, replicaId, report.primary() ? "primary" : "replica", report.epoch(), report.offset());
+        }
+        outOfSync(shard, replicaId, "it enrolled anew"); // the primary reports it again once it has caught up
+        furthestOffset.merge(shard, report.offset(), Math::max);
         byConnection.put(connectionId, replica);
         connectionOf.put(key(shard, replicaId), connectionId);
         log.info("Replica {}/{} enrolled (data {}, http {}, {} at epoch {}, offset {})", shard, replicaId, data, http,
@@ -362,13 +395,18 @@ public final class TopologyRegistry {
         return true;
     }
 
-    /** A heartbeat on an enrollment connection; false if that connection enrolled nobody. */
-    public synchronized boolean heartbeat(String connectionId, ReplicationStatus report) {
+    /**
+     * A heartbeat on an enrollment connection; false if that connection enrolled nobody.
+     *
+     * @param reportedInSync from a primary, the replicas it holds in sync; null when not reported
+     */
+    public synchronized boolean heartbeat(String connectionId, ReplicationStatus report, Set<String> reportedInSync) {
         Replica r = byConnection.get(connectionId);
         if (r == null) {
             return false;
         }
         Replica beating = replicas.get(r.shard()).get(r.id()).withHeartbeat(clock.getAsLong(), report);
+        furthestOffset.merge(r.shard(), report.offset(), Math::max);
         boolean cameBack = !beating.isUp();
         if (cameBack) {
             beating = beating.withState(ReplicaState.UP);
@@ -376,17 +414,57 @@ public final class TopologyRegistry {
         }
         put(beating, connectionId);
         Election e = elected.get(r.shard());
-        if (e != null && !e.confirmed() && e.primaryId().equals(r.id()) && report.primary()
+        if (e != null && !e.confirmed() && r.id().equals(e.primaryId()) && report.primary()
                 && report.epoch() == e.epoch()) {
             elected.put(r.shard(), e.confirm());
             log.info("Shard {}: {} confirmed primary at epoch {}", r.shard(), r.id(), e.epoch());
             cameBack = true; // a new primary's address goes to every slave that may move keys to it
+        }
+        if (reportedInSync != null) {
+            recordInSync(r.shard(), r.id(), report, reportedInSync);
         }
         if (reconcile(r.shard()) || cameBack) {
             changed(r.shard());
         }
         publish();
         return true;
+    }
+
+    /**
+     * The elected primary's word on its replicas in sync, at its epoch: recorded as it says, but
+     * for those this master has seen down (a report sent before the primary heard of it). The
+     * heartbeat's answer carries the record back: a primary stops waiting for a replica only once
+     * the record has left it out.
+     */
+    private void recordInSync(String shard, String id, ReplicationStatus report, Set<String> reported) {
+        Election e = elected.get(shard);
+        if (e == null || !id.equals(e.primaryId()) || !report.primary() || report.epoch() != e.epoch()) {
+            return;
+        }
+        Map<String, Replica> ofShard = replicas.get(shard);
+        Set<String> now = new TreeSet<>();
+        for (String replica : reported) {
+            Replica x = ofShard.get(replica);
+            if (x != null && x.isUp() && !replica.equals(id)) {
+                now.add(replica);
+            }
+        }
+        Set<String> before = inSync.put(shard, now);
+        if (!now.equals(before)) {
+            log.info("Shard {}: in sync with primary {}: {}", shard, id, now);
+            publish();
+        }
+    }
+
+    /** Takes a replica out of its shard's in-sync record (down, or a new process): it is no candidate until reported again. */
+    private void outOfSync(String shard, String replicaId, String why) {
+        Set<String> isr = inSync.get(shard);
+        if (isr != null && isr.contains(replicaId)) {
+            Set<String> now = new TreeSet<>(isr);
+            now.remove(replicaId);
+            inSync.put(shard, now);
+            log.info("Shard {}: {} out of sync ({}); in sync: {}", shard, replicaId, why, now);
+        }
     }
 
     /**
@@ -403,6 +481,7 @@ public final class TopologyRegistry {
             if (r.isUp() && rep.primary() && rep.epoch() > 0 && (e == null || rep.epoch() > e.epoch())) {
                 e = new Election(rep.epoch(), r.id(), true);
                 elected.put(shard, e);
+                inSync.remove(shard); // its replicas in sync: from its next heartbeat
                 log.info("Shard {}: {} is primary at epoch {}, as it reports", shard, r.id(), rep.epoch());
                 return true;
             }
@@ -416,14 +495,18 @@ public final class TopologyRegistry {
     }
 
     /**
-     * Elects the shard's primary: among its live replicas, those holding a synced copy, with the
-     * highest offset (asked now, not from the last heartbeat), then the earliest enrolled. Only
-     * when no live replica holds a copy does an empty one become primary, and that is logged as
-     * the shard's data being lost.
+     * Elects the shard's primary among its live replicas that hold every acknowledged write: those
+     * the last primary reported in sync (writes waited for each of them), or, when this master does
+     * not know them (it restarted since), those holding a copy; the highest offset (asked now, not
+     * from the last heartbeat) wins, then the earliest enrolled. When none is live, the shard waits
+     * (CLUSTERDOWN) for one to return or for {@link #forcePrimary}, as Kafka without unclean leader
+     * election; with {@code uncleanElection} the best of the others becomes primary, and the loss is
+     * logged.
      */
     private void elect(String shard) {
         List<Replica> candidates;
         long epoch;
+        Set<String> isr;
         synchronized (this) {
             electionsPending.remove(shard);
             Election e = elected.get(shard);
@@ -437,18 +520,33 @@ public final class TopologyRegistry {
             for (Replica r : ofShard.values()) {
                 epoch = Math.max(epoch, r.report().epoch());
             }
+            isr = inSync.containsKey(shard) ? Set.copyOf(inSync.get(shard)) : null;
         }
+        // Eligible: the replicas in sync when the primary last said; not knowing them (a master
+        // restarted since), those that hold a copy. An empty one only on a new shard, or unclean.
         Replica best = null;
         ReplicationStatus bestReport = null;
+        Replica anyBest = null;
+        ReplicationStatus anyReport = null;
         for (Replica r : candidates) {
             ReplicationStatus report = probe.state(r.httpAddress());
             if (report == null) {
                 continue; // it cannot answer: not a candidate
             }
-            if (best == null || better(report, r, bestReport, best)) {
+            boolean eligible = isr != null ? isr.contains(r.id()) : report.synced() || epoch == 0;
+            if (eligible && (best == null || better(report, r, bestReport, best))) {
                 best = r;
                 bestReport = report;
             }
+            if (anyBest == null || better(report, r, anyReport, anyBest)) {
+                anyBest = r;
+                anyReport = report;
+            }
+        }
+        boolean clean = best != null;
+        if (!clean && uncleanElection) {
+            best = anyBest;
+            bestReport = anyReport;
         }
         synchronized (this) {
             Election e = elected.get(shard);
@@ -456,26 +554,123 @@ public final class TopologyRegistry {
             if (current != null && current.isUp()) {
                 return;
             }
-            if (best == null || !replicas.get(shard).get(best.id()).isUp()) {
-                if (!candidates.isEmpty()) {
-                    reconcile(shard); // a candidate vanished meanwhile: try again
+            if (clean && isr != null && !inSync.getOrDefault(shard, Set.of()).contains(best.id())) {
+                reconcile(shard); // it went out of sync meanwhile: look again
+                return;
+            }
+            if (best == null) {
+                if (!candidates.isEmpty() && stalled.add(shard)) {
+                    log.error("Shard {}: no live replica holds every acknowledged write (in sync: {}; the stream was at"
+                            + " offset {}); its keys answer CLUSTERDOWN until one returns, or an operator forces a"
+                            + " replica to be primary, losing what it lacks: POST /admin/shards/{}/force-primary",
+                            shard, isr == null ? "not known" : isr, lastKnownOffset(shard), shard);
                 }
                 return;
             }
-            long newEpoch = Math.max(epoch, e == null ? 0 : e.epoch()) + 1;
-            if (e != null) {
-                failovers.computeIfAbsent(shard, s -> new LongAdder()).increment();
+            if (!replicas.get(shard).get(best.id()).isUp()) {
+                reconcile(shard); // a candidate vanished meanwhile: try again
+                return;
             }
-            elected.put(shard, new Election(newEpoch, best.id(), false));
-            if (bestReport.synced() || epoch == 0) {
-                log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.id(), newEpoch,
-                        bestReport.offset());
+            promote(shard, best, bestReport, epoch, e);
+            if (clean) {
+                log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.id(),
+                        elected.get(shard).epoch(), bestReport.offset());
             } else {
-                log.error("Shard {}: no live replica holds the shard's data; {} becomes primary, empty, at epoch {}",
-                        shard, best.id(), newEpoch);
+                log.error("Shard {}: no live replica holds every acknowledged write; {} becomes primary at epoch {}"
+                        + " (kvcache.master.unclean-election), at offset {} of {}", shard, best.id(),
+                        elected.get(shard).epoch(), bestReport.synced() ? bestReport.offset() : 0,
+                        lastKnownOffset(shard));
             }
-            publish();
-            changed(shard);
+        }
+    }
+
+    /** Makes best the shard's primary at the next epoch. Under the registry's lock. */
+    private void promote(String shard, Replica best, ReplicationStatus bestReport, long epoch, Election e) {
+        long newEpoch = Math.max(epoch, e == null ? 0 : e.epoch()) + 1;
+        if (e != null) {
+            failovers.computeIfAbsent(shard, s -> new LongAdder()).increment();
+        }
+        stalled.remove(shard);
+        furthestOffset.put(shard, bestReport.synced() ? bestReport.offset() : 0L); // a new stream starts where it is
+        inSync.put(shard, new TreeSet<>()); // a new primary is alone in sync until it reports its replicas
+        elected.put(shard, new Election(newEpoch, best.id(), false));
+        publish();
+        changed(shard);
+    }
+
+    /** The furthest offset of the shard's stream any of its replicas reported (the last primary's, typically). */
+    private long lastKnownOffset(String shard) {
+        return furthestOffset.getOrDefault(shard, 0L);
+    }
+
+    /** What {@link #forcePrimary} did: the new primary, and how much of the shard's stream it lacks. */
+    public record ForcedPrimary(String shard, String primary, long epoch, boolean heldTheData, long offset,
+                                long lastKnownOffset, String mayHaveLost) {
+    }
+
+    /** Why {@link #forcePrimary} did nothing. */
+    public static final class ForceRefused extends RuntimeException {
+        ForceRefused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * An operator's answer to a shard stalled without a replica that holds its data: makes the best
+     * live replica primary whatever it holds (the one with the furthest offset of the shard's stream,
+     * then the earliest enrolled), and says what may be lost: every acknowledged write past its
+     * offset, up to the furthest offset any replica reported.
+     *
+     * @return null for a shard this master does not know
+     * @throws ForceRefused when the shard has a live primary or no live replica
+     */
+    public ForcedPrimary forcePrimary(String shard) {
+        List<Replica> candidates;
+        synchronized (this) {
+            Map<String, Replica> ofShard = replicas.get(shard);
+            if (ofShard == null) {
+                return null;
+            }
+            Election e = elected.get(shard);
+            Replica primary = e == null ? null : ofShard.get(e.primaryId());
+            if (primary != null && primary.isUp()) {
+                throw new ForceRefused("Shard " + shard + " has a live primary: " + primary.id());
+            }
+            candidates = ofShard.values().stream().filter(Replica::isUp).toList();
+        }
+        Replica best = null;
+        ReplicationStatus bestReport = null;
+        for (Replica r : candidates) {
+            ReplicationStatus report = probe.state(r.httpAddress());
+            if (report != null && (best == null || better(report, r, bestReport, best))) {
+                best = r;
+                bestReport = report;
+            }
+        }
+        synchronized (this) {
+            if (best == null || !replicas.get(shard).get(best.id()).isUp()) {
+                throw new ForceRefused("Shard " + shard + " has no live replica that answers");
+            }
+            Election e = elected.get(shard);
+            Replica current = e == null ? null : replicas.get(shard).get(e.primaryId());
+            if (current != null && current.isUp()) {
+                throw new ForceRefused("Shard " + shard + " has a live primary: " + current.id());
+            }
+            long epoch = e == null ? 0 : e.epoch();
+            for (Replica r : replicas.get(shard).values()) {
+                epoch = Math.max(epoch, r.report().epoch());
+            }
+            long last = lastKnownOffset(shard);
+            long held = bestReport.synced() ? bestReport.offset() : 0;
+            String lost = !bestReport.synced() ? "every key of the shard: " + best.id() + " holds no copy of its data"
+                    : held >= last ? "nothing known: " + best.id() + " is at the furthest offset reported"
+                    : "acknowledged writes between offsets " + held + " and " + last + " of the shard's stream ("
+                            + (last - held) + " bytes)";
+            promote(shard, best, bestReport, epoch, e);
+            long newEpoch = elected.get(shard).epoch();
+            log.warn("Shard {}: an operator forced {} to be primary at epoch {}; may have lost {}", shard, best.id(),
+                    newEpoch, lost);
+            return new ForcedPrimary(shard, best.id(), newEpoch, bestReport.synced(), held, last, lost);
         }
     }
 
@@ -519,6 +714,7 @@ public final class TopologyRegistry {
         if (r != null && r.isUp()) {
             log.warn("Replica {}/{} is down: {}", shard, replicaId, why);
             replicas.get(shard).put(replicaId, r.withState(ReplicaState.DOWN));
+            outOfSync(shard, replicaId, "down");
             reconcile(shard);
             publish();
             changed(shard);
@@ -537,8 +733,9 @@ public final class TopologyRegistry {
         for (String name : names) {
             Map<String, Replica> ofShard = replicas.getOrDefault(name, Map.of());
             Election e = elected.get(name);
+            Set<String> isr = inSync.get(name);
             shards.put(name, new Shard(name, new ArrayList<>(ofShard.values()), e == null ? 0 : e.epoch(),
-                    e == null || !e.confirmed() ? null : e.primaryId()));
+                    e == null || !e.confirmed() ? null : e.primaryId(), isr == null ? null : List.copyOf(isr)));
         }
         current = new Topology(++version, Map.copyOf(shards), rings);
         for (Consumer<Topology> listener : published) {

@@ -37,7 +37,7 @@ class ShardFailureIntegrationTests {
     private static final Duration DOWN_TIMEOUT = Duration.ofSeconds(30);
 
     @Test
-    void aShardWithoutLiveReplicaAnswersClusterdownForItsKeysOnlyAndServesAgainAfterItsSlaveRestarts()
+    void aShardWithoutLiveReplicaAnswersClusterdownForItsKeysOnlyUntilItsRestartedSlaveIsForcedPrimary()
             throws IOException {
         try (LocalCluster cluster = LocalCluster.builder().shards(3).replicas(1).start();
              RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
@@ -76,10 +76,26 @@ class ShardFailureIntegrationTests {
             assertThat(where.path("primary").isNull()).isTrue();
             assertThat(where.path("replicas").size()).isZero();
 
+            // Its slave comes back empty (it held its data in memory only): no unclean election, so the
+            // shard stays down, keys and all, until an operator forces it and is told what was lost.
             cluster.startSlave("slave2", "replica1");
+            awaitLiveReplicas(cluster, "slave2", 1);
+            assertThat(victim.dataPort()).isEqualTo(port);
+            assertThat(cluster.getJson("/admin/keys/" + downKey).path("primary").isNull()).isTrue();
+            assertThat(call(client, "GET", downKey)).isEqualTo(SLOT_NOT_SERVED);
+            assertThat(call(client, "SET", downKey, "lost?")).isEqualTo(SLOT_NOT_SERVED);
+            assertThat(cluster.post("/admin/shards/slave1/force-primary").statusCode())
+                    .as("a shard with a live primary is not forced").isEqualTo(409);
+            assertThat(cluster.post("/admin/shards/nosuch/force-primary").statusCode()).isEqualTo(404);
+
+            var forced = cluster.post("/admin/shards/slave2/force-primary");
+            assertThat(forced.statusCode()).as(forced.body()).isEqualTo(200);
+            JsonNode report = LocalCluster.json(forced.body());
+            assertThat(report.path("primary").asString()).isEqualTo("replica1");
+            assertThat(report.path("heldTheData").asBoolean()).isFalse();
+            assertThat(report.path("mayHaveLost").asString()).startsWith("every key of the shard");
             cluster.awaitHealthy();
 
-            assertThat(victim.dataPort()).isEqualTo(port);
             assertThat(call(client, "GET", downKey)).as("the restarted slave held its data in memory only")
                     .isEqualTo(NIL);
             assertThat(call(client, "SET", downKey, "again")).isEqualTo(OK);
@@ -213,11 +229,16 @@ class ShardFailureIntegrationTests {
         }
     }
 
-    /** The same failure with a real process: kill -9 of a slave JVM, then a new one on the same port. */
+    /**
+     * The same failure with a real process (kill -9 of a slave JVM, then a new one on the same port),
+     * under {@code kvcache.master.unclean-election}: the new, empty process becomes primary on its own.
+     */
     @Test
-    void aKilledSlaveProcessMakesItsShardClusterdownUntilANewProcessEnrollsOnTheSamePort() throws IOException {
+    void withUncleanElectionAKilledSlaveProcessMakesItsShardClusterdownUntilANewProcessEnrollsOnTheSamePort()
+            throws IOException {
         Assumptions.assumeTrue(LocalCluster.slaveExecJarAvailable(), "cache-slave's exec jar is not built");
         try (LocalCluster cluster = LocalCluster.builder().shards(2).replicas(1)
+                .masterArg("--kvcache.master.unclean-election=true")
                 .slaveMode("slave1", "replica1", SlaveMode.PROCESS).start();
              RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
             Map<String, String> shardOfKey = writeKeys(cluster, client, "p", 20);

@@ -146,6 +146,7 @@ class RebalanceIntegrationTests {
             cluster.addSlave("slave3", "replica2");
 
             awaitKeysMoved(cluster, 5_000);
+            awaitReplicasSynced(cluster, "slave1", 2);
             String source = primaryOf(cluster, "slave1");
             cluster.stopSlave("slave1", source);
             awaitNewPrimary(cluster, "slave1", source);
@@ -187,7 +188,7 @@ class RebalanceIntegrationTests {
     }
 
     private static void awaitReplicasSynced(LocalCluster cluster, String shard, int replicas) {
-        Awaitility.await(shard + " has " + replicas + " synced replicas").atMost(Duration.ofSeconds(60))
+        Awaitility.await(shard + " has " + replicas + " synced replicas, in sync").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
                     for (JsonNode s : cluster.getJson("/admin/slaves").path("shards")) {
                         if (s.path("name").asString().equals(shard)) {
@@ -197,7 +198,8 @@ class RebalanceIntegrationTests {
                                     synced++;
                                 }
                             }
-                            return synced == replicas;
+                            // and reported in sync by the primary: only those may be elected in its place
+                            return synced == replicas && s.path("inSync").size() == replicas - 1;
                         }
                     }
                     return false;

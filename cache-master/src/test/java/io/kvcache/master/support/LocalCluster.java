@@ -382,6 +382,12 @@ public final class LocalCluster implements AutoCloseable {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path)).DELETE(), path);
     }
 
+    /** POST without a body on the master's HTTP port, with the admin token. */
+    public HttpResponse<String> post(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+                .POST(HttpRequest.BodyPublishers.noBody()), path);
+    }
+
     /** GET on any HTTP port of the cluster (a slave's), with the admin token. */
     public HttpResponse<String> get(InetSocketAddress http, String path) {
         return send(HttpRequest.newBuilder(URI.create("http://" + http.getHostString() + ":" + http.getPort() + path))

@@ -88,10 +88,14 @@ public final class ShardReplicas {
                     if (live.size() != replicas || primary(shard) == null) {
                         return false;
                     }
-                    for (JsonNode r : shard(shard).path("replicas")) {
+                    JsonNode view = shard(shard);
+                    for (JsonNode r : view.path("replicas")) {
                         if (r.path("state").asString().equals("UP") && !r.path("synced").asBoolean()) {
                             return false; // the master has not heard yet (heartbeats) that it is synced
                         }
+                    }
+                    if (inSync(shard).size() != replicas - 1) {
+                        return false; // the primary has not reported them all in sync yet: none could be elected
                     }
                     long offset = -1;
                     for (String http : live.values()) {
@@ -107,6 +111,13 @@ public final class ShardReplicas {
                     }
                     return true;
                 });
+    }
+
+    /** The replicas besides the primary that the master records in sync (those an election may pick). */
+    public List<String> inSync(String shard) {
+        List<String> ids = new ArrayList<>();
+        shard(shard).path("inSync").forEach(id -> ids.add(id.asString()));
+        return ids;
     }
 
     /** Each live replica's digest of its whole store. */

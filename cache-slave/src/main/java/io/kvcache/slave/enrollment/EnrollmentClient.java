@@ -53,6 +53,7 @@ public final class EnrollmentClient implements SmartLifecycle {
     private final IntSupplier dataPort;
     private final IntSupplier httpPort;
     private final long heartbeatMillis;
+    private static final long IN_SYNC_POLL_MILLIS = 20;
     private final ReplicationManager replication;
     private final Migration migration;
     private byte[] frame = new byte[1024];
@@ -181,14 +182,17 @@ public final class EnrollmentClient implements SmartLifecycle {
         long lastFrame = System.currentTimeMillis();
         while (running) {
             long now = System.currentTimeMillis();
-            if (now >= nextBeat || beatNow) {
+            if (now >= nextBeat || beatNow || replication.takeInSyncChanged()) {
                 beatNow = false;
                 String[] state = replication.state().toArgs();
-                send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3]);
+                send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3],
+                        replication.inSyncReport());
                 nextBeat = now + heartbeatMillis;
                 continue;
             }
-            s.setSoTimeout((int) Math.max(1, nextBeat - now));
+            // Looks for a change of the replicas in sync every few milliseconds: writes wait for a
+            // replica that left until the master has heard it.
+            s.setSoTimeout((int) Math.max(1, Math.min(IN_SYNC_POLL_MILLIS, nextBeat - now)));
             try {
                 byte[] received = readFrame(s.getInputStream());
                 if (Replies.isError(received)) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -110,6 +111,14 @@ public final class ReplicationManager {
     private final int minReplicasToWrite;
     /** The replicas, published for the write path, which counts those in sync without the lock. */
     private volatile ReplicaLink[] linkArray = new ReplicaLink[0];
+    /**
+     * The replicas the master has recorded as in sync (its answer to the replicas this primary
+     * reported, see {@link #inSyncReport}): the master may elect any of them if this primary dies,
+     * so writes wait for each of them, streaming or not, until the master has taken it out. Under lock.
+     */
+    private Set<String> confirmedInSync = Set.of();
+    /** The replicas in sync changed since the last report: the master should hear it now. */
+    private volatile boolean inSyncChanged;
     /** The open streams, read without the lock by every write to wake their writers. */
     private volatile StreamSession[] openSessions = new StreamSession[0];
     private final ReentrantLock snapshotLock = new ReentrantLock();
@@ -261,15 +270,51 @@ public final class ReplicationManager {
         }
     }
 
-    /** The lowest offset every in-sync replica has applied; writes up to it are acknowledged. Under lock. */
+    /**
+     * The lowest offset every replica writes wait for has applied; writes up to it are acknowledged.
+     * They wait for the replicas streaming in sync, and for those the master still counts in sync
+     * (Kafka's ISR: a replica leaves it only once the master recorded it, so that the master never
+     * elects one that lacks an acknowledged write). Under lock.
+     */
     private long frontier() {
         long min = Long.MAX_VALUE;
         for (ReplicaLink link : links.values()) {
-            if (link.state == State.STREAMING) {
+            if (link.state == State.STREAMING || confirmedInSync.contains(link.id)) {
                 min = Math.min(min, link.acked);
             }
         }
         return min;
+    }
+
+    /**
+     * The replicas this primary holds in sync, for its heartbeat: comma-separated ids, or {@code -}
+     * (also on a replica). The master records them, and takes out of its record those not listed.
+     */
+    public String inSyncReport() {
+        if (role != Role.PRIMARY) {
+            return "-";
+        }
+        StringBuilder ids = new StringBuilder();
+        lock.lock();
+        try {
+            for (ReplicaLink link : links.values()) {
+                if (link.state == State.STREAMING) {
+                    ids.append(ids.isEmpty() ? "" : ",").append(link.id);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return ids.isEmpty() ? "-" : ids.toString();
+    }
+
+    /** Whether the replicas in sync changed since the last call (the master should hear it at once). */
+    public boolean takeInSyncChanged() {
+        if (!inSyncChanged) {
+            return false;
+        }
+        inSyncChanged = false;
+        return true;
     }
 
     /** Takes the batches the replicas' offsets now acknowledge. Under lock; answer them after it. */
@@ -328,6 +373,12 @@ public final class ReplicationManager {
         }
         replid = UUID.randomUUID().toString().replace("-", "");
         synced = true;
+        lock.lock();
+        try {
+            confirmedInSync = Set.of(); // a new primary starts alone in sync; its replicas join as they catch up
+        } finally {
+            lock.unlock();
+        }
         dispatcher.exclusive(() -> {
             keyspace.expiryMode(ExpiryMode.DELETE);
             role = Role.PRIMARY;
@@ -362,6 +413,7 @@ public final class ReplicationManager {
             if (forget) {
                 links.clear();
                 linkArray = new ReplicaLink[0];
+                confirmedInSync = Set.of();
             }
         } finally {
             lock.unlock();
@@ -391,6 +443,9 @@ public final class ReplicationManager {
                 }
             }
             a.replicas().forEach((id, address) -> links.computeIfAbsent(id, k -> new ReplicaLink(id, address)));
+            if (a.inSync() != null) {
+                confirmedInSync = a.inSync(); // unknown (a master just restarted): the last word holds
+            }
             acknowledged = acknowledgedLocked();
             publishSessionsLocked();
         } finally {
@@ -597,6 +652,7 @@ public final class ReplicationManager {
         if (link.state == State.CONNECTING
                 && (offset >= backlog.end() || session.sentAll && offset >= session.sentUpTo)) {
             link.state = State.STREAMING;
+            inSyncChanged = true;
             log.info("Replica {} in sync at offset {}: writes wait for it", link.id, offset);
         }
     }
@@ -705,8 +761,9 @@ public final class ReplicationManager {
                     if (silent > timeoutNanos && cleared) {
                         link.state = State.CONNECTING;
                         dropped = true;
-                        log.warn("Replica {} at {} silent for {} ms; writes no longer wait for it", link.id,
-                                link.address, TimeUnit.NANOSECONDS.toMillis(silent));
+                        inSyncChanged = true;
+                        log.warn("Replica {} at {} silent for {} ms; writes wait for it until the master takes it"
+                                + " out of sync", link.id, link.address, TimeUnit.NANOSECONDS.toMillis(silent));
                     } else if (silent > timeoutNanos / 2 && !link.probing && !cleared) {
                         link.probing = true;
                         link.probeFor = link.lastAckNanos;
@@ -759,6 +816,7 @@ public final class ReplicationManager {
     /** Marks the link as needing a full sync; true when one should start now. Under lock. */
     private boolean needsFullSync(ReplicaLink link) {
         if (link.state == State.STREAMING) {
+            inSyncChanged = true;
             log.info("Replica {} cannot continue from the backlog; full sync", link.id);
         }
         link.state = State.SYNCING;

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -221,6 +222,31 @@ class ReplicationManagerTests {
         assertThat(waited).as("ms from its last acknowledgement").isBetween(550L, 3000L);
         assertThat(set.replies()).isEqualTo(StoreFixture.OK);
         assertThat(state("replica2")).isEqualTo("connecting");
+        assertThat(write("SET", "k", "w").done.get()).as("writes no longer wait for it").isOne();
+    }
+
+    @Test
+    void aSilentReplicaTheMasterStillCountsInSyncHoldsWritesBackUntilTheMasterTakesItOut() throws Exception {
+        primary(AckMode.REPLICAS, Duration.ofMillis(600), Duration.ofMillis(100), "replica2");
+        inSync("replica2"); // and never acknowledges again
+        assertThat(manager.takeInSyncChanged()).as("joined: the master should hear it").isTrue();
+        assertThat(manager.inSyncReport()).isEqualTo("replica2");
+        // The master recorded it: an election could pick it, so writes must wait for it.
+        String assignment = "1 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:" + dead;
+        manager.assign(Assignment.parse(assignment + " replica2"));
+        Call set = write("SET", "k", "v");
+
+        Awaitility.await("dropped for its silence").atMost(Duration.ofSeconds(5))
+                .until(() -> state("replica2").equals("connecting"));
+        assertThat(manager.takeInSyncChanged()).as("left: the master should hear it").isTrue();
+        assertThat(manager.inSyncReport()).isEqualTo("-");
+        assertThat(set.done.get()).as("the master still counts it in sync").isZero();
+        manager.assign(Assignment.parse(assignment + " ?")); // a master that does not know: no word
+        assertThat(set.done.get()).isZero();
+
+        manager.assign(Assignment.parse(assignment + " -")); // the master's record left it out
+        assertThat(set.done.get()).isOne();
+        assertThat(set.replies()).isEqualTo(StoreFixture.OK);
         assertThat(write("SET", "k", "w").done.get()).as("writes no longer wait for it").isOne();
     }
 
