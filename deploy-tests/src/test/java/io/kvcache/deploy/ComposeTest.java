@@ -36,7 +36,7 @@ class ComposeTest {
 
     /** Variables the file reads: unset, so the file's own defaults are what is tested. */
     static final List<String> OPTIONAL = List.of("KVCACHE_MASTER_REQUIREPASS", "KVCACHE_MASTER_PROTECTED_MODE",
-            "KVCACHE_REPLICATION_ACK", "KVCACHE_SLAVE_MAXMEMORY", "KVCACHE_SLAVE_MAXMEMORY_POLICY",
+            "KVCACHE_REPLICATION_ACK", "KVCACHE_REPLICATION_MIN_REPLICAS_TO_WRITE", "KVCACHE_SLAVE_MAXMEMORY", "KVCACHE_SLAVE_MAXMEMORY_POLICY",
             "KVCACHE_IMAGE_TAG", "GRAFANA_ADMIN_PASSWORD", "PROMETHEUS_IMAGE", "GRAFANA_IMAGE",
             "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES");
 
@@ -114,6 +114,8 @@ class ComposeTest {
                     .containsEntry("KVCACHE_CLUSTER_SECRET", CLUSTER_SECRET)
                     .containsEntry("KVCACHE_ADMIN_TOKEN", ADMIN_TOKEN)
                     .containsEntry("KVCACHE_REPLICATION_ACK", "replicas")
+                    // 2 replicas per shard: an acknowledged write lives on both (docs/replication.md)
+                    .containsEntry("KVCACHE_REPLICATION_MIN_REPLICAS_TO_WRITE", "1")
                     // at most half the heap (75% of mem_limit 1g): docs/operations.md
                     .containsEntry("KVCACHE_SLAVE_MAXMEMORY", "320mb")
                     .containsEntry("KVCACHE_SLAVE_MAXMEMORY_POLICY", "allkeys-lru");

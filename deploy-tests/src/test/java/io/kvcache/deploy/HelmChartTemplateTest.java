@@ -251,6 +251,20 @@ class HelmChartTemplateTest {
         assertThat(envValue(master, "KVCACHE_MASTER_ENROLLMENT_PORT")).isEqualTo("6667");
     }
 
+    @Test
+    void minReplicasToWriteIsOneWhereAShardHasTwoPodsUnlessGiven() {
+        List<Map<String, Object>> docs = Chart.render(Map.of("slave.replicaCountPerShard.slave2", 1));
+        Map<String, String> byShard = new java.util.TreeMap<>();
+        for (Map<String, Object> sts : ofKind(docs, "StatefulSet")) {
+            byShard.put(name(sts), envValue(containers(sts).getFirst(), "KVCACHE_REPLICATION_MIN_REPLICAS_TO_WRITE"));
+        }
+        assertThat(byShard).containsExactly(Map.entry(FULLNAME + "-slave1", "1"), Map.entry(FULLNAME + "-slave2", "0"));
+
+        for (Map<String, Object> sts : ofKind(Chart.render(Map.of("slave.minReplicasToWrite", 2)), "StatefulSet")) {
+            assertThat(envValue(containers(sts).getFirst(), "KVCACHE_REPLICATION_MIN_REPLICAS_TO_WRITE")).isEqualTo("2");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void podsRunAsNonRootOnAReadOnlyRootWithAWritableTmp(Case c) {

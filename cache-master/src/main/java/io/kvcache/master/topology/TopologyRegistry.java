@@ -36,9 +36,11 @@ import io.kvcache.master.upstream.UpstreamStats;
  * is routed to a wrong shard while the others re-enroll (their keys answer CLUSTERDOWN until they
  * do). A shard that enrolls joins the ring only through a rebalance (docs/rebalancing.md).
  * <p>
- * Each shard has one primary, elected here at a new epoch whenever it has none live: the
- * replica with the highest offset in the shard's stream (asked over REST at that moment), so
- * no write its replicas acknowledged is lost. After a master restart, a slave that reports
+ * Each shard has one primary, elected here at a new epoch whenever it has none live: among the
+ * replicas the primary last reported in sync (writes waited for each of them, and one leaves this
+ * record before the primary stops waiting for it), the one with the highest offset in the shard's
+ * stream (asked over REST at that moment), so no acknowledged write is lost; with none of them
+ * live the shard waits, unless an operator forces a primary. After a master restart, a slave that reports
  * being primary is taken at its word (highest epoch wins); replicas are only elected once the
  * election grace has passed since the master started, so that the old primary has time to come
  * back. Every change of a shard's primary or replicas is pushed to its slaves.
@@ -558,8 +560,14 @@ public final class TopologyRegistry {
                 reconcile(shard); // it went out of sync meanwhile: look again
                 return;
             }
+            if (anyBest == null) {
+                if (!candidates.isEmpty()) {
+                    reconcile(shard); // none answered (starting, or gone meanwhile): try again
+                }
+                return;
+            }
             if (best == null) {
-                if (!candidates.isEmpty() && stalled.add(shard)) {
+                if (stalled.add(shard)) {
                     log.error("Shard {}: no live replica holds every acknowledged write (in sync: {}; the stream was at"
                             + " offset {}); its keys answer CLUSTERDOWN until one returns, or an operator forces a"
                             + " replica to be primary, losing what it lacks: POST /admin/shards/{}/force-primary",

@@ -29,7 +29,7 @@ import io.kvcache.slave.compat.RawRedisClient;
  * fault before that leaves the shard down rather than losing writes: {@code
  * ReplicationFaultIntegrationTests}). At the end every acknowledged write is there exactly once,
  * every counter equals its acknowledged increments, and the replicas of each shard hold the same
- * data.
+ * data. The second test kills the master twice instead.
  */
 class RepeatedPrimaryKillsIntegrationTests {
 
@@ -79,19 +79,49 @@ class RepeatedPrimaryKillsIntegrationTests {
             }
             writers.awaitMoreAcknowledged(500, IN_SYNC);
             writers.stop();
-
-            for (String shard : shards) {
-                replicas.awaitInSync(shard, 2, SYNC);
-                Map<String, String> digests = replicas.digests(shard);
-                assertThat(new HashSet<>(digests.values())).as("%s replicas: %s", shard, digests).hasSize(1);
-            }
-            try (RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
-                writers.verify(client);
-            }
+            verifyEverything(cluster, writers);
             System.out.printf("Repeated primary kills: %d kills in %d s, %d writes acknowledged, %d refused or"
                     + " unanswered, %d ms waiting for a replica in sync before a kill%n", kills, RUN.toSeconds(),
                     writers.acknowledged(), writers.failures(), waitedForSyncMillis);
             assertThat(kills).isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    /**
+     * The same 8 writers while the master's process is killed with SIGKILL twice and started again
+     * at once: clients cannot write while it is away (their writes are refused or unanswered), and
+     * no acknowledged write is lost. The restarted master learns the topology, the placement and the
+     * replicas in sync back from the slaves.
+     */
+    @Test
+    void eightWritersLoseNoAcknowledgedWriteWhenTheMasterIsKilledTwice() throws Exception {
+        try (LocalCluster cluster = LocalCluster.builder().shards(2).replicas(2).masterProcess()
+                .heartbeat(Duration.ofMillis(250), Duration.ofSeconds(3)).start();
+             ClusterWriters writers = new ClusterWriters(cluster.clientAddress(), 8)) {
+            writers.start();
+            writers.awaitMoreAcknowledged(500, IN_SYNC);
+            for (int kill = 0; kill < 2; kill++) {
+                cluster.restartMaster();
+                cluster.awaitHealthy();
+                writers.awaitMoreAcknowledged(2000, IN_SYNC);
+            }
+            writers.stop();
+            verifyEverything(cluster, writers);
+            System.out.printf("Master killed twice: %d writes acknowledged, %d refused or unanswered%n",
+                    writers.acknowledged(), writers.failures());
+        }
+    }
+
+    /** Each shard's replicas back in sync with the same data, and every acknowledged write there exactly once. */
+    private static void verifyEverything(LocalCluster cluster, ClusterWriters writers) throws Exception {
+        ShardReplicas replicas = new ShardReplicas(cluster);
+        for (String shard : cluster.shardNames()) {
+            replicas.awaitInSync(shard, 2, SYNC);
+            Map<String, String> digests = replicas.digests(shard);
+            assertThat(new HashSet<>(digests.values())).as("%s replicas: %s", shard, digests).hasSize(1);
+        }
+        try (RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+            writers.verify(client);
         }
     }
 }
