@@ -219,6 +219,9 @@ public final class ClusterWriters implements AutoCloseable {
             } catch (IOException e) {
                 failures++;
                 closeClient();
+                // A client's backoff before it reconnects: without it, a master that is away (refusing
+                // connections at once) turns the writers into a busy loop that starves the cluster.
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
                 return null;
             }
         }
