@@ -38,14 +38,19 @@ class IoLoopTests {
             List<String> order = new CopyOnWriteArrayList<>();
             CountDownLatch flushed = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            // Hold the loop so that the two tasks below are queued before it drains them: one turn.
+            CountDownLatch holding = new CountDownLatch(1);
+            // Hold the loop inside a turn of its own, so that the two tasks below are both queued before
+            // the next turn counts what it drains: one turn. (Queued while the loop was waking, the
+            // first of them could otherwise be counted into the holding task's turn without the second.)
             loop.execute(() -> {
+                holding.countDown();
                 try {
                     release.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
+            assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
             loop.execute(() -> {
                 // Two requests in one turn ask for one flush: it runs after both.
                 order.add("a");
