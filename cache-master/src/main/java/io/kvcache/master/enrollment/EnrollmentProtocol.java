@@ -8,6 +8,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.InSyncReplicas;
 import io.kvcache.cluster.Placement;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
@@ -53,7 +54,7 @@ public final class EnrollmentProtocol {
                 ReplicationStatus report = report(r, 1);
                 if (report == null) {
                     out.error("ERR invalid replication state");
-                } else if (registry.heartbeat(session.connectionId(), report, r.argc() == 6 ? inSync(r.text(5)) : null)) {
+                } else if (registry.heartbeat(session.connectionId(), report, r.argc() == 6 ? InSyncReplicas.parse(r.text(5)) : null)) {
                     frame(session.connectionId(), out);
                 } else {
                     out.error("ERR not enrolled");
@@ -65,11 +66,6 @@ public final class EnrollmentProtocol {
                 session.closeAfterReply();
             }
         }
-    }
-
-    /** A primary's replicas in sync: {@code id,...} or {@code -}. */
-    private static java.util.Set<String> inSync(String list) {
-        return list.equals("-") ? java.util.Set.of() : java.util.Set.copyOf(java.util.Arrays.asList(list.split(",")));
     }
 
     private void enroll(Request r, Session session, RespWriter out) {

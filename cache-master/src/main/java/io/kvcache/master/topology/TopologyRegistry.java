@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.InSyncReplicas;
 import io.kvcache.cluster.Placement;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.master.upstream.UpstreamPool;
@@ -224,7 +226,7 @@ public final class TopologyRegistry {
             return assignment;
         }
         Set<String> isr = inSync.get(r.shard());
-        return assignment + " " + (isr == null ? "?" : isr.isEmpty() ? "-" : String.join(",", isr));
+        return assignment + " " + (isr == null ? InSyncReplicas.UNKNOWN : InSyncReplicas.format(isr));
     }
 
     public void shutdown() {
@@ -461,11 +463,8 @@ public final class TopologyRegistry {
     /** Takes a replica out of its shard's in-sync record (down, or a new process): it is no candidate until reported again. */
     private void outOfSync(String shard, String replicaId, String why) {
         Set<String> isr = inSync.get(shard);
-        if (isr != null && isr.contains(replicaId)) {
-            Set<String> now = new TreeSet<>(isr);
-            now.remove(replicaId);
-            inSync.put(shard, now);
-            log.info("Shard {}: {} out of sync ({}); in sync: {}", shard, replicaId, why, now);
+        if (isr != null && isr.remove(replicaId)) {
+            log.info("Shard {}: {} out of sync ({}); in sync: {}", shard, replicaId, why, isr);
         }
     }
 
@@ -488,8 +487,7 @@ public final class TopologyRegistry {
                 return true;
             }
         }
-        Replica primary = e == null ? null : ofShard.get(e.primaryId());
-        if ((primary == null || !primary.isUp()) && !ofShard.isEmpty() && electionsPending.add(shard)) {
+        if (livePrimary(shard) == null && !ofShard.isEmpty() && electionsPending.add(shard)) {
             long delay = Math.max(0, graceEndsMillis - clock.getAsLong());
             elections.schedule(() -> elect(shard), delay, TimeUnit.MILLISECONDS);
         }
@@ -511,58 +509,32 @@ public final class TopologyRegistry {
         Set<String> isr;
         synchronized (this) {
             electionsPending.remove(shard);
-            Election e = elected.get(shard);
-            Map<String, Replica> ofShard = replicas.getOrDefault(shard, Map.of());
-            Replica primary = e == null ? null : ofShard.get(e.primaryId());
-            if (primary != null && primary.isUp()) {
+            if (livePrimary(shard) != null) {
                 return;
             }
-            candidates = ofShard.values().stream().filter(Replica::isUp).toList();
-            epoch = e == null ? 0 : e.epoch();
-            for (Replica r : ofShard.values()) {
-                epoch = Math.max(epoch, r.report().epoch());
-            }
+            candidates = liveReplicas(shard);
+            epoch = knownEpoch(shard);
             isr = inSync.containsKey(shard) ? Set.copyOf(inSync.get(shard)) : null;
         }
         // Eligible: the replicas in sync when the primary last said; not knowing them (a master
         // restarted since), those that hold a copy. An empty one only on a new shard, or unclean.
-        Replica best = null;
-        ReplicationStatus bestReport = null;
-        Replica anyBest = null;
-        ReplicationStatus anyReport = null;
-        for (Replica r : candidates) {
-            ReplicationStatus report = probe.state(r.httpAddress());
-            if (report == null) {
-                continue; // it cannot answer: not a candidate
-            }
-            boolean eligible = isr != null ? isr.contains(r.id()) : report.synced() || epoch == 0;
-            if (eligible && (best == null || better(report, r, bestReport, best))) {
-                best = r;
-                bestReport = report;
-            }
-            if (anyBest == null || better(report, r, anyReport, anyBest)) {
-                anyBest = r;
-                anyReport = report;
-            }
-        }
+        List<Candidate> answered = probe(candidates);
+        long knownEpoch = epoch;
+        Candidate best = best(answered, c -> isr != null ? isr.contains(c.replica().id())
+                : c.report().synced() || knownEpoch == 0);
         boolean clean = best != null;
         if (!clean && uncleanElection) {
-            best = anyBest;
-            bestReport = anyReport;
+            best = best(answered, c -> true);
         }
         synchronized (this) {
-            Election e = elected.get(shard);
-            Replica current = e == null ? null : replicas.get(shard).get(e.primaryId());
-            if (current != null && current.isUp()) {
+            if (livePrimary(shard) != null) {
                 return;
             }
-            if (clean && isr != null && !inSync.getOrDefault(shard, Set.of()).contains(best.id())) {
-                reconcile(shard); // it went out of sync meanwhile: look again
-                return;
-            }
-            if (anyBest == null) {
+            if (answered.isEmpty() || best != null && !replicas.get(shard).get(best.replica().id()).isUp()
+                    || clean && isr != null && !inSync.getOrDefault(shard, Set.of()).contains(best.replica().id())) {
+                // none answered (starting), or the one chosen went down or out of sync meanwhile: look again
                 if (!candidates.isEmpty()) {
-                    reconcile(shard); // none answered (starting, or gone meanwhile): try again
+                    reconcile(shard);
                 }
                 return;
             }
@@ -575,35 +547,85 @@ public final class TopologyRegistry {
                 }
                 return;
             }
-            if (!replicas.get(shard).get(best.id()).isUp()) {
-                reconcile(shard); // a candidate vanished meanwhile: try again
-                return;
-            }
-            promote(shard, best, bestReport, epoch, e);
+            long newEpoch = promote(shard, best, epoch);
             if (clean) {
-                log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.id(),
-                        elected.get(shard).epoch(), bestReport.offset());
+                log.info("Shard {}: {} elected primary at epoch {} (offset {})", shard, best.replica().id(), newEpoch,
+                        best.report().offset());
             } else {
                 log.error("Shard {}: no live replica holds every acknowledged write; {} becomes primary at epoch {}"
-                        + " (kvcache.master.unclean-election), at offset {} of {}", shard, best.id(),
-                        elected.get(shard).epoch(), bestReport.synced() ? bestReport.offset() : 0,
-                        lastKnownOffset(shard));
+                        + " (kvcache.master.unclean-election), at offset {} of {}", shard, best.replica().id(),
+                        newEpoch, best.heldOffset(), lastKnownOffset(shard));
             }
         }
     }
 
-    /** Makes best the shard's primary at the next epoch. Under the registry's lock. */
-    private void promote(String shard, Replica best, ReplicationStatus bestReport, long epoch, Election e) {
+    /** A live replica and its state as it answered just now. */
+    private record Candidate(Replica replica, ReplicationStatus report) {
+
+        /** How far into the shard's stream its copy goes (0: it holds none). */
+        long heldOffset() {
+            return report.synced() ? report.offset() : 0;
+        }
+    }
+
+    /** Asks each replica its state over REST (not from its last heartbeat); those that do not answer are left out. */
+    private List<Candidate> probe(List<Replica> replicas) {
+        List<Candidate> answered = new ArrayList<>();
+        for (Replica r : replicas) {
+            ReplicationStatus report = probe.state(r.httpAddress());
+            if (report != null) {
+                answered.add(new Candidate(r, report));
+            }
+        }
+        return answered;
+    }
+
+    /** Among the eligible: a synced copy before none, then the furthest offset, then the earliest enrolled. */
+    private static Candidate best(List<Candidate> candidates, Predicate<Candidate> eligible) {
+        Candidate best = null;
+        for (Candidate c : candidates) {
+            if (eligible.test(c) && (best == null || better(c, best))) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** The shard's elected primary if it is live, else null. Under the registry's lock. */
+    private Replica livePrimary(String shard) {
+        Election e = elected.get(shard);
+        Replica primary = e == null ? null : replicas.getOrDefault(shard, Map.of()).get(e.primaryId());
+        return primary != null && primary.isUp() ? primary : null;
+    }
+
+    private List<Replica> liveReplicas(String shard) {
+        return replicas.getOrDefault(shard, Map.of()).values().stream().filter(Replica::isUp).toList();
+    }
+
+    /** The newest epoch of the shard, as elected here or reported by any of its replicas. Under the registry's lock. */
+    private long knownEpoch(String shard) {
+        Election e = elected.get(shard);
+        long epoch = e == null ? 0 : e.epoch();
+        for (Replica r : replicas.getOrDefault(shard, Map.of()).values()) {
+            epoch = Math.max(epoch, r.report().epoch());
+        }
+        return epoch;
+    }
+
+    /** Makes best the shard's primary at the epoch after epoch; returns the new epoch. Under the registry's lock. */
+    private long promote(String shard, Candidate best, long epoch) {
+        Election e = elected.get(shard);
         long newEpoch = Math.max(epoch, e == null ? 0 : e.epoch()) + 1;
         if (e != null) {
             failovers.computeIfAbsent(shard, s -> new LongAdder()).increment();
         }
         stalled.remove(shard);
-        furthestOffset.put(shard, bestReport.synced() ? bestReport.offset() : 0L); // a new stream starts where it is
+        furthestOffset.put(shard, best.heldOffset()); // a new stream starts where it is
         inSync.put(shard, new TreeSet<>()); // a new primary is alone in sync until it reports its replicas
-        elected.put(shard, new Election(newEpoch, best.id(), false));
+        elected.put(shard, new Election(newEpoch, best.replica().id(), false));
         publish();
         changed(shard);
+        return newEpoch;
     }
 
     /** The furthest offset of the shard's stream any of its replicas reported (the last primary's, typically). */
@@ -635,61 +657,47 @@ public final class TopologyRegistry {
     public ForcedPrimary forcePrimary(String shard) {
         List<Replica> candidates;
         synchronized (this) {
-            Map<String, Replica> ofShard = replicas.get(shard);
-            if (ofShard == null) {
+            if (!replicas.containsKey(shard)) {
                 return null;
             }
-            Election e = elected.get(shard);
-            Replica primary = e == null ? null : ofShard.get(e.primaryId());
-            if (primary != null && primary.isUp()) {
-                throw new ForceRefused("Shard " + shard + " has a live primary: " + primary.id());
-            }
-            candidates = ofShard.values().stream().filter(Replica::isUp).toList();
+            refuseIfLivePrimary(shard);
+            candidates = liveReplicas(shard);
         }
-        Replica best = null;
-        ReplicationStatus bestReport = null;
-        for (Replica r : candidates) {
-            ReplicationStatus report = probe.state(r.httpAddress());
-            if (report != null && (best == null || better(report, r, bestReport, best))) {
-                best = r;
-                bestReport = report;
-            }
-        }
+        Candidate best = best(probe(candidates), c -> true);
         synchronized (this) {
-            if (best == null || !replicas.get(shard).get(best.id()).isUp()) {
+            if (best == null || !replicas.get(shard).get(best.replica().id()).isUp()) {
                 throw new ForceRefused("Shard " + shard + " has no live replica that answers");
             }
-            Election e = elected.get(shard);
-            Replica current = e == null ? null : replicas.get(shard).get(e.primaryId());
-            if (current != null && current.isUp()) {
-                throw new ForceRefused("Shard " + shard + " has a live primary: " + current.id());
-            }
-            long epoch = e == null ? 0 : e.epoch();
-            for (Replica r : replicas.get(shard).values()) {
-                epoch = Math.max(epoch, r.report().epoch());
-            }
+            refuseIfLivePrimary(shard);
             long last = lastKnownOffset(shard);
-            long held = bestReport.synced() ? bestReport.offset() : 0;
-            String lost = !bestReport.synced() ? "every key of the shard: " + best.id() + " holds no copy of its data"
-                    : held >= last ? "nothing known: " + best.id() + " is at the furthest offset reported"
+            long held = best.heldOffset();
+            String id = best.replica().id();
+            String lost = !best.report().synced() ? "every key of the shard: " + id + " holds no copy of its data"
+                    : held >= last ? "nothing known: " + id + " is at the furthest offset reported"
                     : "acknowledged writes between offsets " + held + " and " + last + " of the shard's stream ("
                             + (last - held) + " bytes)";
-            promote(shard, best, bestReport, epoch, e);
-            long newEpoch = elected.get(shard).epoch();
-            log.warn("Shard {}: an operator forced {} to be primary at epoch {}; may have lost {}", shard, best.id(),
+            long newEpoch = promote(shard, best, knownEpoch(shard));
+            log.warn("Shard {}: an operator forced {} to be primary at epoch {}; may have lost {}", shard, id,
                     newEpoch, lost);
-            return new ForcedPrimary(shard, best.id(), newEpoch, bestReport.synced(), held, last, lost);
+            return new ForcedPrimary(shard, id, newEpoch, best.report().synced(), held, last, lost);
         }
     }
 
-    private static boolean better(ReplicationStatus a, Replica ra, ReplicationStatus b, Replica rb) {
-        if (a.synced() != b.synced()) {
-            return a.synced();
+    private void refuseIfLivePrimary(String shard) {
+        Replica primary = livePrimary(shard);
+        if (primary != null) {
+            throw new ForceRefused("Shard " + shard + " has a live primary: " + primary.id());
         }
-        if (a.offset() != b.offset()) {
-            return a.offset() > b.offset();
+    }
+
+    private static boolean better(Candidate a, Candidate b) {
+        if (a.report().synced() != b.report().synced()) {
+            return a.report().synced();
         }
-        return ra.enrolledAtMillis() < rb.enrolledAtMillis();
+        if (a.report().offset() != b.report().offset()) {
+            return a.report().offset() > b.report().offset();
+        }
+        return a.replica().enrolledAtMillis() < b.replica().enrolledAtMillis();
     }
 
     private void changed(String shard) {

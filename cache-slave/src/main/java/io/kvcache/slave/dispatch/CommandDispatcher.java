@@ -1,5 +1,6 @@
 package io.kvcache.slave.dispatch;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,8 @@ public final class CommandDispatcher {
     private final ConnectionCommands connection;
     private final Keyspace keyspace;
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
+    /** Scratch of {@link #apply}, under lock: each request's command, looked up once for the prefetch and the run. */
+    private CommandSpec[] specs = new CommandSpec[64];
     /** Scratch of {@link #prefetch}, under lock. */
     private byte[][] firstKeys = new byte[64][];
     private final ReentrantLock lock = new ReentrantLock();
@@ -141,11 +144,20 @@ public final class CommandDispatcher {
         try {
             applying = true;
             keyspace.expiryMode(ExpiryMode.KEEP);
+            int n = requests.size();
+            if (specs.length < n) {
+                specs = new CommandSpec[n];
+                firstKeys = new byte[n][];
+            }
+            for (int i = 0; i < n; i++) {
+                specs[i] = table.lookup(requests.get(i).arg(0));
+            }
             prefetch(requests);
-            for (Request request : requests) {
-                executeOne(request, session, scratch);
+            for (int i = 0; i < n; i++) {
+                executeOne(specs[i], requests.get(i), session, scratch);
                 scratch.reset();
             }
+            Arrays.fill(specs, 0, n, null);
         } finally {
             appliedStats.flush();
             keyspace.endBatch();
@@ -155,20 +167,19 @@ public final class CommandDispatcher {
         }
     }
 
-    /** Hands the keyspace the first key of each request, to hash and bring into the cache together. Under lock. */
+    /**
+     * Hands the keyspace the first key of each request (commands in {@link #specs}), to hash and
+     * bring into the cache together. Under lock.
+     */
     private void prefetch(List<Request> requests) {
         int n = requests.size();
-        if (firstKeys.length < n) {
-            firstKeys = new byte[n][];
-        }
         for (int i = 0; i < n; i++) {
             Request r = requests.get(i);
-            CommandSpec spec = table.lookup(r.arg(0));
-            int first = spec == null ? 0 : spec.keys().first();
+            int first = specs[i] == null ? 0 : specs[i].keys().first();
             firstKeys[i] = first > 0 && first < r.argc() ? r.arg(first) : null;
         }
         keyspace.prefetch(firstKeys, n);
-        java.util.Arrays.fill(firstKeys, 0, n, null);
+        Arrays.fill(firstKeys, 0, n, null);
     }
 
     /** Runs a task with the store to itself (active expiry, INFO, snapshots). */
@@ -183,7 +194,11 @@ public final class CommandDispatcher {
 
     /** @return whether the command wrote (and was propagated) */
     private boolean executeOne(Request request, Session session, RespWriter out) {
-        CommandSpec spec = table.lookup(request.arg(0));
+        return executeOne(table.lookup(request.arg(0)), request, session, out);
+    }
+
+    /** @param spec the request's command, null when the table has none of that name */
+    private boolean executeOne(CommandSpec spec, Request request, Session session, RespWriter out) {
         if (spec == null) {
             error(out, CommandErrors.unknownCommand(request));
             return false;

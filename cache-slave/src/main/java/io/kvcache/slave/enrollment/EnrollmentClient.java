@@ -190,9 +190,10 @@ public final class EnrollmentClient implements SmartLifecycle {
                 nextBeat = now + heartbeatMillis;
                 continue;
             }
-            // Looks for a change of the replicas in sync every few milliseconds: writes wait for a
-            // replica that left until the master has heard it.
-            s.setSoTimeout((int) Math.max(1, Math.min(IN_SYNC_POLL_MILLIS, nextBeat - now)));
+            // A primary looks for a change of its replicas in sync every few milliseconds: writes wait
+            // for a replica that left until the master has heard it.
+            long wait = replication.isPrimary() ? Math.min(IN_SYNC_POLL_MILLIS, nextBeat - now) : nextBeat - now;
+            s.setSoTimeout((int) Math.max(1, wait));
             try {
                 byte[] received = readFrame(s.getInputStream());
                 if (Replies.isError(received)) {

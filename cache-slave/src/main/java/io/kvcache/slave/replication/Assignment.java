@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import io.kvcache.cluster.InSyncReplicas;
+
 /**
  * What the master tells a slave about its shard, on every enrollment reply, heartbeat reply and
  * push: {@code epoch role primaryId primaryHttp replicas [inSync]}, space-separated, where replicas
@@ -34,8 +36,7 @@ public record Assignment(long epoch, Role role, String primaryId, URI primaryHtt
                 replicas.put(replica.substring(0, at), http(replica.substring(at + 1)));
             }
         }
-        Set<String> inSync = parts.length < 6 || parts[5].equals("?") ? null
-                : parts[5].equals("-") ? Set.of() : Set.copyOf(java.util.Arrays.asList(parts[5].split(",")));
+        Set<String> inSync = parts.length < 6 ? null : InSyncReplicas.parse(parts[5]);
         return new Assignment(Long.parseLong(parts[0]), Role.valueOf(parts[1].toUpperCase(java.util.Locale.ROOT)),
                 parts[2], http(parts[3]), replicas, inSync);
     }

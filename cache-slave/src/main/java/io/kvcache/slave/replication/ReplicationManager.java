@@ -15,18 +15,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.cluster.InSyncReplicas;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ProtocolError;
 import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.protocol.Request;
-import io.kvcache.protocol.RespReader;
 import io.kvcache.protocol.RespErrors;
+import io.kvcache.protocol.RespReader;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.replication.ReplicaLink.State;
@@ -118,7 +120,7 @@ public final class ReplicationManager {
      */
     private Set<String> confirmedInSync = Set.of();
     /** The replicas in sync changed since the last report: the master should hear it now. */
-    private volatile boolean inSyncChanged;
+    private final AtomicBoolean inSyncChanged = new AtomicBoolean();
     /** The open streams, read without the lock by every write to wake their writers. */
     private volatile StreamSession[] openSessions = new StreamSession[0];
     private final ReentrantLock snapshotLock = new ReentrantLock();
@@ -294,27 +296,23 @@ public final class ReplicationManager {
         if (role != Role.PRIMARY) {
             return "-";
         }
-        StringBuilder ids = new StringBuilder();
+        List<String> ids = new ArrayList<>();
         lock.lock();
         try {
             for (ReplicaLink link : links.values()) {
                 if (link.state == State.STREAMING) {
-                    ids.append(ids.isEmpty() ? "" : ",").append(link.id);
+                    ids.add(link.id);
                 }
             }
         } finally {
             lock.unlock();
         }
-        return ids.isEmpty() ? "-" : ids.toString();
+        return InSyncReplicas.format(ids);
     }
 
     /** Whether the replicas in sync changed since the last call (the master should hear it at once). */
     public boolean takeInSyncChanged() {
-        if (!inSyncChanged) {
-            return false;
-        }
-        inSyncChanged = false;
-        return true;
+        return inSyncChanged.getAndSet(false);
     }
 
     /** Takes the batches the replicas' offsets now acknowledge. Under lock; answer them after it. */
@@ -652,7 +650,7 @@ public final class ReplicationManager {
         if (link.state == State.CONNECTING
                 && (offset >= backlog.end() || session.sentAll && offset >= session.sentUpTo)) {
             link.state = State.STREAMING;
-            inSyncChanged = true;
+            inSyncChanged.set(true);
             log.info("Replica {} in sync at offset {}: writes wait for it", link.id, offset);
         }
     }
@@ -761,7 +759,7 @@ public final class ReplicationManager {
                     if (silent > timeoutNanos && cleared) {
                         link.state = State.CONNECTING;
                         dropped = true;
-                        inSyncChanged = true;
+                        inSyncChanged.set(true);
                         log.warn("Replica {} at {} silent for {} ms; writes wait for it until the master takes it"
                                 + " out of sync", link.id, link.address, TimeUnit.NANOSECONDS.toMillis(silent));
                     } else if (silent > timeoutNanos / 2 && !link.probing && !cleared) {
@@ -816,7 +814,7 @@ public final class ReplicationManager {
     /** Marks the link as needing a full sync; true when one should start now. Under lock. */
     private boolean needsFullSync(ReplicaLink link) {
         if (link.state == State.STREAMING) {
-            inSyncChanged = true;
+            inSyncChanged.set(true);
             log.info("Replica {} cannot continue from the backlog; full sync", link.id);
         }
         link.state = State.SYNCING;
