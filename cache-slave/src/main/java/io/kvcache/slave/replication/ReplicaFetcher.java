@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,6 +147,7 @@ final class ReplicaFetcher {
                 byte[] buffer = new byte[64 * 1024];
                 int tail = 0; // bytes of an incomplete command left from the previous frame
                 int[] length = new int[1];
+                EarlyAck ack = new EarlyAck(stream, acks);
                 while (running && up == manager.upstream()) {
                     buffer = stream.nextFrame(buffer, tail, length);
                     if (buffer == null) {
@@ -153,7 +155,8 @@ final class ReplicaFetcher {
                     }
                     int filled = tail + length[0];
                     if (length[0] > 0) {
-                        int applied = manager.applyStreamed(up, at, offset, buffer, filled);
+                        int applied = manager.applyStreamed(up, at, offset, buffer, filled, ack);
+                        ack.rethrow();
                         if (applied < 0) {
                             break; // another primary, or a full sync meanwhile
                         }
@@ -165,13 +168,46 @@ final class ReplicaFetcher {
                         if (buffer.length > batchBytes * 2L && tail < 64 * 1024) {
                             buffer = java.util.Arrays.copyOf(buffer, 64 * 1024); // one big command passed
                         }
-                    }
-                    if (!stream.hasMore()) {
-                        acks.send(offset); // one acknowledgement for the frames that came together
+                    } else if (!stream.hasMore()) {
+                        acks.send(offset); // a heartbeat's
                     }
                 }
             }
             return stream.start();
+        }
+    }
+
+    /**
+     * Acknowledges a frame as soon as it is read, before it is applied (see
+     * {@link ReplicationManager#applyStreamed}), once for the frames that came together: only when
+     * nothing more is buffered. A failure is kept for after the apply, which goes on regardless.
+     */
+    private static final class EarlyAck implements LongConsumer {
+
+        private final ReplicationClient.StreamReader stream;
+        private final ReplicationClient.AckWriter acks;
+        private IOException failure;
+
+        EarlyAck(ReplicationClient.StreamReader stream, ReplicationClient.AckWriter acks) {
+            this.stream = stream;
+            this.acks = acks;
+        }
+
+        @Override
+        public void accept(long offset) {
+            if (failure == null && !stream.hasMore()) {
+                try {
+                    acks.send(offset);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+        }
+
+        void rethrow() throws IOException {
+            if (failure != null) {
+                throw failure;
+            }
         }
     }
 

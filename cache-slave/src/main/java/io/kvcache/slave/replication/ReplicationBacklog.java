@@ -18,6 +18,11 @@ public final class ReplicationBacklog {
     private final ArrayList<byte[]> segments = new ArrayList<>();
     /** Offset of the first byte of the first segment (may be before start after a trim). */
     private long segmentsStart;
+    /**
+     * The segment trimmed last, reused by the next append: a full backlog then allocates nothing,
+     * where a new 64 KB array per segment would be copied by every young collection it survives.
+     */
+    private byte[] spare;
     private long start;
     private long end;
 
@@ -34,7 +39,8 @@ public final class ReplicationBacklog {
             int written = 0;
             while (written < length) {
                 if (end == segmentsStart + (long) segments.size() * SEGMENT) {
-                    segments.add(new byte[SEGMENT]);
+                    segments.add(spare != null ? spare : new byte[SEGMENT]);
+                    spare = null;
                 }
                 int used = (int) (end - segmentsStart - (long) (segments.size() - 1) * SEGMENT);
                 int n = Math.min(length - written, SEGMENT - used);
@@ -43,7 +49,7 @@ public final class ReplicationBacklog {
                 end += n;
             }
             while (end - segmentsStart > capacity + SEGMENT && segments.size() > 1) {
-                segments.removeFirst();
+                spare = segments.removeFirst();
                 segmentsStart += SEGMENT;
             }
             start = Math.max(start, segmentsStart);

@@ -81,7 +81,8 @@ public final class ReplicationLog implements WritePropagation {
     @Override
     public void afterWrite(CommandSpec spec, Request request) {
         Effect effect = EFFECTS.get(spec);
-        if (effect == null) {
+        // SET key value with no option reads no clock: its effect is itself (and the common case).
+        if (effect == null || (spec == SET && request.argc() == 3)) {
             byte[] encoded = request.encode();
             backlog.append(encoded, 0, encoded.length);
             return;

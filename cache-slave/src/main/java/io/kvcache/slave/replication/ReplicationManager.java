@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -286,6 +287,11 @@ public final class ReplicationManager {
             }
         }
         return min;
+    }
+
+    /** Redis's min-replicas-to-write, as configured: the master holds a shard out of the ring until it is met. */
+    public int minReplicasToWrite() {
+        return minReplicasToWrite;
     }
 
     /**
@@ -974,11 +980,18 @@ public final class ReplicationManager {
     /**
      * Applies the complete commands of a frame of the stream begun from position at (whose replid
      * it adopted), exactly once: body starts at offset.
+     * <p>
+     * {@code received} hears the offset after the frame's complete commands once they are parsed
+     * and before they run, under the same locks: the replica acknowledges a frame as soon as it
+     * holds it, and the primary ships the next one while this replica applies. That loses nothing:
+     * nothing (a promotion, a new assignment, a full sync, a client) can see this store until the
+     * frame is applied, and a process that dies loses its memory either way.
      *
      * @return the bytes applied (an incomplete last command is left for the next frame), or -1 when
      *         the stream no longer applies
      */
-    synchronized int applyStreamed(Upstream up, Position at, long offset, byte[] body, int length) {
+    synchronized int applyStreamed(Upstream up, Position at, long offset, byte[] body, int length,
+                                   LongConsumer received) {
         if (!follows(up, at)) {
             return -1;
         }
@@ -987,9 +1000,11 @@ public final class ReplicationManager {
             if (backlog.end() != offset) {
                 return -1;
             }
-            int consumed = applyCommands(body, 0, length);
-            backlog.append(body, 0, consumed);
-            return consumed;
+            Parsed frame = parseCommands(body, 0, length);
+            received.accept(offset + frame.length());
+            dispatcher.apply(frame.requests(), applySession, applyScratch);
+            backlog.append(body, 0, frame.length());
+            return frame.length();
         });
     }
 
@@ -1078,6 +1093,16 @@ public final class ReplicationManager {
 
     /** Applies the complete commands of body between start and end; returns the bytes they took. */
     private int applyCommands(byte[] body, int start, int end) {
+        Parsed commands = parseCommands(body, start, end);
+        dispatcher.apply(commands.requests(), applySession, applyScratch);
+        return commands.length();
+    }
+
+    /** The complete commands of a stretch of the stream, and the bytes they take. */
+    private record Parsed(List<Request> requests, int length) {
+    }
+
+    private Parsed parseCommands(byte[] body, int start, int end) {
         RespReader reader = new RespReader(limits).withoutRaw();
         int fed = end - start;
         reader.feed(body, start, fed);
@@ -1092,8 +1117,7 @@ public final class ReplicationManager {
             // alone would miss the part of a cut command the reader has already taken in.)
             complete = fed - reader.buffered();
         }
-        dispatcher.apply(requests, applySession, applyScratch);
-        return complete;
+        return new Parsed(requests, complete);
     }
 
     private Reply ok(long offset) {

@@ -417,7 +417,7 @@ class ReplicationManagerTests {
         byte[] set = Request.of("SET", "a", "1").encode();
         ReplicationManager.Position at = manager.position();
         assertThat(manager.beginStream(manager.upstream(), at, started(1, "old-stream", 0))).isTrue();
-        assertThat(manager.applyStreamed(manager.upstream(), at, 0, set, set.length)).isEqualTo(set.length);
+        assertThat(manager.applyStreamed(manager.upstream(), at, 0, set, set.length, reached -> { })).isEqualTo(set.length);
 
         manager.assign(Assignment.parse("2 primary replica1 127.0.0.1:" + dead + " replica2@127.0.0.1:" + dead));
         String promoted = replid();
@@ -450,16 +450,20 @@ class ReplicationManagerTests {
         ReplicationManager.Upstream up = manager.upstream();
         assertThat(manager.beginStream(up, at, started(1, "r2", 0))).isTrue();
         assertThat(manager.state().replid()).as("the stream continues under the primary's name").isEqualTo("r2");
-        assertThat(manager.applyStreamed(up, at, 0, body, body.length)).isEqualTo(first.length);
+        List<String> receipt = new ArrayList<>();
+        assertThat(manager.applyStreamed(up, at, 0, body, body.length,
+                reached -> receipt.add(reached + " " + store.keyspace.size()))).isEqualTo(first.length);
+        assertThat(receipt).as("the frame's complete commands are acknowledged before they run")
+                .containsExactly(first.length + " 0");
         assertThat(manager.state().offset()).isEqualTo(first.length);
         assertThat(store.call("GET", "a")).isEqualTo(StoreFixture.bulk("1"));
-        assertThat(manager.applyStreamed(up, at, 0, body, body.length)).as("a frame for an older offset")
+        assertThat(manager.applyStreamed(up, at, 0, body, body.length, reached -> { })).as("a frame for an older offset")
                 .isEqualTo(-1);
         assertThat(store.call("DBSIZE")).isEqualTo(StoreFixture.integer(1));
 
         manager.assign(Assignment.parse("2 replica q 127.0.0.1:" + dead + " -"));
         ReplicationManager.Position now = manager.position();
-        assertThat(manager.applyStreamed(up, now, now.offset(), second, second.length))
+        assertThat(manager.applyStreamed(up, now, now.offset(), second, second.length, reached -> { }))
                 .as("a frame from the primary it no longer follows").isEqualTo(-1);
         assertThat(manager.beginStream(up, now, started(1, "r2", now.offset()))).isFalse();
     }
