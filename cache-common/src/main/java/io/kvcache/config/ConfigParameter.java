@@ -25,6 +25,8 @@ public enum ConfigParameter {
     HZ("hz", Kind.FIXED, false),
     PROTO_MAX_BULK_LEN("proto-max-bulk-len", Kind.FIXED, false),
     CLIENT_QUERY_BUFFER_LIMIT("client-query-buffer-limit", Kind.FIXED, false),
+    /** Set at start (kvcache.replication.min-replicas-to-write); Redis can change it at run time. */
+    MIN_REPLICAS_TO_WRITE("min-replicas-to-write", Kind.FIXED, false),
     SAVE("save", Kind.FIXED, false),
     APPENDONLY("appendonly", Kind.FIXED, false);
 

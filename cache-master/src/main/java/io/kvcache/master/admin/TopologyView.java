@@ -11,10 +11,13 @@ import io.kvcache.master.topology.Topology;
 /** What the admin API and the topology endpoint show of the cluster (JSON via Jackson). */
 public record TopologyView(long version, boolean allShardsUp, List<ShardView> shards) {
 
-    /** @param epoch the shard's election epoch */
-    /** @param inSync the replicas an election may pick if the primary dies (null: not known yet) */
+    /**
+     * @param epoch the shard's election epoch
+     * @param inSync the replicas an election may pick if the primary dies (null: not known yet)
+     * @param minReplicasToWrite the primary's min-replicas-to-write (null: not known yet)
+     */
     public record ShardView(String name, boolean up, String primary, long epoch, List<String> inSync,
-                            List<ReplicaView> replicas) {
+                            Integer minReplicasToWrite, List<ReplicaView> replicas) {
     }
 
     /**
@@ -42,7 +45,7 @@ public record TopologyView(long version, boolean allShardsUp, List<ShardView> sh
                 primary == null ? 0 : Math.max(0, primaryOffset - r.report().offset()), r.report().synced()))
                 .toList();
         return new ShardView(shard.name(), shard.isUp(), primary == null ? null : primary.id(), shard.epoch(),
-                shard.inSync(), replicas);
+                shard.inSync(), shard.minReplicasToWrite(), replicas);
     }
 
     private static String address(java.net.InetSocketAddress a) {

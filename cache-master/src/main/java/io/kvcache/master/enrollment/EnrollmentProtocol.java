@@ -25,9 +25,10 @@ import io.kvcache.protocol.RespWriter;
  * {@link TopologyRegistry#assignmentFor}) and the HTTP address of every shard's primary
  * ({@code shard=host:port,...}, where keys in a move are sent); a wrong secret gets an error and
  * the connection is closed.</li>
- * <li>{@code HEARTBEAT role epoch replid offset [inSync]} → the same frame, or an error when this
- * connection has not enrolled; a primary lists the replicas it holds in sync ({@code id,...} or
- * {@code -}), which the master records and answers in the primary's assignment.</li>
+ * <li>{@code HEARTBEAT role epoch replid offset [inSync [minReplicasToWrite]]} → the same frame, or
+ * an error when this connection has not enrolled; a primary lists the replicas it holds in sync
+ * ({@code id,...} or {@code -}), which the master records and answers in the primary's assignment,
+ * and its min-replicas-to-write, which a shard must meet to join the ring.</li>
  * </ul>
  * Every frame carries the placement, so each slave can give a restarted master the ring (and a
  * move under way) back. The master also pushes the same frame unasked when a shard's primary or
@@ -50,11 +51,13 @@ public final class EnrollmentProtocol {
             if (session.isClosing()) {
                 return;
             }
-            if (r.is(0, "heartbeat") && (r.argc() == 5 || r.argc() == 6)) {
+            if (r.is(0, "heartbeat") && r.argc() >= 5 && r.argc() <= 7) {
                 ReplicationStatus report = report(r, 1);
-                if (report == null) {
+                Integer minReplicas = r.argc() == 7 ? minReplicas(r.text(6)) : null;
+                if (report == null || (r.argc() == 7 && minReplicas == null)) {
                     out.error("ERR invalid replication state");
-                } else if (registry.heartbeat(session.connectionId(), report, r.argc() == 6 ? InSyncReplicas.parse(r.text(5)) : null)) {
+                } else if (registry.heartbeat(session.connectionId(), report,
+                        r.argc() >= 6 ? InSyncReplicas.parse(r.text(5)) : null, minReplicas)) {
                     frame(session.connectionId(), out);
                 } else {
                     out.error("ERR not enrolled");
@@ -122,6 +125,16 @@ public final class EnrollmentProtocol {
     /** Tells a decommissioned slave to stop enrolling: the assignment {@code decommissioned}. */
     public void decommissionedFrame(RespWriter out) {
         out.array(4).ok().bulk(registry.placement().format()).bulk("decommissioned").bulk("");
+    }
+
+    /** A reported min-replicas-to-write, or null when it is not a count. */
+    private static Integer minReplicas(String text) {
+        try {
+            int n = Integer.parseInt(text);
+            return n < 0 ? null : n;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static ReplicationStatus report(Request r, int from) {

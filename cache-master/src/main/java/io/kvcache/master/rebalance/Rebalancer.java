@@ -55,6 +55,8 @@ public final class Rebalancer implements SmartLifecycle {
     private final RebalanceProperties properties;
     private final LongSupplier clock;
     private final Set<String> admitted = new TreeSet<>();
+    /** Shards whose wait for replicas in sync has been logged. */
+    private final Set<String> waitingForReplicas = new TreeSet<>();
     private final AtomicLong keysMovedBefore = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
     private ScheduledExecutorService scheduler;
@@ -171,12 +173,31 @@ public final class Rebalancer implements SmartLifecycle {
         if (!properties.autoJoin()) {
             joins.retainAll(admitted);
         }
+        joins.removeIf(this::waitsForReplicas);
         if (joins.isEmpty()) {
             return;
         }
         Set<String> to = new TreeSet<>(p.committed());
         to.addAll(joins);
         start(p.moveTo(to), "join of " + joins);
+    }
+
+    /**
+     * A shard joins only once it has its min-replicas-to-write in sync, so that no key moved to it
+     * lives on its primary alone (issue 18; docs/rebalancing.md). Logged once per wait.
+     */
+    private boolean waitsForReplicas(String name) {
+        Shard shard = registry.current().shards().get(name);
+        if (shard != null && shard.meetsMinReplicas()) {
+            waitingForReplicas.remove(name);
+            return false;
+        }
+        if (shard != null && waitingForReplicas.add(name)) {
+            log.info("Shard {} joins once its primary has {} replica(s) in sync (it has {})", name,
+                    shard.minReplicasToWrite() == null ? "its min-replicas-to-write" : shard.minReplicasToWrite(),
+                    shard.inSync() == null ? "not reported yet" : shard.inSync().size());
+        }
+        return true;
     }
 
     private void start(Placement next, String why) {

@@ -10,8 +10,11 @@ import java.util.List;
  * @param primaryId the elected primary, or null while none is
  * @param inSync the replicas besides the primary that hold every acknowledged write, as the primary
  *               reported them (the only ones an election may pick); null while not known
+ * @param minReplicasToWrite the primary's min-replicas-to-write, as its heartbeats say; null while
+ *                           not known
  */
-public record Shard(String name, List<Replica> replicas, long epoch, String primaryId, List<String> inSync) {
+public record Shard(String name, List<Replica> replicas, long epoch, String primaryId, List<String> inSync,
+                    Integer minReplicasToWrite) {
 
     /** The elected primary when it is live, or null (CLUSTERDOWN for its keys until an election). */
     public Replica primary() {
@@ -29,5 +32,14 @@ public record Shard(String name, List<Replica> replicas, long epoch, String prim
 
     public boolean isUp() {
         return primary() != null;
+    }
+
+    /**
+     * Whether the shard may take keys from others (join the ring): it has a primary that reported
+     * its min-replicas-to-write, and at least that many replicas in sync. Before that its primary
+     * would hold the moved keys alone (or refuse them with NOREPLICAS).
+     */
+    public boolean meetsMinReplicas() {
+        return isUp() && minReplicasToWrite != null && inSync != null && inSync.size() >= minReplicasToWrite;
     }
 }

@@ -76,6 +76,8 @@ public final class TopologyRegistry {
     private final Map<String, Set<String>> inSync = new TreeMap<>();
     /** The furthest offset of each shard's stream any of its replicas reported, kept across their restarts. */
     private final Map<String, Long> furthestOffset = new TreeMap<>();
+    /** Each shard's min-replicas-to-write, as its elected primary last reported it. */
+    private final Map<String, Integer> minReplicas = new TreeMap<>();
     private volatile long graceEndsMillis;
     private final ScheduledExecutorService elections = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("elections").daemon().factory());
@@ -403,8 +405,10 @@ public final class TopologyRegistry {
      * A heartbeat on an enrollment connection; false if that connection enrolled nobody.
      *
      * @param reportedInSync from a primary, the replicas it holds in sync; null when not reported
+     * @param minReplicasToWrite the slave's min-replicas-to-write; null when not reported
      */
-    public synchronized boolean heartbeat(String connectionId, ReplicationStatus report, Set<String> reportedInSync) {
+    public synchronized boolean heartbeat(String connectionId, ReplicationStatus report, Set<String> reportedInSync,
+                                          Integer minReplicasToWrite) {
         Replica r = byConnection.get(connectionId);
         if (r == null) {
             return false;
@@ -427,6 +431,10 @@ public final class TopologyRegistry {
         if (reportedInSync != null) {
             recordInSync(r.shard(), r.id(), report, reportedInSync);
         }
+        if (minReplicasToWrite != null && isElectedPrimary(r.shard(), r.id(), report)
+                && !minReplicasToWrite.equals(minReplicas.put(r.shard(), minReplicasToWrite))) {
+            publish();
+        }
         if (reconcile(r.shard()) || cameBack) {
             changed(r.shard());
         }
@@ -441,8 +449,7 @@ public final class TopologyRegistry {
      * the record has left it out.
      */
     private void recordInSync(String shard, String id, ReplicationStatus report, Set<String> reported) {
-        Election e = elected.get(shard);
-        if (e == null || !id.equals(e.primaryId()) || !report.primary() || report.epoch() != e.epoch()) {
+        if (!isElectedPrimary(shard, id, report)) {
             return;
         }
         Map<String, Replica> ofShard = replicas.get(shard);
@@ -458,6 +465,12 @@ public final class TopologyRegistry {
             log.info("Shard {}: in sync with primary {}: {}", shard, id, now);
             publish();
         }
+    }
+
+    /** Whether the report comes from the shard's elected primary, at the epoch it was elected in. */
+    private boolean isElectedPrimary(String shard, String id, ReplicationStatus report) {
+        Election e = elected.get(shard);
+        return e != null && id.equals(e.primaryId()) && report.primary() && report.epoch() == e.epoch();
     }
 
     /** Takes a replica out of its shard's in-sync record (down, or a new process): it is no candidate until reported again. */
@@ -751,7 +764,8 @@ public final class TopologyRegistry {
             Election e = elected.get(name);
             Set<String> isr = inSync.get(name);
             shards.put(name, new Shard(name, new ArrayList<>(ofShard.values()), e == null ? 0 : e.epoch(),
-                    e == null || !e.confirmed() ? null : e.primaryId(), isr == null ? null : List.copyOf(isr)));
+                    e == null || !e.confirmed() ? null : e.primaryId(), isr == null ? null : List.copyOf(isr),
+                    minReplicas.get(name)));
         }
         current = new Topology(++version, Map.copyOf(shards), rings);
         for (Consumer<Topology> listener : published) {

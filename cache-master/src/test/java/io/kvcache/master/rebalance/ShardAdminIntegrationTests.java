@@ -14,6 +14,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.kvcache.master.support.LocalCluster;
+import io.kvcache.master.support.ShardReplicas;
 import io.kvcache.slave.compat.RawRedisClient;
 
 /**
@@ -75,6 +76,45 @@ class ShardAdminIntegrationTests {
             Awaitility.await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
                     .until(() -> !cluster.getJson("/admin/slaves").path("shards").findValuesAsString("name")
                             .contains("slave1"));
+        }
+    }
+
+    /**
+     * Issue 18: with min-replicas-to-write 1 a new shard whose primary has no replica in sync does
+     * not join (the keys moved to it would live on one process, or be refused with NOREPLICAS); it
+     * joins by itself once its second replica is in sync, and every key is still there.
+     */
+    @Test
+    void aShardJoinsOnlyOnceItHasItsMinReplicasToWriteInSync() throws Exception {
+        try (LocalCluster cluster = LocalCluster.builder().shards(1).replicas(2)
+                .slaveArg("--kvcache.replication.min-replicas-to-write=1").start();
+             RawRedisClient client = new RawRedisClient(cluster.clientAddress())) {
+            ShardReplicas replicas = new ShardReplicas(cluster);
+            replicas.awaitInSync("slave1", 2, Duration.ofSeconds(60));
+            for (int i = 0; i < 2_000; i++) {
+                assertThat(new String(client.call("SET", "key:" + i, "v" + i))).isEqualTo("+OK\r\n");
+            }
+            try (RawRedisClient slave = cluster.dataClient(cluster.replicasOf("slave1").getFirst())) {
+                assertThat(new String(slave.call("CONFIG", "GET", "min-replicas-to-write")))
+                        .isEqualTo("*2\r\n$21\r\nmin-replicas-to-write\r\n$1\r\n1\r\n");
+            }
+
+            cluster.addSlave("slave2", "replica1");
+            Awaitility.await("slave2's primary reported its min-replicas-to-write").atMost(Duration.ofSeconds(60))
+                    .ignoreExceptions().until(() -> replicas.shard("slave2").path("minReplicasToWrite").asInt() == 1
+                            && replicas.shard("slave2").path("up").asBoolean());
+            cluster.masterBean(Rebalancer.class).tick();
+            assertThat(ring(cluster)).as("no replica in sync: not placed").containsExactly("slave1");
+            assertThat(cluster.getJson("/admin/rebalance").path("state").asString()).isEqualTo("idle");
+
+            cluster.addSlave("slave2", "replica2");
+            Awaitility.await("slave2 on the ring").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> ring(cluster).equals(List.of("slave1", "slave2"))
+                            && cluster.getJson("/admin/ring").path("movingTo").isEmpty());
+            assertThat(replicas.inSync("slave2")).hasSize(1);
+            for (int i = 0; i < 2_000; i++) {
+                assertThat(new String(client.call("GET", "key:" + i))).isEqualTo("$" + ("v" + i).length() + "\r\nv" + i + "\r\n");
+            }
         }
     }
 

@@ -18,6 +18,7 @@ import io.kvcache.slave.dispatch.ConfigCommands;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.dispatch.InfoReport;
 import io.kvcache.slave.dispatch.ServerCommands;
+import io.kvcache.slave.replication.ReplicationProperties;
 import io.kvcache.slave.store.ActiveExpiry;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.HeapBudget;
@@ -78,7 +79,8 @@ class StoreConfiguration {
      */
     @Bean
     CommandDispatcher commandDispatcher(Keyspace keyspace, Clients clients, SlaveProperties properties,
-                                        Eviction eviction, @Value("${kvcache.cluster.secret:}") String clusterSecret) {
+                                        ReplicationProperties replication, Eviction eviction,
+                                        @Value("${kvcache.cluster.secret:}") String clusterSecret) {
         CommandTable table = CommandTable.standard();
         AtomicReference<CommandDispatcher> self = new AtomicReference<>();
         InfoReport info = new InfoReport(keyspace, clients, properties.port(), self::get);
@@ -89,14 +91,14 @@ class StoreConfiguration {
         new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
-        new ConfigCommands(eviction, keyspace, fixedSettings(properties)).register(handlers);
+        new ConfigCommands(eviction, keyspace, fixedSettings(properties, replication)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);
         return dispatcher;
     }
 
     /** What CONFIG GET answers for the settings fixed at start. */
-    static Map<ConfigParameter, String> fixedSettings(SlaveProperties p) {
+    static Map<ConfigParameter, String> fixedSettings(SlaveProperties p, ReplicationProperties replication) {
         Map<ConfigParameter, String> fixed = new LinkedHashMap<>();
         fixed.put(ConfigParameter.REPLICA_IGNORE_MAXMEMORY, "yes");
         fixed.put(ConfigParameter.DATABASES, "1");
@@ -106,6 +108,7 @@ class StoreConfiguration {
         fixed.put(ConfigParameter.HZ, Integer.toString(p.hz()));
         fixed.put(ConfigParameter.PROTO_MAX_BULK_LEN, Long.toString(p.protoMaxBulkLen().toBytes()));
         fixed.put(ConfigParameter.CLIENT_QUERY_BUFFER_LIMIT, Long.toString(p.clientQueryBufferLimit().toBytes()));
+        fixed.put(ConfigParameter.MIN_REPLICAS_TO_WRITE, Integer.toString(Math.max(0, replication.minReplicasToWrite())));
         fixed.put(ConfigParameter.SAVE, "");
         fixed.put(ConfigParameter.APPENDONLY, "no");
         return fixed;

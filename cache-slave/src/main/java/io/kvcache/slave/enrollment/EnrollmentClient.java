@@ -186,7 +186,7 @@ public final class EnrollmentClient implements SmartLifecycle {
                 beatNow = false;
                 String[] state = replication.state().toArgs();
                 send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3],
-                        replication.inSyncReport());
+                        replication.inSyncReport(), Integer.toString(replication.minReplicasToWrite()));
                 nextBeat = now + heartbeatMillis;
                 continue;
             }
