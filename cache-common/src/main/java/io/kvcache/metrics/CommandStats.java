@@ -79,33 +79,45 @@ public final class CommandStats implements MeterBinder {
 
         private CommandSpec spec;
         private long calls;
-        private long nanos;
+        private long runStart;
         private long failed;
 
         private Tally() {
         }
 
-        public void applied(CommandSpec command, long took, boolean error) {
+        /**
+         * Counts a command about to run. A run of one command is timed as a whole, from its first
+         * call to the next command's or the flush (INFO commandstats's usec is a sum anyway): two
+         * clock reads per run instead of two per command.
+         */
+        public void running(CommandSpec command) {
             if (command != spec) {
-                flush();
+                long now = System.nanoTime();
+                flush(now);
                 spec = command;
+                runStart = now;
             }
             calls++;
-            nanos += took;
-            if (error) {
-                failed++;
-            }
+        }
+
+        /** The command {@link #running} counted answered an error. */
+        public void failed() {
+            failed++;
         }
 
         /** Adds what was summed to the shared counters (INFO and metrics see it from then on). */
         public void flush() {
+            flush(System.nanoTime());
+        }
+
+        private void flush(long now) {
             if (spec == null) {
                 return;
             }
             Stat stat = byCommand.get(spec);
             processed.add(calls);
             stat.calls.add(calls);
-            stat.nanos.add(nanos);
+            stat.nanos.add(now - runStart);
             if (failed > 0) {
                 stat.failed.add(failed);
             }
@@ -114,7 +126,6 @@ public final class CommandStats implements MeterBinder {
             }
             spec = null;
             calls = 0;
-            nanos = 0;
             failed = 0;
         }
     }

@@ -13,6 +13,7 @@ import io.kvcache.command.CommandErrors;
 import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
+import io.kvcache.command.Commands;
 import io.kvcache.command.CommandHandler;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
@@ -48,6 +49,8 @@ public final class CommandDispatcher {
     private CommandSpec[] specs = new CommandSpec[64];
     /** Scratch of {@link #prefetch}, under lock. */
     private byte[][] firstKeys = new byte[64][];
+    /** Scratch of {@link #prefetch}: whether each request's command reads its key's value. */
+    private boolean[] readsValue = new boolean[64];
     private final ReentrantLock lock = new ReentrantLock();
     private final CommandStats stats;
     /** What {@link #apply} ran, added to stats once per frame. Under lock. */
@@ -144,10 +147,14 @@ public final class CommandDispatcher {
         try {
             applying = true;
             keyspace.expiryMode(ExpiryMode.KEEP);
+            // One clock reading for the frame: a replica expires nothing itself, and the stream
+            // carries absolute deadlines.
+            keyspace.beginCommand();
             int n = requests.size();
             if (specs.length < n) {
                 specs = new CommandSpec[n];
                 firstKeys = new byte[n][];
+                readsValue = new boolean[n];
             }
             for (int i = 0; i < n; i++) {
                 specs[i] = table.lookup(requests.get(i).arg(0));
@@ -169,16 +176,19 @@ public final class CommandDispatcher {
 
     /**
      * Hands the keyspace the first key of each request (commands in {@link #specs}), to hash and
-     * bring into the cache together. Under lock.
+     * bring into the cache together, with its value unless the command replaces it unread (SET,
+     * SETEX, PSETEX). Under lock.
      */
     private void prefetch(List<Request> requests) {
         int n = requests.size();
         for (int i = 0; i < n; i++) {
             Request r = requests.get(i);
-            int first = specs[i] == null ? 0 : specs[i].keys().first();
+            CommandSpec spec = specs[i];
+            int first = spec == null ? 0 : spec.keys().first();
             firstKeys[i] = first > 0 && first < r.argc() ? r.arg(first) : null;
+            readsValue[i] = spec != Commands.SET && spec != Commands.SETEX && spec != Commands.PSETEX;
         }
-        keyspace.prefetch(firstKeys, n);
+        keyspace.prefetch(firstKeys, readsValue, n);
         Arrays.fill(firstKeys, 0, n, null);
     }
 
@@ -240,9 +250,15 @@ public final class CommandDispatcher {
             }
             propagation.beforeWrite(spec, request);
         }
-        keyspace.beginCommand();
         int mark = out.size();
-        long start = System.nanoTime();
+        long start;
+        if (applying) {
+            appliedStats.running(spec); // the time of the clock is the frame's (apply)
+            start = 0;
+        } else {
+            keyspace.beginCommand();
+            start = System.nanoTime();
+        }
         try {
             binding.handler.handle(request, out, session);
         } catch (ErrorReply e) {
@@ -256,7 +272,9 @@ public final class CommandDispatcher {
         // As Redis's call(): counted once run, so rejected commands and this very INFO are not.
         boolean failed = out.size() > mark && out.byteAt(mark) == '-';
         if (applying) {
-            appliedStats.applied(spec, System.nanoTime() - start, failed);
+            if (failed) {
+                appliedStats.failed();
+            }
         } else {
             stats.called(spec, System.nanoTime() - start, failed);
         }

@@ -13,6 +13,7 @@ final class KeyHashes {
 
     private byte[][] keys = new byte[64][];
     private int[] hashes = new int[64];
+    private boolean[] readsValue = new boolean[64];
     private int count;
     private int next;
     private byte[] lastKey;
@@ -38,10 +39,11 @@ final class KeyHashes {
     }
 
     /** Hashes the batch's keys (null ones skipped) and returns them, in order, for the table to prefetch. */
-    int[] load(byte[][] batch, int n) {
+    int[] load(byte[][] batch, boolean[] reads, int n) {
         if (keys.length < n) {
             keys = new byte[n][];
             hashes = new int[n];
+            readsValue = new boolean[n];
         }
         count = 0;
         next = 0;
@@ -50,10 +52,16 @@ final class KeyHashes {
             byte[] key = batch[i];
             if (key != null) {
                 keys[count] = key;
+                readsValue[count] = reads[i];
                 hashes[count++] = Entry.hash(key);
             }
         }
         return hashes;
+    }
+
+    /** Whether each loaded key's command reads its value, in the order of {@link #load}'s hashes. */
+    boolean[] readsValue() {
+        return readsValue;
     }
 
     int count() {

@@ -91,12 +91,13 @@ public final class Keyspace {
 
     /**
      * Before a batch of commands: hashes the keys they will look up (null for a command without one)
-     * and brings their buckets and entries into the CPU cache together, overlapping the cache misses
-     * that would otherwise come one command at a time. Call {@link #endBatch} after the batch.
+     * and brings their buckets and entries, and the values of those whose command reads it
+     * (readsValue), into the CPU cache together, overlapping the cache misses that would otherwise
+     * come one command at a time. Call {@link #endBatch} after the batch.
      */
-    public void prefetch(byte[][] keys, int n) {
-        int[] h = hashes.load(keys, n);
-        prefetched += map.prefetch(h, hashes.count());
+    public void prefetch(byte[][] keys, boolean[] readsValue, int n) {
+        int[] h = hashes.load(keys, readsValue, n);
+        prefetched += map.prefetch(h, hashes.readsValue(), hashes.count());
     }
 
     /** The batch {@link #prefetch} prepared is done. */
