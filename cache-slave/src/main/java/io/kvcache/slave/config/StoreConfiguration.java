@@ -18,7 +18,6 @@ import io.kvcache.slave.dispatch.ConfigCommands;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.dispatch.InfoReport;
 import io.kvcache.slave.dispatch.ServerCommands;
-import io.kvcache.slave.replication.ReplicationProperties;
 import io.kvcache.slave.store.ActiveExpiry;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.HeapBudget;
@@ -79,8 +78,9 @@ class StoreConfiguration {
      */
     @Bean
     CommandDispatcher commandDispatcher(Keyspace keyspace, Clients clients, SlaveProperties properties,
-                                        ReplicationProperties replication, Eviction eviction,
-                                        @Value("${kvcache.cluster.secret:}") String clusterSecret) {
+                                        Eviction eviction, @Value("${kvcache.cluster.secret:}") String clusterSecret,
+                                        // a lone slave (no cluster) has no replication beans
+                                        @Value("${kvcache.replication.min-replicas-to-write:0}") int minReplicasToWrite) {
         CommandTable table = CommandTable.standard();
         AtomicReference<CommandDispatcher> self = new AtomicReference<>();
         InfoReport info = new InfoReport(keyspace, clients, properties.port(), self::get);
@@ -91,14 +91,14 @@ class StoreConfiguration {
         new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
-        new ConfigCommands(eviction, keyspace, fixedSettings(properties, replication)).register(handlers);
+        new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);
         return dispatcher;
     }
 
     /** What CONFIG GET answers for the settings fixed at start. */
-    static Map<ConfigParameter, String> fixedSettings(SlaveProperties p, ReplicationProperties replication) {
+    static Map<ConfigParameter, String> fixedSettings(SlaveProperties p, int minReplicasToWrite) {
         Map<ConfigParameter, String> fixed = new LinkedHashMap<>();
         fixed.put(ConfigParameter.REPLICA_IGNORE_MAXMEMORY, "yes");
         fixed.put(ConfigParameter.DATABASES, "1");
@@ -108,7 +108,7 @@ class StoreConfiguration {
         fixed.put(ConfigParameter.HZ, Integer.toString(p.hz()));
         fixed.put(ConfigParameter.PROTO_MAX_BULK_LEN, Long.toString(p.protoMaxBulkLen().toBytes()));
         fixed.put(ConfigParameter.CLIENT_QUERY_BUFFER_LIMIT, Long.toString(p.clientQueryBufferLimit().toBytes()));
-        fixed.put(ConfigParameter.MIN_REPLICAS_TO_WRITE, Integer.toString(Math.max(0, replication.minReplicasToWrite())));
+        fixed.put(ConfigParameter.MIN_REPLICAS_TO_WRITE, Integer.toString(Math.max(0, minReplicasToWrite)));
         fixed.put(ConfigParameter.SAVE, "");
         fixed.put(ConfigParameter.APPENDONLY, "no");
         return fixed;
