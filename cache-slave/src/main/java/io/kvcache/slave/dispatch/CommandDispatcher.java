@@ -123,16 +123,25 @@ public final class CommandDispatcher {
      */
     public long execute(List<Request> requests, Session session, RespWriter out) {
         lock.lock();
+        int n = requests.size();
         try {
             long before = propagation == null ? 0 : propagation.offset();
             long after = before;
-            for (int i = 0, n = requests.size(); i < n && !session.isClosing(); i++) {
-                if (executeOne(requests.get(i), session, out)) {
+            if (n > 1) {
+                lookUpAndPrefetch(requests); // a pipeline, or the batch a master coalesced
+            }
+            for (int i = 0; i < n && !session.isClosing(); i++) {
+                Request request = requests.get(i);
+                if (executeOne(n > 1 ? specs[i] : table.lookup(request.arg(0)), request, session, out)) {
                     after = propagation.offset();
                 }
             }
             return after > before ? after : -1;
         } finally {
+            if (n > 1) {
+                Arrays.fill(specs, 0, n, null);
+                keyspace.endBatch();
+            }
             lock.unlock();
         }
     }
@@ -151,15 +160,7 @@ public final class CommandDispatcher {
             // carries absolute deadlines.
             keyspace.beginCommand();
             int n = requests.size();
-            if (specs.length < n) {
-                specs = new CommandSpec[n];
-                firstKeys = new byte[n][];
-                readsValue = new boolean[n];
-            }
-            for (int i = 0; i < n; i++) {
-                specs[i] = table.lookup(requests.get(i).arg(0));
-            }
-            prefetch(requests);
+            lookUpAndPrefetch(requests);
             for (int i = 0; i < n; i++) {
                 executeOne(specs[i], requests.get(i), session, scratch);
                 scratch.reset();
@@ -172,6 +173,20 @@ public final class CommandDispatcher {
             applying = false;
             lock.unlock();
         }
+    }
+
+    /** Looks each request's command up once (into {@link #specs}) and prefetches its key. Under lock. */
+    private void lookUpAndPrefetch(List<Request> requests) {
+        int n = requests.size();
+        if (specs.length < n) {
+            specs = new CommandSpec[n];
+            firstKeys = new byte[n][];
+            readsValue = new boolean[n];
+        }
+        for (int i = 0; i < n; i++) {
+            specs[i] = table.lookup(requests.get(i).arg(0));
+        }
+        prefetch(requests);
     }
 
     /**
@@ -202,12 +217,10 @@ public final class CommandDispatcher {
         }
     }
 
-    /** @return whether the command wrote (and was propagated) */
-    private boolean executeOne(Request request, Session session, RespWriter out) {
-        return executeOne(table.lookup(request.arg(0)), request, session, out);
-    }
-
-    /** @param spec the request's command, null when the table has none of that name */
+    /**
+     * @param spec the request's command, null when the table has none of that name
+     * @return whether the command wrote (and was propagated)
+     */
     private boolean executeOne(CommandSpec spec, Request request, Session session, RespWriter out) {
         if (spec == null) {
             error(out, CommandErrors.unknownCommand(request));

@@ -14,9 +14,9 @@ import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 
 /**
- * A replica applies a frame as one batch whose keys the keyspace hashes and prefetches first
- * (Keyspace#prefetch). The batch must leave the store exactly as the same commands run one by one
- * do, whatever order the commands look their keys up in: commands with several keys, without
+ * A replica applies a frame, and a slave runs a client's pipeline, as one batch whose keys the
+ * keyspace hashes and prefetches first (Keyspace#prefetch). The batch must leave the store exactly
+ * as the same commands run one by one do, whatever order the commands look their keys up in: commands with several keys, without
  * keys, the same key array in several requests, keys created and deleted within the batch.
  */
 class PrefetchedBatchTests {
@@ -46,6 +46,45 @@ class PrefetchedBatchTests {
                 assertThat(batched.call("TYPE", key)).as("TYPE %s after round %d", key, round)
                         .isEqualTo(oneByOne.call("TYPE", key));
             }
+        }
+    }
+
+    /**
+     * A client's pipeline (or the batch a master coalesced) is prefetched the same way, with
+     * commands that are refused before they look their key up (unknown, wrong arity) or that fail
+     * on a wrong type in between: the replies, byte for byte, and the store are those of the same
+     * commands one by one.
+     */
+    @Test
+    void aPrefetchedClientBatchAnswersAndLeavesTheStoreAsTheSameCommandsOneByOne() {
+        Random random = new Random(20261207);
+        for (int round = 0; round < 200; round++) {
+            List<Request> batch = new ArrayList<>(randomBatch(random, 1 + random.nextInt(120)));
+            for (int i = random.nextInt(8); i > 0; i--) {
+                byte[] k = bytes(KEYS[random.nextInt(KEYS.length)]);
+                batch.add(random.nextInt(batch.size() + 1), switch (random.nextInt(4)) {
+                    case 0 -> request("GET");
+                    case 1 -> request("NOSUCHCOMMAND", k);
+                    case 2 -> request("GET", k);
+                    default -> request("LPUSH", k, bytes("x"));
+                });
+            }
+            StoreFixture batched = new StoreFixture();
+            StoreFixture oneByOne = new StoreFixture();
+            seed(batched);
+            seed(oneByOne);
+
+            RespWriter together = new RespWriter();
+            batched.dispatcher.execute(batch, batched.session, together);
+            RespWriter apart = new RespWriter();
+            for (Request r : batch) {
+                oneByOne.dispatcher.execute(List.of(r), oneByOne.session, apart);
+            }
+
+            assertThat(new String(together.toByteArray(), StandardCharsets.ISO_8859_1)).as("replies in round %d", round)
+                    .isEqualTo(new String(apart.toByteArray(), StandardCharsets.ISO_8859_1));
+            assertThat(batched.keyspace.digest()).as("digest after round %d", round)
+                    .isEqualTo(oneByOne.keyspace.digest());
         }
     }
 
