@@ -1,6 +1,7 @@
 package io.kvcache.metrics;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -72,6 +73,48 @@ public final class CommandStats implements MeterBinder {
      */
     public Tally tally() {
         return new Tally();
+    }
+
+    /**
+     * Calls of a client batch, kept in plain arrays while the batch runs and counted (commandstats,
+     * latency histogram) once it is done, for one thread at a time: the atomic adds then follow one
+     * another instead of each following a command's stores that missed the cache, which it would
+     * wait for (as {@link Tally}'s). Flush before a command that reads the statistics (INFO).
+     */
+    public Pending pending() {
+        return new Pending();
+    }
+
+    /** See {@link #pending()}. */
+    public final class Pending {
+
+        private CommandSpec[] specs = new CommandSpec[64];
+        private long[] nanos = new long[64];
+        private boolean[] failed = new boolean[64];
+        private int count;
+
+        private Pending() {
+        }
+
+        /** As {@link CommandStats#called}, counted at the next {@link #flush}. */
+        public void called(CommandSpec spec, long took, boolean error) {
+            if (count == specs.length) {
+                specs = Arrays.copyOf(specs, count * 2);
+                nanos = Arrays.copyOf(nanos, count * 2);
+                failed = Arrays.copyOf(failed, count * 2);
+            }
+            specs[count] = spec;
+            nanos[count] = took;
+            failed[count++] = error;
+        }
+
+        public void flush() {
+            for (int i = 0; i < count; i++) {
+                CommandStats.this.called(specs[i], nanos[i], failed[i]);
+                specs[i] = null;
+            }
+            count = 0;
+        }
     }
 
     /** See {@link #tally()}; one thread at a time. */

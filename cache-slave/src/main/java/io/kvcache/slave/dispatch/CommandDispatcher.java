@@ -53,6 +53,8 @@ public final class CommandDispatcher {
     private boolean[] readsValue = new boolean[64];
     private final ReentrantLock lock = new ReentrantLock();
     private final CommandStats stats;
+    /** A client batch's calls, counted once it is done (under lock). */
+    private final CommandStats.Pending pendingStats;
     /** What {@link #apply} ran, added to stats once per frame. Under lock. */
     private final CommandStats.Tally appliedStats;
     private final Eviction eviction;
@@ -78,6 +80,7 @@ public final class CommandDispatcher {
         this.eviction = eviction;
         this.stats = new CommandStats(table);
         this.appliedStats = stats.tally();
+        this.pendingStats = stats.pending();
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
             if (handler == null) {
@@ -132,12 +135,17 @@ public final class CommandDispatcher {
             }
             for (int i = 0; i < n && !session.isClosing(); i++) {
                 Request request = requests.get(i);
-                if (executeOne(n > 1 ? specs[i] : table.lookup(request.arg(0)), request, session, out)) {
+                CommandSpec spec = n > 1 ? specs[i] : table.lookup(request.arg(0));
+                if (spec == null || !spec.keys().hasKeys()) {
+                    pendingStats.flush(); // INFO, CONFIG RESETSTAT: they see every command before them
+                }
+                if (executeOne(spec, request, session, out)) {
                     after = propagation.offset();
                 }
             }
             return after > before ? after : -1;
         } finally {
+            pendingStats.flush();
             if (n > 1) {
                 Arrays.fill(specs, 0, n, null);
                 keyspace.endBatch();
@@ -289,7 +297,7 @@ public final class CommandDispatcher {
                 appliedStats.failed();
             }
         } else {
-            stats.called(spec, System.nanoTime() - start, failed);
+            pendingStats.called(spec, System.nanoTime() - start, failed);
         }
         if (failed) {
             countError(out, mark);

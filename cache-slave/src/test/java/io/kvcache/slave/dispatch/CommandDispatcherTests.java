@@ -233,6 +233,20 @@ class CommandDispatcherTests {
         assertThat(store.info("stats", "total_commands_processed")).isEqualTo("7");
     }
 
+    /** A client batch's calls are counted once it is done, but INFO in the batch sees those before it, as in Redis. */
+    @Test
+    void infoInAPipelineCountsTheCommandsBeforeIt() {
+        StoreFixture store = new StoreFixture();
+        String replies = store.batch(Request.of("SET", "a", "x"), Request.of("INCR", "a"), Request.of("SET", "b", "1"),
+                Request.of("INFO", "commandstats"), Request.of("SET", "c", "2"));
+        assertThat(commandstats(replies.substring(replies.indexOf("# Commandstats"))))
+                .containsEntry("set", "calls=2,rejected_calls=0,failed_calls=0")
+                .containsEntry("incr", "calls=1,rejected_calls=0,failed_calls=1");
+        assertThat(commandstats(store.call("INFO", "commandstats")))
+                .containsEntry("set", "calls=3,rejected_calls=0,failed_calls=0")
+                .containsEntry("info", "calls=1,rejected_calls=0,failed_calls=0");
+    }
+
     private static final Pattern CMDSTAT = Pattern.compile(
             "cmdstat_([a-z|]+):calls=(\\d+),usec=\\d+,usec_per_call=[0-9.]+,rejected_calls=(\\d+),failed_calls=(\\d+)");
 
