@@ -40,10 +40,10 @@ public final class Commands {
 
     // Strings (t_string.c)
     public static final CommandSpec GET = key("get", 2, READONLY, FAST);
-    public static final CommandSpec SET = key("set", -3, WRITE, DENYOOM);
+    public static final CommandSpec SET = overwrite("set", -3, WRITE, DENYOOM);
     public static final CommandSpec SETNX = key("setnx", 3, WRITE, DENYOOM, FAST);
-    public static final CommandSpec SETEX = key("setex", 4, WRITE, DENYOOM);
-    public static final CommandSpec PSETEX = key("psetex", 4, WRITE, DENYOOM);
+    public static final CommandSpec SETEX = overwrite("setex", 4, WRITE, DENYOOM);
+    public static final CommandSpec PSETEX = overwrite("psetex", 4, WRITE, DENYOOM);
     public static final CommandSpec GETSET = key("getset", 3, WRITE, DENYOOM, FAST);
     public static final CommandSpec GETDEL = key("getdel", 2, WRITE, FAST);
     public static final CommandSpec GETEX = key("getex", -2, WRITE, FAST);
@@ -130,6 +130,11 @@ public final class Commands {
 
     private static CommandSpec key(String name, int arity, CommandFlag... flags) {
         return new CommandSpec(name, arity, flags(flags), KeySpec.single(), RequestPolicy.SINGLE_SHARD,
+                ResponsePolicy.DEFAULT);
+    }
+
+    private static CommandSpec overwrite(String name, int arity, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), KeySpec.singleOverwritten(), RequestPolicy.SINGLE_SHARD,
                 ResponsePolicy.DEFAULT);
     }
 

@@ -13,7 +13,6 @@ import io.kvcache.command.CommandErrors;
 import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
-import io.kvcache.command.Commands;
 import io.kvcache.command.CommandHandler;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
@@ -45,7 +44,7 @@ public final class CommandDispatcher {
     private final ConnectionCommands connection;
     private final Keyspace keyspace;
     private final Map<CommandSpec, Binding> bindings = new IdentityHashMap<>();
-    /** Scratch of {@link #apply}, under lock: each request's command, looked up once for the prefetch and the run. */
+    /** Scratch of a batch (execute, apply), under lock: each request's command, looked up once for the prefetch and the run. */
     private CommandSpec[] specs = new CommandSpec[64];
     /** Scratch of {@link #prefetch}, under lock. */
     private byte[][] firstKeys = new byte[64][];
@@ -130,26 +129,21 @@ public final class CommandDispatcher {
         try {
             long before = propagation == null ? 0 : propagation.offset();
             long after = before;
-            if (n > 1) {
-                lookUpAndPrefetch(requests); // a pipeline, or the batch a master coalesced
-            }
+            lookUpAndPrefetch(requests); // a pipeline, or the batch a master coalesced
             for (int i = 0; i < n && !session.isClosing(); i++) {
-                Request request = requests.get(i);
-                CommandSpec spec = n > 1 ? specs[i] : table.lookup(request.arg(0));
+                CommandSpec spec = specs[i];
                 if (spec == null || !spec.keys().hasKeys()) {
                     pendingStats.flush(); // INFO, CONFIG RESETSTAT: they see every command before them
                 }
-                if (executeOne(spec, request, session, out)) {
+                if (executeOne(spec, requests.get(i), session, out)) {
                     after = propagation.offset();
                 }
             }
             return after > before ? after : -1;
         } finally {
             pendingStats.flush();
-            if (n > 1) {
-                Arrays.fill(specs, 0, n, null);
-                keyspace.endBatch();
-            }
+            Arrays.fill(specs, 0, n, null);
+            keyspace.endBatch();
             lock.unlock();
         }
     }
@@ -199,8 +193,8 @@ public final class CommandDispatcher {
 
     /**
      * Hands the keyspace the first key of each request (commands in {@link #specs}), to hash and
-     * bring into the cache together, with its value unless the command replaces it unread (SET,
-     * SETEX, PSETEX). Under lock.
+     * bring into the cache together, with its value unless the command replaces it unread
+     * ({@link io.kvcache.command.KeySpec#overwrites}). Under lock.
      */
     private void prefetch(List<Request> requests) {
         int n = requests.size();
@@ -209,7 +203,7 @@ public final class CommandDispatcher {
             CommandSpec spec = specs[i];
             int first = spec == null ? 0 : spec.keys().first();
             firstKeys[i] = first > 0 && first < r.argc() ? r.arg(first) : null;
-            readsValue[i] = spec != Commands.SET && spec != Commands.SETEX && spec != Commands.PSETEX;
+            readsValue[i] = spec == null || !spec.keys().overwrites();
         }
         keyspace.prefetch(firstKeys, readsValue, n);
         Arrays.fill(firstKeys, 0, n, null);
