@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 
 import org.slf4j.Logger;
@@ -53,12 +55,13 @@ public final class EnrollmentClient implements SmartLifecycle {
     private final IntSupplier dataPort;
     private final IntSupplier httpPort;
     private final long heartbeatMillis;
-    private static final long IN_SYNC_POLL_MILLIS = 20;
     private final ReplicationManager replication;
     private final Migration migration;
     private byte[] frame = new byte[1024];
     /** The assignment changed: tell the master at once (a new primary is not used until it confirms). */
-    private boolean beatNow;
+    private volatile boolean beatNow;
+    /** The thread that sends this connection's heartbeats, parked between them. */
+    private volatile Thread heartbeats;
     private int framed;
     private volatile boolean running;
     private volatile boolean enrolled;
@@ -78,6 +81,7 @@ public final class EnrollmentClient implements SmartLifecycle {
         this.heartbeatMillis = heartbeatMillis;
         this.replication = replication;
         this.migration = migration;
+        replication.onInSyncChanged(this::wakeHeartbeats);
     }
 
     public boolean isEnrolled() {
@@ -174,38 +178,64 @@ public final class EnrollmentClient implements SmartLifecycle {
     }
 
     /**
-     * Sends a HEARTBEAT every interval and, in between, handles whatever the master sends. A
-     * master silent for three intervals is taken as lost.
+     * Handles whatever the master sends while a second thread sends a HEARTBEAT every interval, and
+     * at once when the assignment or the replicas in sync change: writes wait for a replica that
+     * left until the master has heard it. A master silent for three intervals is taken as lost.
      */
     private void beatAndListen(Socket s) throws IOException {
-        long nextBeat = System.currentTimeMillis() + heartbeatMillis;
-        long lastFrame = System.currentTimeMillis();
-        while (running) {
-            long now = System.currentTimeMillis();
-            if (now >= nextBeat || beatNow || replication.takeInSyncChanged()) {
-                beatNow = false;
-                String[] state = replication.state().toArgs();
-                send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3],
-                        replication.inSyncReport(), Integer.toString(replication.minReplicasToWrite()));
-                nextBeat = now + heartbeatMillis;
-                continue;
-            }
-            // A primary looks for a change of its replicas in sync every few milliseconds: writes wait
-            // for a replica that left until the master has heard it.
-            long wait = replication.isPrimary() ? Math.min(IN_SYNC_POLL_MILLIS, nextBeat - now) : nextBeat - now;
-            s.setSoTimeout((int) Math.max(1, wait));
-            try {
-                byte[] received = readFrame(s.getInputStream());
+        Thread sender = Thread.ofPlatform().daemon().name("enrollment-heartbeat").start(() -> sendHeartbeats(s));
+        heartbeats = sender;
+        try {
+            while (running) {
+                byte[] received;
+                try {
+                    received = readFrame(s.getInputStream());
+                } catch (SocketTimeoutException e) {
+                    throw new IOException("no word from the master for " + s.getSoTimeout() + " ms");
+                }
                 if (Replies.isError(received)) {
                     throw new IOException("the master refused: " + text(received));
                 }
                 handle(received);
-                lastFrame = System.currentTimeMillis();
-            } catch (SocketTimeoutException e) {
-                if (System.currentTimeMillis() - lastFrame > Math.max(3000, heartbeatMillis * 3)) {
-                    throw new IOException("no word from the master for " + (System.currentTimeMillis() - lastFrame) + " ms");
-                }
             }
+        } finally {
+            heartbeats = null;
+            s.close();
+            LockSupport.unpark(sender);
+        }
+    }
+
+    /** The heartbeat thread of connection s: parked until the interval passes or something must be told now. */
+    private void sendHeartbeats(Socket s) {
+        long nextBeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(heartbeatMillis);
+        try {
+            while (running && !s.isClosed()) {
+                long wait = nextBeat - System.nanoTime();
+                boolean changed = replication.takeInSyncChanged();
+                if (wait > 0 && !beatNow && !changed) {
+                    LockSupport.parkNanos(this, wait);
+                    continue;
+                }
+                beatNow = false;
+                String[] state = replication.state().toArgs();
+                send(s.getOutputStream(), "HEARTBEAT", state[0], state[1], state[2], state[3],
+                        replication.inSyncReport(), Integer.toString(replication.minReplicasToWrite()));
+                nextBeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(heartbeatMillis);
+            }
+        } catch (IOException e) {
+            try {
+                s.close(); // the reader fails too, and enrolls again
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Something the master must hear at once: the heartbeat thread sends now. */
+    private void wakeHeartbeats() {
+        Thread t = heartbeats;
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -220,7 +250,10 @@ public final class EnrollmentClient implements SmartLifecycle {
             return;
         }
         migration.update(Placement.parse(text(parts, 1)), primaries(text(parts, 3)));
-        beatNow |= replication.assign(Assignment.parse(assignment));
+        if (replication.assign(Assignment.parse(assignment))) {
+            beatNow = true;
+            wakeHeartbeats();
+        }
         migration.roleChanged();
     }
 

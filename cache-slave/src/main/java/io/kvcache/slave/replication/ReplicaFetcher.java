@@ -31,6 +31,8 @@ final class ReplicaFetcher {
     private final Condition changed = lock.newCondition();
     private boolean woken;
     private volatile AutoCloseable[] open;
+    /** When the stream last carried a frame (or opened): a stream silent for the timeout is closed. */
+    private volatile long heardNanos;
     private volatile boolean running;
     private Thread thread;
 
@@ -54,6 +56,23 @@ final class ReplicaFetcher {
         wake(true);
         if (thread != null) {
             thread.interrupt();
+        }
+    }
+
+    /**
+     * Closes the stream when it carried nothing, not even a heartbeat, for timeoutNanos (the
+     * primary froze, or the network between them went silent): its blocked read fails, and the
+     * fetcher opens the stream again. Its reads have no timeout of their own (see {@link StreamingGet}).
+     */
+    void closeIfSilent(long timeoutNanos) {
+        AutoCloseable[] streams = open;
+        long silent = System.nanoTime() - heardNanos;
+        if (streams != null && silent > timeoutNanos) {
+            log.warn("No word on the stream from the primary for {} ms; opening it again",
+                    TimeUnit.NANOSECONDS.toMillis(silent));
+            for (AutoCloseable c : streams) {
+                closeQuietly(c);
+            }
         }
     }
 
@@ -134,6 +153,7 @@ final class ReplicaFetcher {
             throws IOException {
         try (ReplicationClient.StreamReader stream = client.openStream(up.address(), replicaId, at.epoch(),
                 at.replid(), at.offset())) {
+            heardNanos = System.nanoTime();
             open = new AutoCloseable[] {stream};
             if (up != manager.upstream()) {
                 return stream.start(); // the assignment changed while it opened
@@ -153,6 +173,7 @@ final class ReplicaFetcher {
                     if (buffer == null) {
                         break;
                     }
+                    heardNanos = System.nanoTime();
                     int filled = tail + length[0];
                     if (length[0] > 0) {
                         int applied = manager.applyStreamed(up, at, offset, buffer, filled, ack);

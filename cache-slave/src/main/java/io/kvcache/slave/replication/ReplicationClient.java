@@ -2,12 +2,10 @@ package io.kvcache.slave.replication;
 
 import static io.kvcache.cluster.ReplicationHeaders.*;
 
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
@@ -16,6 +14,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -31,10 +30,11 @@ import io.kvcache.protocol.RespWriter;
  * from its primary and the acknowledgements it sends back, a primary's full sync of a replica, and
  * the state a primary asks of a replica that went silent. The calls go through one JDK
  * {@link HttpClient} (HTTP/1.1, kept-alive connections) under Spring's {@link RestClient}, with a
- * read timeout per kind of call. The two streams are plain {@link HttpURLConnection}s, read and
- * written by the replica's fetcher thread: they last as long as the replica follows its primary
- * and carry a frame or an acknowledgement per write group, which neither client's
- * request-per-exchange API is made for.
+ * read timeout per kind of call. The two streams are read and written by the replica's fetcher
+ * thread: they last as long as the replica follows its primary and carry a frame or an
+ * acknowledgement per write group, which a request-per-exchange API is not made for. The stream
+ * is a {@link StreamingGet} (one system call per frame), the acknowledgements go over a plain socket
+ * to the primary's data port.
  */
 final class ReplicationClient {
 
@@ -95,27 +95,27 @@ final class ReplicationClient {
      * @param replid the stream this replica holds a copy of, null when it holds none (a full sync follows)
      */
     StreamReader openStream(URI primary, String replicaId, long epoch, String replid, long offset) throws IOException {
-        StringBuilder uri = new StringBuilder(primary.toString()).append("/replication/stream?replica=")
+        StringBuilder uri = new StringBuilder("/replication/stream?replica=")
                 .append(URLEncoder.encode(replicaId, StandardCharsets.UTF_8)).append("&epoch=").append(epoch)
                 .append("&offset=").append(offset);
         if (replid != null) {
             uri.append("&replid=").append(URLEncoder.encode(replid, StandardCharsets.UTF_8));
         }
-        HttpURLConnection c = connection(uri.toString());
+        StreamingGet get = StreamingGet.open(primary, uri.toString(),
+                Map.of(SECRET, secret, "Accept", MediaType.APPLICATION_OCTET_STREAM_VALUE), CONNECT_TIMEOUT_MILLIS,
+                timeoutMillis);
         try {
-            c.setRequestProperty("Accept", MediaType.APPLICATION_OCTET_STREAM_VALUE);
-            int status = c.getResponseCode();
+            int status = get.status();
             if (status != 200 && status != 409) {
                 throw new IOException("the primary answered HTTP " + status);
             }
-            String reason = c.getHeaderField(REASON);
+            String reason = get.header(REASON);
             ReplicationManager.StreamStart start = new ReplicationManager.StreamStart(status,
-                    longHeader(c, EPOCH), c.getHeaderField(REPLID), longHeader(c, OFFSET),
+                    longHeader(get, EPOCH), get.header(REPLID), longHeader(get, OFFSET),
                     reason == null ? "" : reason, null);
-            return new StreamReader(c, start, longHeader(c, SESSION), (int) longHeader(c, ACK_PORT),
-                    status == 200 ? new FrameInput(c.getInputStream()) : null);
+            return new StreamReader(get, start, longHeader(get, SESSION), (int) longHeader(get, ACK_PORT));
         } catch (IOException | RuntimeException e) {
-            c.disconnect();
+            get.close();
             throw e;
         }
     }
@@ -165,36 +165,24 @@ final class ReplicationClient {
         return line.toString();
     }
 
-    private HttpURLConnection connection(String uri) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(uri).toURL().openConnection(Proxy.NO_PROXY);
-        c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-        c.setReadTimeout(timeoutMillis);
-        c.setUseCaches(false);
-        c.setRequestProperty(SECRET, secret);
-        return c;
-    }
-
     /**
      * A replica's side of its stream: how the primary answered, then its frames (a 4-byte length and
      * as many bytes of the stream; length 0 is a heartbeat).
      */
     static final class StreamReader implements AutoCloseable {
 
-        private final HttpURLConnection connection;
+        private final StreamingGet get;
         private final ReplicationManager.StreamStart start;
         private final long session;
         private final int ackPort;
-        private final FrameInput buffered;
         private final DataInputStream in;
 
-        StreamReader(HttpURLConnection connection, ReplicationManager.StreamStart start, long session, int ackPort,
-                     FrameInput buffered) {
-            this.connection = connection;
+        StreamReader(StreamingGet get, ReplicationManager.StreamStart start, long session, int ackPort) {
+            this.get = get;
             this.start = start;
             this.session = session;
             this.ackPort = ackPort;
-            this.buffered = buffered;
-            this.in = buffered == null ? null : new DataInputStream(buffered);
+            this.in = new DataInputStream(get);
         }
 
         ReplicationManager.StreamStart start() {
@@ -237,24 +225,21 @@ final class ReplicationClient {
 
         /** Whether more of the stream has arrived already (read with the last frame, no system call). */
         boolean hasMore() {
-            return buffered.buffered() > 0;
+            try {
+                return get.hasBuffered();
+            } catch (IOException e) {
+                return false; // the next read fails the same way
+            }
         }
 
+        /** Ends the stream; a read blocked on it fails at once. */
         @Override
         public void close() {
-            connection.disconnect();
-        }
-    }
-
-    /** The stream's read buffer, which says how much it holds without asking the socket. */
-    private static final class FrameInput extends BufferedInputStream {
-
-        FrameInput(java.io.InputStream in) {
-            super(in, 64 * 1024);
-        }
-
-        synchronized int buffered() {
-            return count - pos;
+            try {
+                get.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
         }
     }
 
@@ -323,8 +308,8 @@ final class ReplicationClient {
         }
     }
 
-    private static long longHeader(HttpURLConnection c, String name) {
-        String value = c.getHeaderField(name);
+    private static long longHeader(StreamingGet get, String name) {
+        String value = get.header(name);
         return value == null ? -1 : Long.parseLong(value);
     }
 

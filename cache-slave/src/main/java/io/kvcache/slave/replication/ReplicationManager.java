@@ -122,6 +122,8 @@ public final class ReplicationManager {
     private Set<String> confirmedInSync = Set.of();
     /** The replicas in sync changed since the last report: the master should hear it now. */
     private final AtomicBoolean inSyncChanged = new AtomicBoolean();
+    /** Told when the replicas in sync change, so that the master hears it at once. */
+    private volatile Runnable inSyncListener = () -> { };
     /** The open streams, read without the lock by every write to wake their writers. */
     private volatile StreamSession[] openSessions = new StreamSession[0];
     private final ReentrantLock snapshotLock = new ReentrantLock();
@@ -132,6 +134,8 @@ public final class ReplicationManager {
 
     // As a replica.
     private final ReplicaFetcher fetcher;
+    /** Parses what a replica applies, its buffer kept from frame to frame (see {@link #parseCommands}). */
+    private final RespReader streamReader;
     private volatile Upstream upstream;
     private volatile boolean syncBegun;
     private volatile long syncActivityNanos;
@@ -158,6 +162,7 @@ public final class ReplicationManager {
         this.heartbeatNanos = Math.min(properties.heartbeat().toNanos(), timeoutNanos / 4);
         this.snapshotTimeoutNanos = timeoutNanos * 10;
         this.limits = limits;
+        this.streamReader = new RespReader(limits).withoutRaw();
         this.client = new ReplicationClient(secret, properties.timeout());
         // Until the master says otherwise this slave is a replica: it refuses client writes and
         // hides (but keeps) expired keys.
@@ -172,8 +177,8 @@ public final class ReplicationManager {
                 TimeUnit.MILLISECONDS.toNanos(50));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("replication-sweeper").daemon().factory());
-        sweeper.scheduleWithFixedDelay(this::sweep, sweepTickNanos, sweepTickNanos, TimeUnit.NANOSECONDS);
         this.fetcher = new ReplicaFetcher(this, client, replicaId, batchBytes);
+        sweeper.scheduleWithFixedDelay(this::sweep, sweepTickNanos, sweepTickNanos, TimeUnit.NANOSECONDS);
         fetcher.start();
     }
 
@@ -319,6 +324,20 @@ public final class ReplicationManager {
     /** Whether the replicas in sync changed since the last call (the master should hear it at once). */
     public boolean takeInSyncChanged() {
         return inSyncChanged.getAndSet(false);
+    }
+
+    /**
+     * Runs listener whenever the replicas in sync change (then {@link #takeInSyncChanged()} is
+     * true): on the thread that changed them, possibly under this manager's lock, so it must only
+     * wake whoever tells the master.
+     */
+    public void onInSyncChanged(Runnable listener) {
+        this.inSyncListener = listener;
+    }
+
+    private void inSyncChanged() {
+        inSyncChanged.set(true);
+        inSyncListener.run();
     }
 
     /** Takes the batches the replicas' offsets now acknowledge. Under lock; answer them after it. */
@@ -656,7 +675,7 @@ public final class ReplicationManager {
         if (link.state == State.CONNECTING
                 && (offset >= backlog.end() || session.sentAll && offset >= session.sentUpTo)) {
             link.state = State.STREAMING;
-            inSyncChanged.set(true);
+            inSyncChanged();
             log.info("Replica {} in sync at offset {}: writes wait for it", link.id, offset);
         }
     }
@@ -746,6 +765,9 @@ public final class ReplicationManager {
                 long now = System.nanoTime();
                 boolean paused = now - lastSweepNanos > Math.max(timeoutNanos / 4, 5 * sweepTickNanos);
                 lastSweepNanos = now;
+                if (!paused) {
+                    later.add(() -> fetcher.closeIfSilent(timeoutNanos));
+                }
                 if (links.isEmpty()) {
                     return;
                 }
@@ -765,7 +787,7 @@ public final class ReplicationManager {
                     if (silent > timeoutNanos && cleared) {
                         link.state = State.CONNECTING;
                         dropped = true;
-                        inSyncChanged.set(true);
+                        inSyncChanged();
                         log.warn("Replica {} at {} silent for {} ms; writes wait for it until the master takes it"
                                 + " out of sync", link.id, link.address, TimeUnit.NANOSECONDS.toMillis(silent));
                     } else if (silent > timeoutNanos / 2 && !link.probing && !cleared) {
@@ -820,7 +842,7 @@ public final class ReplicationManager {
     /** Marks the link as needing a full sync; true when one should start now. Under lock. */
     private boolean needsFullSync(ReplicaLink link) {
         if (link.state == State.STREAMING) {
-            inSyncChanged.set(true);
+            inSyncChanged();
             log.info("Replica {} cannot continue from the backlog; full sync", link.id);
         }
         link.state = State.SYNCING;
@@ -1102,8 +1124,10 @@ public final class ReplicationManager {
     private record Parsed(List<Request> requests, int length) {
     }
 
+    /** Under this manager's monitor (a replica applies one frame or snapshot chunk at a time). */
     private Parsed parseCommands(byte[] body, int start, int end) {
-        RespReader reader = new RespReader(limits).withoutRaw();
+        RespReader reader = streamReader;
+        reader.clear();
         int fed = end - start;
         reader.feed(body, start, fed);
         List<Request> requests = new ArrayList<>();
