@@ -26,13 +26,14 @@ import java.util.TreeMap;
  */
 final class StreamingGet extends InputStream {
 
-    private static final int BUFFER = 256 * 1024;
+    /** On the heap: a direct buffer per stream would be freed only by a GC, however often replicas reconnect. */
+    private static final int BUFFER = 128 * 1024;
     private static final int MAX_HEAD = 64 * 1024;
     /** The body has no length: it ends with the connection. */
     private static final long UNTIL_CLOSED = -1;
 
     private final SocketChannel channel;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER).flip();
+    private final ByteBuffer in = ByteBuffer.allocate(BUFFER).flip();
     private final int status;
     private final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final boolean chunked;
