@@ -226,7 +226,7 @@ final class ReplicationClient {
         /** Whether more of the stream has arrived already (read with the last frame, no system call). */
         boolean hasMore() {
             try {
-                return get.hasBuffered();
+                return get.available() > 0;
             } catch (IOException e) {
                 return false; // the next read fails the same way
             }

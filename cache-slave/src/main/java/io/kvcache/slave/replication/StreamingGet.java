@@ -76,7 +76,12 @@ final class StreamingGet extends InputStream {
             channel.socket().setTcpNoDelay(true);
             StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\nHost: ")
                     .append(base.getHost()).append(':').append(base.getPort()).append("\r\n");
-            requestHeaders.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+            requestHeaders.forEach((name, value) -> {
+                if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+                    throw new IllegalArgumentException("a line break in the value of request header " + name);
+                }
+                request.append(name).append(": ").append(value).append("\r\n");
+            });
             request.append("Connection: close\r\n\r\n");
             ByteBuffer out = ByteBuffer.wrap(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             while (out.hasRemaining()) {
@@ -131,11 +136,7 @@ final class StreamingGet extends InputStream {
         return n;
     }
 
-    /** Whether body bytes have arrived that are not read yet (no system call). */
-    boolean hasBuffered() throws IOException {
-        return bodyAvailable();
-    }
-
+    /** The body bytes that have arrived and are not read yet: never a system call. */
     @Override
     public int available() throws IOException {
         if (!bodyAvailable()) {
