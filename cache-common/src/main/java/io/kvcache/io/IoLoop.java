@@ -94,9 +94,11 @@ public final class IoLoop implements Executor {
     private void run() {
         while (running) {
             try {
-                long wait = Math.max(1, (nextTick - System.nanoTime()) / 1_000_000);
+                // Without tick tasks (a slave's data port) the loop sleeps until an event: on a busy
+                // machine every needless wake costs more than the select itself.
+                long wait = ticks.isEmpty() ? 0 : Math.clamp((nextTick - System.nanoTime()) / 1_000_000, 1, TICK_MILLIS);
                 if (tasks.isEmpty()) {
-                    selector.select(IoLoop::dispatch, Math.min(wait, TICK_MILLIS));
+                    selector.select(IoLoop::dispatch, wait);
                 } else {
                     selector.selectNow(IoLoop::dispatch);
                 }

@@ -47,15 +47,20 @@ public final class ReplicationLog implements WritePropagation {
     private final Keyspace keyspace;
     private final ReplicationBacklog backlog;
     private final Supplier<String> writeRefusal;
+    private final Runnable grew;
     private final RespWriter scratch = new RespWriter(1024);
 
     /**
      * @param writeRefusal null while this slave is its shard's primary, else the reason to refuse writes
+     * @param grew        wakes the stream's writers: a key the server deleted grew the stream
+     *                    without a client write (which wakes them itself); called under the store's lock
      */
-    public ReplicationLog(Keyspace keyspace, ReplicationBacklog backlog, Supplier<String> writeRefusal) {
+    public ReplicationLog(Keyspace keyspace, ReplicationBacklog backlog, Supplier<String> writeRefusal,
+                          Runnable grew) {
         this.keyspace = keyspace;
         this.backlog = backlog;
         this.writeRefusal = writeRefusal;
+        this.grew = grew;
         keyspace.onDeletedByServer(this::deletedByServer);
     }
 
@@ -105,6 +110,7 @@ public final class ReplicationLog implements WritePropagation {
         if (writeRefusal.get() == null) {
             scratch.array(2).bulk(DEL).bulk(key);
             flush();
+            grew.run();
         }
     }
 

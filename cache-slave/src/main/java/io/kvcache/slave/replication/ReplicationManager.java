@@ -171,10 +171,12 @@ public final class ReplicationManager {
             return null;
         });
         this.minReplicasToWrite = Math.max(0, properties.minReplicasToWrite());
-        dispatcher.propagation(new ReplicationLog(keyspace, backlog, this::writeRefusal));
+        dispatcher.propagation(new ReplicationLog(keyspace, backlog, this::writeRefusal, this::wakeStreams));
         dispatcher.replicaAcks(this::ackOnDataPort);
-        this.sweepTickNanos = Math.clamp(heartbeatNanos / 5, TimeUnit.MILLISECONDS.toNanos(5),
-                TimeUnit.MILLISECONDS.toNanos(50));
+        // An eighth of the timeout: silence is judged finely enough, and each wake of an idle
+        // thread costs a busy machine more than the sweep itself (docs/benchmarks.md).
+        this.sweepTickNanos = Math.clamp(timeoutNanos / 8, TimeUnit.MILLISECONDS.toNanos(5),
+                TimeUnit.MILLISECONDS.toNanos(250));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("replication-sweeper").daemon().factory());
         this.fetcher = new ReplicaFetcher(this, client, replicaId, batchBytes);
@@ -745,9 +747,9 @@ public final class ReplicationManager {
     }
 
     /**
-     * Every few milliseconds: wakes the streams if the stream grew without a client write (keys
-     * expiring), and takes out of sync a replica silent (no acknowledgement) for the timeout, so
-     * writes stop waiting for it.
+     * Every eighth of the timeout: takes out of sync a replica silent (no acknowledgement) for the
+     * timeout, so writes stop waiting for it, and wakes the streams in case one was missed (a
+     * write, or a key the server expired or evicted, wakes them itself).
      * <p>
      * Never on silence alone: from half the timeout on, the replica is asked its state, and it is
      * dropped only once that answer came (or the call failed: it is gone) without a newer epoch. A
@@ -763,7 +765,7 @@ public final class ReplicationManager {
             lock.lock();
             try {
                 long now = System.nanoTime();
-                boolean paused = now - lastSweepNanos > Math.max(timeoutNanos / 4, 5 * sweepTickNanos);
+                boolean paused = now - lastSweepNanos > Math.max(timeoutNanos / 4, 2 * sweepTickNanos);
                 lastSweepNanos = now;
                 if (!paused) {
                     later.add(() -> fetcher.closeIfSilent(timeoutNanos));

@@ -33,6 +33,7 @@ public final class Keyspace {
 
     private ExpiryMode expiryMode = ExpiryMode.DELETE;
     private Consumer<byte[]> deletionListener = key -> { };
+    private Runnable activeExpiryWanted = () -> { };
 
     private final UsedMemory memory = new UsedMemory();
     private long peakMemory;
@@ -135,7 +136,24 @@ public final class Keyspace {
     }
 
     public void expiryMode(ExpiryMode mode) {
+        boolean wakes = mode == ExpiryMode.DELETE && expiryMode != ExpiryMode.DELETE;
         this.expiryMode = mode;
+        if (wakes && volatiles.size() > 0) {
+            activeExpiryWanted.run();
+        }
+    }
+
+    /** Whether {@link #activeExpireCycle} has anything to do: a key has a deadline, and this store deletes. */
+    public boolean wantsActiveExpiry() {
+        return expiryMode == ExpiryMode.DELETE && volatiles.size() > 0;
+    }
+
+    /**
+     * Told (under the store's lock) when {@link #wantsActiveExpiry()} may have become true: the
+     * first key took a deadline, or the store began deleting expired keys.
+     */
+    public void onActiveExpiryWanted(Runnable listener) {
+        this.activeExpiryWanted = listener;
     }
 
     /**
@@ -232,10 +250,13 @@ public final class Keyspace {
     }
 
     void setExpire(Entry e, long whenMillis) {
+        e.expireAt = whenMillis;
         if (e.volatileSlot < 0) {
             volatiles.add(e);
+            if (volatiles.size() == 1 && expiryMode == ExpiryMode.DELETE) {
+                activeExpiryWanted.run();
+            }
         }
-        e.expireAt = whenMillis;
     }
 
     /** Removes the deadline; true if there was one. */

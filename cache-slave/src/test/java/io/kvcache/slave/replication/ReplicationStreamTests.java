@@ -27,9 +27,11 @@ class ReplicationStreamTests {
     private final StoreFixture replica = new StoreFixture();
     private final ReplicationBacklog backlog = new ReplicationBacklog(64 << 20);
     private long applied;
+    /** Times the primary's log woke its streams for a deletion of its own (no client write to do it). */
+    private int wakes;
 
     ReplicationStreamTests() {
-        primary.dispatcher.propagation(new ReplicationLog(primary.keyspace, backlog, () -> null));
+        primary.dispatcher.propagation(new ReplicationLog(primary.keyspace, backlog, () -> null, () -> wakes++));
         replica.keyspace.expiryMode(ExpiryMode.HIDE);
     }
 
@@ -56,7 +58,9 @@ class ReplicationStreamTests {
         assertThat(replica.call("GET", "k")).as("a replica hides a key past its deadline").isEqualTo("$-1\r\n");
         assertThat(replica.call("DBSIZE")).as("but keeps it until the primary deletes it").isEqualTo(":1\r\n");
         primary.advance(200);
+        assertThat(wakes).isZero();
         assertThat(primary.call("GET", "k")).isEqualTo("$-1\r\n");
+        assertThat(wakes).as("the deletion wakes the streams: a GET wakes none").isEqualTo(1);
         applyAll();
         assertThat(replica.call("DBSIZE")).isEqualTo(":0\r\n");
     }
@@ -64,7 +68,7 @@ class ReplicationStreamTests {
     @Test
     void evictionsReachTheReplicaAsDeletionsAndAReplicaNeverEvictsOnItsOwn() {
         replica.dispatcher.propagation(new ReplicationLog(replica.keyspace, new ReplicationBacklog(1 << 20),
-                () -> ReplicationLog.READONLY));
+                () -> ReplicationLog.READONLY, () -> { }));
         replica.call("CONFIG", "SET", "maxmemory", "1", "maxmemory-policy", "allkeys-random");
         primary.call("CONFIG", "SET", "maxmemory", "1mb", "maxmemory-policy", "allkeys-lru");
         for (int i = 0; i < 5000; i++) {
@@ -88,7 +92,7 @@ class ReplicationStreamTests {
     void aReplicaRefusesClientWritesWithRedissReadonlyError() {
         StoreFixture readOnly = new StoreFixture();
         readOnly.dispatcher.propagation(new ReplicationLog(readOnly.keyspace, new ReplicationBacklog(1 << 20),
-                () -> ReplicationLog.READONLY));
+                () -> ReplicationLog.READONLY, () -> { }));
         assertThat(readOnly.call("SET", "k", "v"))
                 .isEqualTo("-READONLY You can't write against a read only replica.\r\n");
         assertThat(readOnly.call("GET", "k")).isEqualTo("$-1\r\n");

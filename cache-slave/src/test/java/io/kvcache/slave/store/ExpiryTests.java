@@ -240,6 +240,12 @@ class ExpiryTests {
 
             assertThat(RespConnection.infoField(client.call("INFO", "stats"), "expired_keys")).isEqualTo("1");
             assertThat(client.call("EXISTS", "k")).isEqualTo(integer(0));
+
+            // The cycle sleeps while no key has a deadline; the next deadline wakes it again.
+            assertThat(client.call("SET", "k2", "v", "PX", "100")).isEqualTo(OK);
+            await().atMost(Duration.ofSeconds(10)).pollInSameThread().pollInterval(Duration.ofMillis(10))
+                    .untilAsserted(() -> assertThat(client.call("DBSIZE")).isEqualTo(integer(0)));
+            assertThat(RespConnection.infoField(client.call("INFO", "stats"), "expired_keys")).isEqualTo("2");
         }
     }
 }
