@@ -29,6 +29,7 @@ public final class IoLoop implements Executor {
     }
 
     private static final LogAccessor log = new LogAccessor(IoLoop.class);
+    private static final ThreadLocal<IoLoop> CURRENT = new ThreadLocal<>();
     /** How often {@link #every100ms} tasks run at most: the longest a select waits. */
     private static final long TICK_MILLIS = 100;
 
@@ -55,6 +56,11 @@ public final class IoLoop implements Executor {
 
     void start() {
         thread.start();
+    }
+
+    /** The loop whose thread calls, or null on any other thread. */
+    public static IoLoop current() {
+        return CURRENT.get();
     }
 
     /** Whether the caller is this loop's thread. */
@@ -92,6 +98,7 @@ public final class IoLoop implements Executor {
     }
 
     private void run() {
+        CURRENT.set(this);
         while (running) {
             try {
                 // Without tick tasks (a slave's data port) the loop sleeps until an event: on a busy

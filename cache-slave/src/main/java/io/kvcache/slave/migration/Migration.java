@@ -122,7 +122,9 @@ public final class Migration implements SmartLifecycle {
                     lock.lock();
                     try {
                         if (ownership.rings() == rings) {
-                            changed.await(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                            // A new placement or assignment wakes it; the timeout only catches a
+                            // demotion the master has not announced yet (an idle wake costs a busy machine).
+                            changed.await(1, java.util.concurrent.TimeUnit.SECONDS);
                         }
                     } finally {
                         lock.unlock();

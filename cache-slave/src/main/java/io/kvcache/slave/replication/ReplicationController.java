@@ -79,7 +79,8 @@ class ReplicationController {
      * the session its acknowledgements name and the data port they go to (REPLCONF ACK, read by its
      * I/O loop), then written as it grows until the session ends: each
      * frame a 4-byte length and that many bytes of the stream, flushed at once (length 0 is a
-     * heartbeat). The servlet thread stays with the stream, one per replica.
+     * heartbeat). The servlet thread stays with the stream, one per replica; the data port's I/O
+     * loop may write a small frame to it in its stead (ReplicationManager#stream).
      */
     @GetMapping("/stream")
     void stream(@RequestParam String replica, @RequestParam long epoch, @RequestParam(required = false) String replid,
@@ -103,7 +104,7 @@ class ReplicationController {
             OutputStream out = response.getOutputStream();
             response.flushBuffer();
             byte[] length = new byte[4];
-            for (byte[] frame = manager.nextFrame(session); frame != null; frame = manager.nextFrame(session)) {
+            manager.stream(session, frame -> {
                 int n = frame.length;
                 length[0] = (byte) (n >>> 24);
                 length[1] = (byte) (n >>> 16);
@@ -112,7 +113,7 @@ class ReplicationController {
                 out.write(length);
                 out.write(frame);
                 out.flush();
-            }
+            });
         } finally {
             manager.closeStream(session);
         }

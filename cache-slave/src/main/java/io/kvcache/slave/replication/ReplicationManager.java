@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import io.kvcache.cluster.InSyncReplicas;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
+import io.kvcache.io.IoLoop;
 import io.kvcache.protocol.ProtocolError;
 import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.protocol.Request;
@@ -64,6 +65,8 @@ public final class ReplicationManager {
     static final String NOT_ACKNOWLEDGED =
             "TRYAGAIN the shard's primary changed before its replicas acknowledged this write";
 
+    /** The largest frame a data port's I/O loop writes itself (see {@link #shipOrWake}). */
+    static final int INLINE_FRAME_MAX = 16 * 1024;
     private static final byte[] EMPTY = new byte[0];
 
     /**
@@ -126,6 +129,7 @@ public final class ReplicationManager {
     private volatile Runnable inSyncListener = () -> { };
     /** The open streams, read without the lock by every write to wake their writers. */
     private volatile StreamSession[] openSessions = new StreamSession[0];
+    private final ThreadLocal<TurnWake> turnWake = ThreadLocal.withInitial(TurnWake::new);
     private final ReentrantLock snapshotLock = new ReentrantLock();
     private final ScheduledExecutorService sweeper;
     private final long sweepTickNanos;
@@ -210,7 +214,7 @@ public final class ReplicationManager {
             done.run();
             return;
         }
-        wakeStreams();
+        wakeStreamsAfterTurn();
         if (ackMode == AckMode.ASYNC) {
             done.run();
             return;
@@ -564,40 +568,158 @@ public final class ReplicationManager {
      * longer holds the next back.
      */
     byte[] nextFrame(StreamSession session) {
-        long deadline = System.nanoTime() + heartbeatNanos;
         while (true) {
             // Announced before looking at the stream's end: a write after the look will unpark it.
             session.parking();
-            byte[] frame = EMPTY;
+            long deadline = session.lastSentNanos + heartbeatNanos;
             boolean overdue = System.nanoTime() - deadline >= 0;
-            lock.lock();
-            try {
-                if (session.closed() || session.link.session != session || role != Role.PRIMARY) {
-                    frame = null;
-                } else if (backlog.end() > session.sentUpTo && (!session.inFlight() || overdue)) {
-                    // null when trimmed away: the replica's next stream starts a full sync
-                    frame = backlog.read(session.sentUpTo, batchBytes);
-                    if (frame != null) {
-                        session.frameSent();
-                        session.sentUpTo += frame.length;
-                        session.sentAll = session.sentUpTo >= backlog.end();
-                        session.link.batches++;
-                        session.link.shipped += frame.length;
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (frame != EMPTY) {
+            byte[] frame = takeFrame(session, overdue);
+            if (frame != EMPTY || overdue) {
                 session.unparking();
+                sent(session, frame);
                 return frame;
             }
-            if (overdue) {
-                session.unparking();
+            session.park(deadline);
+        }
+    }
+
+    /**
+     * Serves a replica's stream on the calling (servlet) thread until the session ends: writes
+     * each frame, or a heartbeat, to sink as {@link #nextFrame} would return it. While it serves,
+     * a data port's I/O loop may write a small frame to the same sink itself, at the end of its
+     * turn (see {@link #shipOrWake}); the session's write lock keeps the frames in order.
+     */
+    void stream(StreamSession session, StreamSession.FrameSink sink) throws IOException {
+        session.lockWrites();
+        session.sink(sink);
+        session.unlockWrites();
+        try {
+            while (true) {
+                session.parking();
+                long deadline = session.lastSentNanos + heartbeatNanos;
+                boolean overdue = System.nanoTime() - deadline >= 0;
+                session.lockWrites();
+                try {
+                    byte[] frame = takeFrame(session, overdue);
+                    if (frame == null) {
+                        return;
+                    }
+                    if (frame != EMPTY || overdue) {
+                        session.unparking();
+                        sink.write(frame);
+                        sent(session, frame);
+                        continue;
+                    }
+                } finally {
+                    session.unlockWrites();
+                }
+                session.park(deadline);
+            }
+        } finally {
+            session.lockWrites();
+            session.sink(null); // the servlet's response is done with: no I/O loop may write to it now
+            session.unlockWrites();
+        }
+    }
+
+    /**
+     * The next frame of session: the stream after what it was sent (at most batchBytes), once the
+     * last frame is acknowledged or overdue; {@link #EMPTY} when there is none; null when the session
+     * is over (or its next bytes were trimmed away: the replica's next stream starts a full sync).
+     */
+    private byte[] takeFrame(StreamSession session, boolean overdue) {
+        lock.lock();
+        try {
+            if (session.closed() || session.link.session != session || role != Role.PRIMARY) {
+                return null;
+            }
+            if (backlog.end() > session.sentUpTo && (!session.inFlight() || overdue)) {
+                return frameLocked(session, batchBytes);
+            }
+            return EMPTY;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads session's next frame of at most max bytes and counts it sent; null when trimmed. Under lock. */
+    private byte[] frameLocked(StreamSession session, int max) {
+        byte[] frame = backlog.read(session.sentUpTo, max);
+        if (frame != null) {
+            session.frameSent();
+            session.sentUpTo += frame.length;
+            session.sentAll = session.sentUpTo >= backlog.end();
+            session.link.batches++;
+            session.link.shipped += frame.length;
+        }
+        return frame;
+    }
+
+    private static void sent(StreamSession session, byte[] frame) {
+        if (frame != null) {
+            session.lastSentNanos = System.nanoTime();
+            if (frame.length == 0) {
                 session.link.heartbeats++;
+            }
+        }
+    }
+
+    /**
+     * At the end of a data port's I/O loop turn: writes session's next frame from this thread
+     * when it is small and the replica has acknowledged everything it was sent, as Redis writes to
+     * its replicas from its event loop; otherwise wakes the session's streamer. Either way the
+     * frame carries every write of the turn.
+     * <p>
+     * The write cannot block the loop: the replica has read every byte sent before (only heartbeats
+     * may be on their way), and a frame of at most {@value #INLINE_FRAME_MAX} bytes fits the
+     * socket's send buffer. A larger frame, a streamer busy writing, or a failed write (which ends
+     * the session) is left to the streamer.
+     */
+    private void shipOrWake(StreamSession session) {
+        if (session.inFlight()) {
+            return; // its acknowledgement ships the next
+        }
+        if (!session.tryLockWrites()) {
+            session.wake(); // the streamer is writing; it looks again before it parks
+            return;
+        }
+        boolean handOff = true;
+        try {
+            StreamSession.FrameSink sink = session.sink();
+            byte[] frame = sink == null ? null : inlineFrame(session);
+            if (frame == EMPTY) {
+                handOff = false;
+            } else if (frame != null) {
+                sink.write(frame);
+                sent(session, frame);
+                handOff = false;
+            }
+        } catch (IOException e) {
+            log.debug("Writing to replica {} failed: {}", session.link.id, e.toString());
+            session.close(); // its streamer ends the session
+        } finally {
+            session.unlockWrites();
+            if (handOff) {
+                session.wake();
+            }
+        }
+    }
+
+    /** The frame {@link #shipOrWake} may write itself; EMPTY when there is nothing to send; null to leave it to the streamer. */
+    private byte[] inlineFrame(StreamSession session) {
+        lock.lock();
+        try {
+            long pending = backlog.end() - session.sentUpTo;
+            if (pending <= 0 || session.inFlight()) {
                 return EMPTY;
             }
-            session.park(deadline);
+            if (pending > INLINE_FRAME_MAX || session.link.acked < session.sentUpTo || session.closed()
+                    || session.link.session != session || role != Role.PRIMARY) {
+                return null;
+            }
+            return frameLocked(session, INLINE_FRAME_MAX);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -641,7 +763,7 @@ public final class ReplicationManager {
             }
         }
         if (more) {
-            session.wake(); // what landed while the frame was out ships now
+            wakeStreamsAfterTurn(); // what landed while the frame was out ships now
         }
         acknowledge(acknowledged);
         return true;
@@ -730,6 +852,39 @@ public final class ReplicationManager {
     private void wakeStreams() {
         for (StreamSession s : openSessions) {
             s.grew();
+        }
+    }
+
+    /**
+     * The stream grew, or a frame was acknowledged, on a data port's I/O loop: its writers are
+     * woken once, when the loop's turn ends, so that the next frame carries every batch and
+     * acknowledgement the turn handled (Redis too writes to its replicas once per event loop
+     * turn, in beforeSleep). Elsewhere they are woken now.
+     */
+    private void wakeStreamsAfterTurn() {
+        IoLoop loop = IoLoop.current();
+        if (loop == null) {
+            wakeStreams();
+            return;
+        }
+        TurnWake wake = turnWake.get();
+        if (!wake.queued) {
+            wake.queued = true;
+            loop.atEndOfTurn(wake);
+        }
+    }
+
+    /** One I/O loop's pending wake of the streams; touched by that loop's thread only. */
+    private final class TurnWake implements Runnable {
+
+        boolean queued;
+
+        @Override
+        public void run() {
+            queued = false;
+            for (StreamSession session : openSessions) {
+                shipOrWake(session);
+            }
         }
     }
 

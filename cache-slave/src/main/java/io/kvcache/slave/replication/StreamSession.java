@@ -1,6 +1,8 @@
 package io.kvcache.slave.replication;
 
+import java.io.IOException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One open stream from a primary to a replica ({@code GET /replication/stream}): how far it has
@@ -24,7 +26,13 @@ final class StreamSession {
     long sentUpTo;
     /** Whether the last frame reached the stream's end as it was then. */
     boolean sentAll;
+    /** When the last frame or heartbeat left, by either writer: the next heartbeat is due a heartbeat interval later. */
+    volatile long lastSentNanos = System.nanoTime();
     private volatile boolean closed;
+    /** Held while a frame is taken from the backlog and written, so that frames leave in order. */
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Where frames go while the streamer serves the session (guarded by {@link #writing}); null before and after. */
+    private FrameSink sink;
     private volatile Thread parked;
     /** A frame of writes went out and its acknowledgement has not come back yet. */
     private volatile boolean inFlight;
@@ -93,5 +101,34 @@ final class StreamSession {
 
     void unparking() {
         parked = null;
+    }
+
+    /** Writes one frame of the stream (length 0: a heartbeat) and flushes it. */
+    @FunctionalInterface
+    interface FrameSink {
+
+        void write(byte[] frame) throws IOException;
+    }
+
+    void lockWrites() {
+        writing.lock();
+    }
+
+    boolean tryLockWrites() {
+        return writing.tryLock();
+    }
+
+    void unlockWrites() {
+        writing.unlock();
+    }
+
+    /** The sink frames go to, or null once the streamer left (its response may be reused). Under {@link #lockWrites}. */
+    FrameSink sink() {
+        return sink;
+    }
+
+    /** Under {@link #lockWrites}. */
+    void sink(FrameSink sink) {
+        this.sink = sink;
     }
 }
