@@ -295,6 +295,55 @@ class ReplicationStreamIntegrationTests {
         }
     }
 
+    /**
+     * Writes through the data port: the I/O loop writes small frames to the stream itself at the
+     * end of its turn, and leaves larger ones (a value over {@link ReplicationManager#INLINE_FRAME_MAX})
+     * to the servlet thread. Whoever writes, the stream carries every write once, in order.
+     */
+    @Test
+    void framesFromTheDataPortsLoopAndFromTheStreamerKeepTheWritesInOrder() throws Exception {
+        String big = "v".repeat(ReplicationManager.INLINE_FRAME_MAX + 1000);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+        int commands = 3000;
+        for (int i = 0; i < commands; i++) {
+            Request r = i % 500 == 250 ? Request.of("SET", "big" + i, big) : Request.of("INCR", "ordered" + (i % 7));
+            expected.write(r.encode());
+            pipeline.write(r.encode());
+        }
+        long end = manager.state().offset();
+        try (ReplicationClient.StreamReader stream = client.openStream(base, "replica2", 1, replid(), end);
+             ReplicationClient.AckWriter acks = client.openAcks(base, stream, "replica2");
+             Socket writer = new Socket("127.0.0.1", slave.port())) {
+            acks.send(end);
+            OutputStream out = writer.getOutputStream();
+            InputStream in = writer.getInputStream();
+            out.write(("*2\r\n$4\r\nAUTH\r\n$" + SECRET.length() + "\r\n" + SECRET + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+            // In slices, so that the data port runs many batches while frames are out.
+            Thread sender = Thread.ofVirtual().start(() -> {
+                byte[] bytes = pipeline.toByteArray();
+                try {
+                    for (int at = 0; at < bytes.length; at += 1500) {
+                        out.write(bytes, at, Math.min(1500, bytes.length - at));
+                        out.flush();
+                    }
+                } catch (IOException e) {
+                    // the comparison below fails the test
+                }
+            });
+            ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+            while (streamed.size() < expected.size()) {
+                byte[] frame = frame(stream);
+                streamed.write(frame);
+                acks.send(end + streamed.size());
+            }
+            assertThat(sender.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(streamed.toByteArray()).isEqualTo(expected.toByteArray());
+        }
+    }
+
     private static byte[] frame(ReplicationClient.StreamReader stream) throws IOException {
         int[] length = new int[1];
         byte[] buffer = stream.nextFrame(new byte[16], 0, length);
