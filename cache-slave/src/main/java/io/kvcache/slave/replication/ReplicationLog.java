@@ -1,8 +1,13 @@
 package io.kvcache.slave.replication;
 
+import static io.kvcache.command.Commands.DECR;
+import static io.kvcache.command.Commands.DECRBY;
 import static io.kvcache.command.Commands.EXPIRE;
 import static io.kvcache.command.Commands.EXPIREAT;
 import static io.kvcache.command.Commands.GETEX;
+import static io.kvcache.command.Commands.INCR;
+import static io.kvcache.command.Commands.INCRBY;
+import static io.kvcache.command.Commands.INCRBYFLOAT;
 import static io.kvcache.command.Commands.PEXPIRE;
 import static io.kvcache.command.Commands.PEXPIREAT;
 import static io.kvcache.command.Commands.PSETEX;
@@ -24,7 +29,10 @@ import io.kvcache.slave.store.Keyspace;
  * Turns a primary's writes into its replication stream, as Redis's propagate(): each write
  * that ran without error is appended in execution order, as RESP. Most commands are
  * deterministic and go as they came; those that read the clock are replaced by their effect
- * (the table below), so a replica applying them later ends with the same deadlines. Keys that
+ * (the table below), so a replica applying them later ends with the same deadlines. So are the
+ * counters (INCR and its kin; Redis does it for INCRBYFLOAT): a replica stores the new value
+ * instead of reading the old one, parsing it and formatting the sum again, which made it
+ * spend more on an INCR than the primary did (docs/benchmarks.md). Keys that
  * expire or are evicted are appended as DEL: replicas never expire or evict keys on their own.
  */
 public final class ReplicationLog implements WritePropagation {
@@ -39,10 +47,12 @@ public final class ReplicationLog implements WritePropagation {
         DEADLINE
     }
 
-    private static final Map<CommandSpec, Effect> EFFECTS = new IdentityHashMap<>(Map.of(
-            SET, Effect.VALUE, SETEX, Effect.VALUE, PSETEX, Effect.VALUE,
-            GETEX, Effect.DEADLINE, EXPIRE, Effect.DEADLINE, PEXPIRE, Effect.DEADLINE,
-            EXPIREAT, Effect.DEADLINE, PEXPIREAT, Effect.DEADLINE));
+    private static final Map<CommandSpec, Effect> EFFECTS = new IdentityHashMap<>(Map.ofEntries(
+            Map.entry(SET, Effect.VALUE), Map.entry(SETEX, Effect.VALUE), Map.entry(PSETEX, Effect.VALUE),
+            Map.entry(INCR, Effect.VALUE), Map.entry(DECR, Effect.VALUE), Map.entry(INCRBY, Effect.VALUE),
+            Map.entry(DECRBY, Effect.VALUE), Map.entry(INCRBYFLOAT, Effect.VALUE),
+            Map.entry(GETEX, Effect.DEADLINE), Map.entry(EXPIRE, Effect.DEADLINE), Map.entry(PEXPIRE, Effect.DEADLINE),
+            Map.entry(EXPIREAT, Effect.DEADLINE), Map.entry(PEXPIREAT, Effect.DEADLINE)));
 
     private final Keyspace keyspace;
     private final ReplicationBacklog backlog;

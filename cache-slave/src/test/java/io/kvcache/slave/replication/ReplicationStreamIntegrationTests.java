@@ -96,8 +96,8 @@ class ReplicationStreamIntegrationTests {
             acks.send(manager.state().offset());
 
             long start = System.nanoTime();
-            write("INCR", "landed");
-            assertThat(frame(stream)).isEqualTo(Request.of("INCR", "landed").encode());
+            write("APPEND", "landed", "x");
+            assertThat(frame(stream)).isEqualTo(Request.of("APPEND", "landed", "x").encode());
             assertThat(millisSince(start)).as("sent as it landed, not at the 2 s heartbeat").isLessThan(1500);
         }
     }
@@ -307,7 +307,7 @@ class ReplicationStreamIntegrationTests {
         ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
         int commands = 3000;
         for (int i = 0; i < commands; i++) {
-            Request r = i % 500 == 250 ? Request.of("SET", "big" + i, big) : Request.of("INCR", "ordered" + (i % 7));
+            Request r = i % 500 == 250 ? Request.of("SET", "big" + i, big) : Request.of("RPUSH", "ordered" + (i % 7), "e" + i);
             expected.write(r.encode());
             pipeline.write(r.encode());
         }

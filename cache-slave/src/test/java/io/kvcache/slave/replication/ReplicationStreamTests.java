@@ -43,9 +43,14 @@ class ReplicationStreamTests {
         primary.call("EXPIRE", "c", "30");
         primary.call("GETEX", "a", "PX", "2000");
         primary.call("INCRBYFLOAT", "f", "1.5");
+        primary.call("SET", "counter", "5", "PX", "3000");
+        primary.call("INCRBY", "counter", "10");
+        primary.call("DECR", "counter");
         replica.advance(700); // the replica applies later: relative deadlines would drift
         applyAll();
         assertSameData();
+        assertThat(replica.call("GET", "counter")).as("counters go as their value").isEqualTo("$2\r\n14\r\n");
+        assertThat(replica.call("PTTL", "counter")).as("and keep their deadline").isEqualTo(":2300\r\n");
         assertThat(replica.call("PTTL", "a")).isEqualTo(":1300\r\n");
         assertThat(replica.call("PTTL", "b")).isEqualTo(":49300\r\n");
     }
