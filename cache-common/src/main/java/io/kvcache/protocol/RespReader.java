@@ -173,26 +173,6 @@ public final class RespReader {
         return lastRead;
     }
 
-    /**
-     * Forgets every byte fed and not yet returned as a request, as a new reader would, keeping its
-     * buffer: for a caller that feeds one self-contained stretch at a time and keeps what was left
-     * of a cut request itself (a replica applying its stream's frames).
-     */
-    public void clear() {
-        start = end = 0;
-        reqType = TYPE_NONE;
-        multibulkRemaining = 0;
-        bulkLen = -1;
-        argv = null;
-        argc = 0;
-        pendingArgBytes = 0;
-        bigArg = null;
-        bigArgFilled = 0;
-        failed = false;
-        overBudget = false;
-        compactWhenIdle();
-    }
-
     /** Bytes buffered but not yet parsed into requests. */
     public int buffered() {
         return end - start;

@@ -26,11 +26,9 @@ import io.kvcache.cluster.InSyncReplicas;
 import io.kvcache.cluster.ReplicationStatus;
 import io.kvcache.command.Session;
 import io.kvcache.io.IoLoop;
-import io.kvcache.protocol.ProtocolError;
 import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
-import io.kvcache.protocol.RespReader;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.replication.ReplicaLink.State;
@@ -138,8 +136,6 @@ public final class ReplicationManager {
 
     // As a replica.
     private final ReplicaFetcher fetcher;
-    /** Parses what a replica applies, its buffer kept from frame to frame (see {@link #parseCommands}). */
-    private final RespReader streamReader;
     private volatile Upstream upstream;
     private volatile boolean syncBegun;
     private volatile long syncActivityNanos;
@@ -166,7 +162,6 @@ public final class ReplicationManager {
         this.heartbeatNanos = Math.min(properties.heartbeat().toNanos(), timeoutNanos / 4);
         this.snapshotTimeoutNanos = timeoutNanos * 10;
         this.limits = limits;
-        this.streamReader = new RespReader(limits).withoutRaw();
         this.client = new ReplicationClient(secret, properties.timeout());
         // Until the master says otherwise this slave is a replica: it refuses client writes and
         // hides (but keeps) expired keys.
@@ -1281,24 +1276,10 @@ public final class ReplicationManager {
     private record Parsed(List<Request> requests, int length) {
     }
 
-    /** Under this manager's monitor (a replica applies one frame or snapshot chunk at a time). */
     private Parsed parseCommands(byte[] body, int start, int end) {
-        RespReader reader = streamReader;
-        reader.clear();
-        int fed = end - start;
-        reader.feed(body, start, fed);
         List<Request> requests = new ArrayList<>();
-        int complete = 0;
-        for (Object next = reader.next(); next != null; next = reader.next()) {
-            if (next instanceof ProtocolError e) {
-                throw new IllegalArgumentException("malformed replication stream: " + e);
-            }
-            requests.add((Request) next);
-            // Right after a whole command: what is left unparsed follows it. (At the end, buffered()
-            // alone would miss the part of a cut command the reader has already taken in.)
-            complete = fed - reader.buffered();
-        }
-        return new Parsed(requests, complete);
+        int complete = StreamParser.parse(body, start, end, limits.maxBulkLength(), requests);
+        return new Parsed(requests, complete - start);
     }
 
     private Reply ok(long offset) {
