@@ -91,12 +91,17 @@ find_slave_jar() {
     done
 }
 
-# A loopback TCP port nobody listens on (and that this script has not handed out yet).
+# A loopback TCP port nobody listens on (and that this script has not handed out yet), below the
+# kernel's ephemeral range: one in it can be taken by an outgoing connection of the benchmark's
+# own processes between this check and the server's bind (a slave then started without its data
+# port and never answered PING).
 BENCH_PORTS_TAKEN=" "
+read -r BENCH_EPHEMERAL_LOW _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || BENCH_EPHEMERAL_LOW=32768
 free_port() {
-    local port
+    local port low=10000 high=$((BENCH_EPHEMERAL_LOW - 1))
+    ((high > low + 1000)) || { low=20000; high=60000; }
     while true; do
-        port=$((20000 + RANDOM % 40000))
+        port=$((low + (RANDOM * 32768 + RANDOM) % (high - low + 1)))
         [[ "$BENCH_PORTS_TAKEN" == *" $port "* ]] && continue
         if [[ -z "$(ss -Htan "sport = :$port")" ]]; then
             BENCH_PORTS_TAKEN+="$port "
