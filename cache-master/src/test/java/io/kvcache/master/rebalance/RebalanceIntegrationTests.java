@@ -17,8 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -116,8 +118,9 @@ class RebalanceIntegrationTests {
     @Test
     void aMasterKilledInTheMiddleOfAMoveIsRestartedAndCarriesTheMoveToItsEnd() throws Exception {
         try (LocalCluster cluster = LocalCluster.builder().shards(2).replicas(2).masterProcess()
-                // slow enough that the master is killed while keys are moving
-                .slaveArg("--kvcache.migration.max-keys-per-second=15000").start()) {
+                // slow enough that the master is killed while keys are moving (at 15,000 keys/s a CI
+                // run never saw the move with more than 5,000 keys both moved and still to move)
+                .slaveArg("--kvcache.migration.max-keys-per-second=5000").start()) {
             PreloadedKeys data = stopAfter(new PreloadedKeys(cluster.clientAddress(), STRINGS, COUNTERS, LISTS));
             data.load(Duration.ofSeconds(3));
             ClusterWriters writers = stopAfter(new ClusterWriters(cluster.clientAddress(), 2));
@@ -188,12 +191,19 @@ class RebalanceIntegrationTests {
 
     /** Waits until keys are moving, more than {@code moved} have moved and more than 5,000 are still to move. */
     private static void awaitKeysMoved(LocalCluster cluster, long moved) {
-        Awaitility.await(moved + " keys moved").atMost(MOVE_TIMEOUT).pollInterval(Duration.ofMillis(50))
-                .ignoreExceptions().until(() -> {
-                    JsonNode r = cluster.getJson("/admin/rebalance");
-                    return r.path("state").asString().equals("running") && r.path("keysMoved").asLong() > moved
-                            && r.path("keysRemaining").asLong() > 5_000;
-                });
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        try {
+            Awaitility.await(moved + " keys moved").atMost(MOVE_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions().until(() -> {
+                        JsonNode r = cluster.getJson("/admin/rebalance");
+                        last.set(r);
+                        return r.path("state").asString().equals("running") && r.path("keysMoved").asLong() > moved
+                                && r.path("keysRemaining").asLong() > 5_000;
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no move seen with more than " + moved + " keys moved and 5,000 to move;"
+                    + " the last rebalance: " + last.get(), e);
+        }
     }
 
     private static String primaryOf(LocalCluster cluster, String shard) {
