@@ -1,6 +1,7 @@
 package io.kvcache.slave.replication;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -563,18 +564,11 @@ public final class ReplicationManager {
      * longer holds the next back.
      */
     byte[] nextFrame(StreamSession session) {
-        while (true) {
-            // Announced before looking at the stream's end: a write after the look will unpark it.
-            session.parking();
-            long deadline = session.lastSentNanos + heartbeatNanos;
-            boolean overdue = System.nanoTime() - deadline >= 0;
-            byte[] frame = takeFrame(session, overdue);
-            if (frame != EMPTY || overdue) {
-                session.unparking();
-                sent(session, frame);
-                return frame;
-            }
-            session.park(deadline);
+        byte[][] frame = new byte[1][];
+        try {
+            return sendNext(session, f -> frame[0] = f) ? frame[0] : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the sink above never throws
         }
     }
 
@@ -589,31 +583,44 @@ public final class ReplicationManager {
         session.sink(sink);
         session.unlockWrites();
         try {
-            while (true) {
-                session.parking();
-                long deadline = session.lastSentNanos + heartbeatNanos;
-                boolean overdue = System.nanoTime() - deadline >= 0;
-                session.lockWrites();
-                try {
-                    byte[] frame = takeFrame(session, overdue);
-                    if (frame == null) {
-                        return;
-                    }
-                    if (frame != EMPTY || overdue) {
-                        session.unparking();
-                        sink.write(frame);
-                        sent(session, frame);
-                        continue;
-                    }
-                } finally {
-                    session.unlockWrites();
-                }
-                session.park(deadline);
+            while (sendNext(session, sink)) {
+                // one frame or heartbeat per turn
             }
         } finally {
             session.lockWrites();
             session.sink(null); // the servlet's response is done with: no I/O loop may write to it now
             session.unlockWrites();
+        }
+    }
+
+    /**
+     * Waits for session's next frame (or a heartbeat, once one is due) and writes it to out, taking
+     * and writing it under the session's write lock.
+     *
+     * @return false, having written nothing, once the session is over
+     */
+    private boolean sendNext(StreamSession session, StreamSession.FrameSink out) throws IOException {
+        while (true) {
+            // Announced before looking at the stream's end: a write after the look will unpark it.
+            session.parking();
+            long deadline = session.lastSentNanos + heartbeatNanos;
+            boolean overdue = System.nanoTime() - deadline >= 0;
+            session.lockWrites();
+            try {
+                byte[] frame = takeFrame(session, overdue);
+                if (frame == null || frame != EMPTY || overdue) {
+                    session.unparking();
+                    if (frame == null) {
+                        return false;
+                    }
+                    out.write(frame);
+                    sent(session, frame);
+                    return true;
+                }
+            } finally {
+                session.unlockWrites();
+            }
+            session.park(deadline);
         }
     }
 
@@ -651,11 +658,9 @@ public final class ReplicationManager {
     }
 
     private static void sent(StreamSession session, byte[] frame) {
-        if (frame != null) {
-            session.lastSentNanos = System.nanoTime();
-            if (frame.length == 0) {
-                session.link.heartbeats++;
-            }
+        session.lastSentNanos = System.nanoTime();
+        if (frame.length == 0) {
+            session.link.heartbeats++;
         }
     }
 

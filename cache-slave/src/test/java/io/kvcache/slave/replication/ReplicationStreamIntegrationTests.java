@@ -235,9 +235,7 @@ class ReplicationStreamIntegrationTests {
             acks.send(end);
             OutputStream out = flooder.getOutputStream();
             InputStream in = flooder.getInputStream();
-            out.write(("*2\r\n$4\r\nAUTH\r\n$" + SECRET.length() + "\r\n" + SECRET + "\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+            authenticate(out, in);
             AtomicLong written = new AtomicLong();
             AtomicLong replied = new AtomicLong();
             Thread writer = Thread.ofVirtual().start(() -> {
@@ -318,9 +316,7 @@ class ReplicationStreamIntegrationTests {
             acks.send(end);
             OutputStream out = writer.getOutputStream();
             InputStream in = writer.getInputStream();
-            out.write(("*2\r\n$4\r\nAUTH\r\n$" + SECRET.length() + "\r\n" + SECRET + "\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+            authenticate(out, in);
             // In slices, so that the data port runs many batches while frames are out.
             Thread sender = Thread.ofVirtual().start(() -> {
                 byte[] bytes = pipeline.toByteArray();
@@ -342,6 +338,13 @@ class ReplicationStreamIntegrationTests {
             assertThat(sender.join(Duration.ofSeconds(10))).isTrue();
             assertThat(streamed.toByteArray()).isEqualTo(expected.toByteArray());
         }
+    }
+
+    /** AUTH on a raw connection to the data port, which needs the cluster secret. */
+    private static void authenticate(OutputStream out, InputStream in) throws IOException {
+        out.write(("*2\r\n$4\r\nAUTH\r\n$" + SECRET.length() + "\r\n" + SECRET + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
     }
 
     private static byte[] frame(ReplicationClient.StreamReader stream) throws IOException {
