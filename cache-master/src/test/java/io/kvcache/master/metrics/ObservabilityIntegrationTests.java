@@ -32,6 +32,7 @@ import tools.jackson.databind.JsonNode;
 import io.kvcache.master.support.LocalCluster;
 import io.kvcache.master.support.Resp;
 import io.kvcache.slave.compat.RawRedisClient;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * Metrics as an operator meets them: the guarded /actuator/prometheus of the master and of a
@@ -162,7 +163,7 @@ class ObservabilityIntegrationTests {
     @Test
     void aRealPrometheusScrapesTheClusterAndEveryDashboardQueryRunsOnIt(@TempDir Path dir) throws Exception {
         Path token = Files.writeString(dir.resolve("token"), cluster.adminToken());
-        int port = freePort();
+        int port = FreePorts.next();
         Path config = Files.writeString(dir.resolve("prometheus.yml"), """
                 global:
                   scrape_interval: 1s
@@ -301,9 +302,4 @@ class ObservabilityIntegrationTests {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -9,10 +9,12 @@ import org.springframework.context.ConfigurableApplicationContext;
 import io.kvcache.io.RespNioServerConnectionFactory;
 
 import io.kvcache.slave.SlaveApplication;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * A slave in this JVM, like cache-slave's {@code RunningSlave} but restartable on the same data port:
- * RunningSlave always passes {@code --kvcache.slave.port=0}, and a second {@code --kvcache.slave.port}
+ * Its data port comes from {@link FreePorts}, below the ephemeral range, so nothing else takes it while it is
+ * stopped. RunningSlave always passes {@code --kvcache.slave.port=0}, and a second {@code --kvcache.slave.port}
  * argument would not override it (Spring joins repeated command-line options with a comma).
  * <p>
  * It passes {@code --server.port=0} explicitly: on the master's test classpath {@code application.yml} is the
@@ -30,6 +32,7 @@ final class InJvmSlave implements SlaveNode {
         this.shard = shard;
         this.replicaId = replicaId;
         this.enrollmentArgs = List.copyOf(enrollmentArgs);
+        this.dataPort = FreePorts.next();
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.kvcache.master.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -24,6 +23,7 @@ import io.kvcache.slave.compat.RawRedisClient;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * A whole kvcache cluster on loopback for end-to-end tests: an in-JVM master and N shards
@@ -68,9 +68,9 @@ public final class LocalCluster implements AutoCloseable {
         adminToken = "local-admin-" + UUID.randomUUID();
         slaveHeap = b.slaveHeap;
         boolean fixed = b.fixedMasterPorts || b.masterProcess;
-        int clientPort = fixed ? freePort() : 0;
-        int enrollmentPort = fixed ? freePort() : 0;
-        int httpPort = fixed ? freePort() : 0;
+        int clientPort = fixed ? FreePorts.next() : 0;
+        int enrollmentPort = fixed ? FreePorts.next() : 0;
+        int httpPort = fixed ? FreePorts.next() : 0;
         List<String> masterArgs = new ArrayList<>();
         masterArgs.add("--kvcache.master.heartbeat-timeout=" + b.heartbeatTimeout.toMillis() + "ms");
         masterArgs.add("--kvcache.admin.token=" + adminToken);
@@ -450,15 +450,6 @@ public final class LocalCluster implements AutoCloseable {
         return ProcessSlave.execJarAvailable();
     }
 
-    /** A port free right now on loopback (another process could still take it before it is bound). */
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
-    }
 
     @Override
     public String toString() {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * A slave as a separate JVM from cache-slave's runnable jar ({@code cache-slave-<version>-exec.jar}),
@@ -35,7 +36,7 @@ final class ProcessSlave implements SlaveNode {
         this.heap = heap;
         this.shard = shard;
         this.replicaId = replicaId;
-        this.dataPort = LocalCluster.freePort();
+        this.dataPort = FreePorts.next();
         this.enrollmentArgs = List.copyOf(enrollmentArgs);
         this.log = Path.of("target", "local-cluster", shard + "-" + replicaId + ".log");
     }

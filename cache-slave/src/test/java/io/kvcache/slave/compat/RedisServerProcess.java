@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * A real redis-server child process on a free loopback port, used as the reference implementation.
@@ -71,7 +71,7 @@ public final class RedisServerProcess implements AutoCloseable, BeforeAllCallbac
         // The free port is only free when we look; another process may take it before redis binds, so retry.
         for (int attempt = 1; ; attempt++) {
             try {
-                launch(binary, freePort());
+                launch(binary, FreePorts.next());
                 return this;
             } catch (IllegalStateException e) {
                 if (attempt == START_ATTEMPTS) {
@@ -201,13 +201,6 @@ public final class RedisServerProcess implements AutoCloseable, BeforeAllCallbac
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static Path binary() {
         String configured = System.getProperty("kvcache.redis.server");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +24,7 @@ import io.kvcache.protocol.ProtocolLimits;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.dispatch.StoreFixture;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * A primary's side of streamed replication without HTTP: client batches through the asynchronous
@@ -39,7 +39,7 @@ class ReplicationManagerTests {
 
     private final StoreFixture store = new StoreFixture();
     private final ReplicationBacklog backlog = new ReplicationBacklog(64 << 20);
-    private final int dead = unusedPort();
+    private final int dead = FreePorts.next();
     private final List<ReplicationManager> managers = new ArrayList<>();
     private ReplicationManager manager;
 
@@ -574,11 +574,4 @@ class ReplicationManagerTests {
         return replica;
     }
 
-    private static int unusedPort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +31,7 @@ import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.support.RunningSlave;
+import io.kvcache.slave.support.FreePorts;
 
 /**
  * {@code GET /replication/stream} over real HTTP and REPLCONF ACK on the data port, through the
@@ -55,7 +55,7 @@ class ReplicationStreamIntegrationTests {
 
     @BeforeAll
     static void startAPrimary() {
-        nowhere = unusedPort();
+        nowhere = FreePorts.next();
         slave = RunningSlave.start("--kvcache.slave.master=127.0.0.1:" + nowhere, "--kvcache.cluster.secret=" + SECRET,
                 "--kvcache.replication.heartbeat=2s", "--kvcache.replication.timeout=16s");
         manager = slave.bean(ReplicationManager.class);
@@ -373,11 +373,4 @@ class ReplicationStreamIntegrationTests {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    private static int unusedPort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
