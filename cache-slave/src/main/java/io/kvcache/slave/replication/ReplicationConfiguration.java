@@ -3,6 +3,7 @@ package io.kvcache.slave.replication;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -27,5 +28,18 @@ class ReplicationConfiguration {
                                           ReplicationProperties properties, SlaveProperties slave) {
         return new ReplicationManager(dispatcher, keyspace, backlog, secret, slave.replicaId(), properties,
                 slave.limits());
+    }
+
+    /**
+     * A frame leaves in one socket write. Tomcat copies what a response writes into a buffer per
+     * connection (8 KiB by default) and writes the socket each time it fills, so a 20 KiB frame left
+     * in three writes, and the replica often woke for the first and read again for the rest. The
+     * buffer now holds the largest frame a data port's loop writes (the servlet thread's larger frames
+     * still leave in pieces of this size); slaves keep few HTTP connections, so the memory is small.
+     */
+    @Bean
+    TomcatConnectorCustomizer streamFrameInOneWrite() {
+        return connector -> connector.setProperty("socket.appWriteBufSize",
+                Integer.toString(ReplicationManager.INLINE_FRAME_MAX + ReplicationController.FRAME_OVERHEAD));
     }
 }

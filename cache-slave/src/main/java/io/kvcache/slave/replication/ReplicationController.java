@@ -37,6 +37,9 @@ import io.kvcache.slave.store.Keyspace;
 @ConditionalOnExpression("!'${kvcache.slave.master:}'.isEmpty()")
 class ReplicationController {
 
+    /** What a frame adds on the wire: its 4-byte length, its chunk's size line and closing CRLF. */
+    static final int FRAME_OVERHEAD = 64;
+
     private final ReplicationManager manager;
     private final CommandDispatcher dispatcher;
     private final Keyspace keyspace;
@@ -101,6 +104,8 @@ class ReplicationController {
             response.setHeader(SESSION, Long.toString(session.id));
             response.setHeader(ACK_PORT, Integer.toString(dataPort.getPort()));
             response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            // One chunk per frame (the default buffer, 8 KiB, cut frames into 8 KiB chunks).
+            response.setBufferSize(ReplicationManager.INLINE_FRAME_MAX + FRAME_OVERHEAD);
             OutputStream out = response.getOutputStream();
             response.flushBuffer();
             byte[] length = new byte[4];

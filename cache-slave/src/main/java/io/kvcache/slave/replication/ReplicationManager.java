@@ -65,7 +65,7 @@ public final class ReplicationManager {
             "TRYAGAIN the shard's primary changed before its replicas acknowledged this write";
 
     /** The largest frame a data port's I/O loop writes itself (see {@link #shipOrWake}). */
-    static final int INLINE_FRAME_MAX = 16 * 1024;
+    static final int INLINE_FRAME_MAX = 64 * 1024;
     private static final byte[] EMPTY = new byte[0];
 
     /**

@@ -200,6 +200,47 @@ class ReplicationStreamIntegrationTests {
         }
     }
 
+    /**
+     * A frame leaves as one HTTP chunk (and so, with Tomcat's socket buffer sized for it, one socket
+     * write): the response's default 8 KiB buffer cut a 20 KiB frame into three chunks, and the
+     * replica often woke for the first and read again for the rest.
+     */
+    @Test
+    void aFrameOfTwentyKibLeavesAsOneChunk() throws Exception {
+        long end = manager.state().offset();
+        try (Socket http = new Socket("127.0.0.1", slave.httpPort())) {
+            http.setSoTimeout(10_000);
+            http.getOutputStream().write(("GET /replication/stream?replica=replica2&epoch=1&offset=" + end
+                    + "&replid=" + replid() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Kvcache-Secret: " + SECRET
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = http.getInputStream();
+            String head = line(in);
+            assertThat(head).startsWith("HTTP/1.1 200");
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                if (header.regionMatches(true, 0, "Transfer-Encoding:", 0, 18)) {
+                    assertThat(header).containsIgnoringCase("chunked");
+                }
+            }
+            String value = "v".repeat(20 * 1024);
+            write("SET", "twenty-kib", value);
+            int frame = Request.of("SET", "twenty-kib", value).encode().length;
+            assertThat(Integer.parseInt(line(in), 16)).as("one chunk: the frame's length and the frame")
+                    .isEqualTo(4 + frame);
+        }
+    }
+
+    /** A line of an HTTP head or a chunk's size, without its CRLF. */
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            assertThat(b).as("the connection stays open").isNotNegative();
+            if (b != '\r') {
+                line.write(b);
+            }
+        }
+        return line.toString(StandardCharsets.US_ASCII);
+    }
+
     private static Socket authenticated() throws IOException {
         Socket s = new Socket("127.0.0.1", slave.port());
         s.setSoTimeout(10_000);
