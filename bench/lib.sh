@@ -111,6 +111,14 @@ free_port() {
     done
 }
 
+# huge_pages_flag: " -XX:+UseTransparentHugePages" where the kernel offers transparent huge pages
+# (madvise or always), as ./kvcache start passes it; nothing elsewhere.
+huge_pages_flag() {
+    if grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+        printf ' %s' -XX:+UseTransparentHugePages
+    fi
+}
+
 # wait_ping PORT PID TIMEOUT_SECONDS [PASSWORD]: until the server on PORT answers PING (fails if PID
 # dies). A slave of a cluster answers only AUTH before it has the cluster secret: give it as PASSWORD.
 wait_ping() {

@@ -60,8 +60,10 @@
 #   KEYSPACE=100000          redis-benchmark -r for SET and INCR
 #   SCHEDULE=auto            alternate | sequential; auto: alternate when MemAvailable is at least
 #                            17 JVMs x 600 MiB, else sequential
-#   MASTER_JAVA_OPTS="-Xms256m -Xmx1g -XX:+UseParallelGC"   JVM options of each master (as ./kvcache start)
-#   SLAVE_JAVA_OPTS="-Xms256m -Xmx1g -XX:+UseParallelGC"    JVM options of each slave (as ./kvcache start)
+#   MASTER_JAVA_OPTS="-Xms256m -Xmx1g -XX:+UseParallelGC -XX:+UseTransparentHugePages"
+#                            JVM options of each master (as ./kvcache start: huge pages where the
+#                            kernel offers them)
+#   SLAVE_JAVA_OPTS="..."    JVM options of each slave (the same default)
 #   FAILOVER_ROUNDS=3        kills of the probed shard's primary; 0: skip the failover part
 #   FAILOVER_INTERVAL=0.005  seconds between two probe writes
 #   FAILOVER_TIMEOUT=30      seconds after a kill without an answered write: that round fails
@@ -86,8 +88,8 @@ PIPELINES="${PIPELINES:-1 16}"
 TESTS="${TESTS-SET INCR LPUSH RPOP}"
 KEYSPACE="${KEYSPACE:-100000}"
 SCHEDULE="${SCHEDULE:-auto}"
-MASTER_JAVA_OPTS="${MASTER_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}"
-SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}"
+MASTER_JAVA_OPTS="${MASTER_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC$(huge_pages_flag)}"
+SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC$(huge_pages_flag)}"
 FAILOVER_ROUNDS="${FAILOVER_ROUNDS:-3}"
 FAILOVER_INTERVAL="${FAILOVER_INTERVAL:-0.005}"
 FAILOVER_TIMEOUT="${FAILOVER_TIMEOUT:-30}"
