@@ -42,7 +42,8 @@ public final class FreePorts {
 
     private static int ephemeralLow() {
         try {
-            return Integer.parseInt(Files.readString(EPHEMERAL_RANGE).trim().split("\\s+")[0]);
+            // readAllLines, not readString: on procfs (a size of 0) readString returned only "3" here.
+            return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).getFirst().trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return LOWEST; // not Linux: no range to keep out of
         }
