@@ -301,5 +301,4 @@ class ObservabilityIntegrationTests {
     private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
-
 }

@@ -20,10 +20,10 @@ import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 
 import io.kvcache.slave.compat.RawRedisClient;
+import io.kvcache.slave.support.FreePorts;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import io.kvcache.slave.support.FreePorts;
 
 /**
  * A whole kvcache cluster on loopback for end-to-end tests: an in-JVM master and N shards
@@ -449,7 +449,6 @@ public final class LocalCluster implements AutoCloseable {
     public static boolean slaveExecJarAvailable() {
         return ProcessSlave.execJarAvailable();
     }
-
 
     @Override
     public String toString() {

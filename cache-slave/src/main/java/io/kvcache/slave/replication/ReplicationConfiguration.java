@@ -40,6 +40,6 @@ class ReplicationConfiguration {
     @Bean
     TomcatConnectorCustomizer streamFrameInOneWrite() {
         return connector -> connector.setProperty("socket.appWriteBufSize",
-                Integer.toString(ReplicationManager.INLINE_FRAME_MAX + ReplicationController.FRAME_OVERHEAD));
+                Integer.toString(ReplicationController.FRAME_BUFFER));
     }
 }

@@ -37,8 +37,12 @@ import io.kvcache.slave.store.Keyspace;
 @ConditionalOnExpression("!'${kvcache.slave.master:}'.isEmpty()")
 class ReplicationController {
 
-    /** What a frame adds on the wire: its 4-byte length, its chunk's size line and closing CRLF. */
-    static final int FRAME_OVERHEAD = 64;
+    /**
+     * The stream response's buffer, and Tomcat's write buffer per connection: the largest frame the
+     * data port's loop writes, with its 4-byte length, its chunk's size line and closing CRLF, so that
+     * such a frame leaves as one chunk in one socket write.
+     */
+    static final int FRAME_BUFFER = ReplicationManager.INLINE_FRAME_MAX + 64;
 
     private final ReplicationManager manager;
     private final CommandDispatcher dispatcher;
@@ -105,7 +109,7 @@ class ReplicationController {
             response.setHeader(ACK_PORT, Integer.toString(dataPort.getPort()));
             response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
             // One chunk per frame (the default buffer, 8 KiB, cut frames into 8 KiB chunks).
-            response.setBufferSize(ReplicationManager.INLINE_FRAME_MAX + FRAME_OVERHEAD);
+            response.setBufferSize(FRAME_BUFFER);
             OutputStream out = response.getOutputStream();
             response.flushBuffer();
             byte[] length = new byte[4];

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+
 import io.kvcache.slave.support.FreePorts;
 
 /**
@@ -200,7 +201,6 @@ public final class RedisServerProcess implements AutoCloseable, BeforeAllCallbac
             }
         }
     }
-
 
     private static Path binary() {
         String configured = System.getProperty("kvcache.redis.server");

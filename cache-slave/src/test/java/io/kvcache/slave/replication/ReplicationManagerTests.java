@@ -573,5 +573,4 @@ class ReplicationManagerTests {
         replica.start();
         return replica;
     }
-
 }

@@ -30,8 +30,8 @@ import io.kvcache.command.Session;
 import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
-import io.kvcache.slave.support.RunningSlave;
 import io.kvcache.slave.support.FreePorts;
+import io.kvcache.slave.support.RunningSlave;
 
 /**
  * {@code GET /replication/stream} over real HTTP and REPLCONF ACK on the data port, through the
@@ -413,5 +413,4 @@ class ReplicationStreamIntegrationTests {
     private static long millisSince(long start) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
-
 }
