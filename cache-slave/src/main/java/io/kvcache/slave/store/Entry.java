@@ -32,8 +32,8 @@ final class Entry implements Comparable<Entry> {
     /** The next entry of its {@link EntryTable} bucket. */
     Entry next;
 
-    /** A byte[] (a string) or a {@link QuickList} (a list); null only in a probe. */
-    Object value;
+    /** The value; null only in a probe. */
+    Value value;
     /**
      * {@link Footprint#value} of a string value, kept so that overwriting it does not read the old
      * value (one memory access less per SET); -1 for a list, whose footprint changes as it does.
@@ -50,12 +50,12 @@ final class Entry implements Comparable<Entry> {
     /** Redis's 24-bit LRU clock or LFU stamp of the last access ({@link AccessClock}); fills padding, costs no byte. */
     int access;
 
-    Entry(byte[] key, Object value) {
+    Entry(byte[] key, Value value) {
         this(key, hash(key), value);
     }
 
     /** @param hash {@link #hash(byte[])} of key, already computed */
-    Entry(byte[] key, int hash, Object value) {
+    Entry(byte[] key, int hash, Value value) {
         this.key = key;
         this.hash = hash;
         this.value = value;
@@ -70,7 +70,10 @@ final class Entry implements Comparable<Entry> {
     }
 
     String typeName() {
-        return value instanceof byte[] ? "string" : "list";
+        return switch (value) {
+            case StringValue s -> "string";
+            case QuickList l -> "list";
+        };
     }
 
     /** The keyed hash of a key, folded to the 32 bits a HashMap uses. */

@@ -59,8 +59,10 @@ final class EntryTable {
         for (int i = 0; i < n; i++) {
             Entry e = h[i];
             if (e != null) {
-                Object v = e.value;
-                sum += v instanceof byte[] b ? b.length : v.getClass().hashCode(); // the value's header
+                sum += switch (e.value) { // the value's header, and a string's bytes' header
+                    case StringValue s -> s.bytes().length;
+                    case QuickList list -> list.size();
+                };
                 h[i] = null;
             }
         }

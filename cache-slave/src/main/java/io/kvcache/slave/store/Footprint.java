@@ -16,6 +16,8 @@ final class Footprint {
     static final int ENTRY = 56;
     /** A {@link QuickList} without its array: header, elements, head, size, bytes, meter. */
     static final int QUICKLIST = 40;
+    /** A {@link StringValue} without its bytes: header and reference. */
+    static final int STRING_VALUE = 16;
 
     private Footprint() {
     }
@@ -35,9 +37,12 @@ final class Footprint {
         return ENTRY + bytes(key.length);
     }
 
-    /** A value: a string's bytes, or a list's whole footprint. */
-    static long value(Object value) {
-        return value instanceof byte[] b ? bytes(b.length) : ((QuickList) value).footprint();
+    /** A value: a string with its bytes, or a list's whole footprint. */
+    static long value(Value value) {
+        return switch (value) {
+            case StringValue s -> STRING_VALUE + bytes(s.bytes().length);
+            case QuickList list -> list.footprint();
+        };
     }
 
     private static long align(long n) {

@@ -165,7 +165,7 @@ public final class Keyspace {
     }
 
     /** Adds a key that is known to be absent. */
-    Entry add(byte[] key, Object value) {
+    Entry add(byte[] key, Value value) {
         Entry e = new Entry(key, hashes.of(key), value);
         if (snapshotting) {
             e.snapshotMark = snapshotGeneration; // born after the snapshot began: the stream carries it whole
@@ -179,20 +179,23 @@ public final class Keyspace {
     }
 
     /** Replaces an entry's value in place (INCR, APPEND, SETRANGE, ...), keeping its deadline. */
-    void replaceValue(Entry e, Object value) {
+    void replaceValue(Entry e, Value value) {
         memory.add(-valueFootprint(e));
         e.value = value;
         holdValue(e, value);
     }
 
-    private void holdValue(Entry e, Object value) {
-        if (value instanceof QuickList list) {
-            e.stringFootprint = -1;
-            memory.add(Footprint.value(value));
-            list.meter(memory);
-        } else {
-            e.stringFootprint = (int) Footprint.value(value);
-            memory.add(e.stringFootprint);
+    private void holdValue(Entry e, Value value) {
+        switch (value) {
+            case StringValue s -> {
+                e.stringFootprint = (int) Footprint.value(s);
+                memory.add(e.stringFootprint);
+            }
+            case QuickList list -> {
+                e.stringFootprint = -1;
+                memory.add(Footprint.value(list));
+                list.meter(memory);
+            }
         }
     }
 
@@ -210,15 +213,15 @@ public final class Keyspace {
      * Redis's setKey: stores the value, creating the key if needed; drops the deadline unless
      * keepTtl.
      */
-    Entry set(byte[] key, Object value, boolean keepTtl) {
+    Entry set(byte[] key, Value value, boolean keepTtl) {
         return set(lookup(key), key, value, keepTtl);
     }
 
     /**
-     * As {@link #set(byte[], Object, boolean)} for a key the caller has just looked up (found is
+     * As {@link #set(byte[], Value, boolean)} for a key the caller has just looked up (found is
      * what {@link #lookup} answered, null when absent): one hash lookup per SET instead of two.
      */
-    Entry set(Entry found, byte[] key, Object value, boolean keepTtl) {
+    Entry set(Entry found, byte[] key, Value value, boolean keepTtl) {
         Entry e = found;
         if (e == null) {
             return add(key, value);

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * It knows its own {@link Footprint} and, once stored in a keyspace, reports each change of it
  * to the keyspace's {@link UsedMemory}: lists change in place, under the keyspace's feet.
  */
-final class QuickList {
+final class QuickList implements Value {
 
     private byte[][] elements = new byte[8][];
     private int head;

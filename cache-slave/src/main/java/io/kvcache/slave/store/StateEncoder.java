@@ -30,16 +30,16 @@ final class StateEncoder {
 
     /** The value (a SET replaces, an RPUSH needs a DEL first) and the deadline. */
     static void encodeValue(Entry e, RespWriter out) {
-        if (e.value instanceof byte[] string) {
-            out.array(3).bulk(SET).bulk(e.key).bulk(string);
-        } else {
-            QuickList list = (QuickList) e.value;
-            delete(e.key, out);
-            for (int from = 0; from < list.size(); from += PUSH_BATCH) {
-                int n = Math.min(PUSH_BATCH, list.size() - from);
-                out.array(2 + n).bulk(RPUSH).bulk(e.key);
-                for (int i = from; i < from + n; i++) {
-                    out.bulk(list.get(i));
+        switch (e.value) {
+            case StringValue s -> out.array(3).bulk(SET).bulk(e.key).bulk(s.bytes());
+            case QuickList list -> {
+                delete(e.key, out);
+                for (int from = 0; from < list.size(); from += PUSH_BATCH) {
+                    int n = Math.min(PUSH_BATCH, list.size() - from);
+                    out.array(2 + n).bulk(RPUSH).bulk(e.key);
+                    for (int i = from; i < from + n; i++) {
+                        out.bulk(list.get(i));
+                    }
                 }
             }
         }
@@ -63,13 +63,13 @@ final class StateEncoder {
     /** A 64-bit digest of key, type, value and deadline; summed over keys it ignores order. */
     static long digest(Entry e) {
         long h = mix(Arrays.hashCode(e.key), e.key.length);
-        if (e.value instanceof byte[] string) {
-            h = mix(h, Arrays.hashCode(string));
-        } else {
-            QuickList list = (QuickList) e.value;
-            h = mix(h, list.size());
-            for (int i = 0; i < list.size(); i++) {
-                h = mix(h, Arrays.hashCode(list.get(i)));
+        switch (e.value) {
+            case StringValue s -> h = mix(h, Arrays.hashCode(s.bytes()));
+            case QuickList list -> {
+                h = mix(h, list.size());
+                for (int i = 0; i < list.size(); i++) {
+                    h = mix(h, Arrays.hashCode(list.get(i)));
+                }
             }
         }
         return mix(h, e.expireAt);

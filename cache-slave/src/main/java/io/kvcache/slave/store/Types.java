@@ -12,8 +12,8 @@ final class Types {
     }
 
     static byte[] string(Entry e) {
-        if (e.value instanceof byte[] bytes) {
-            return bytes;
+        if (e.value instanceof StringValue s) {
+            return s.bytes();
         }
         throw WRONGTYPE;
     }

@@ -260,11 +260,11 @@ class EvictionTests {
     }
 
     @Test
-    void aStringKeyCostsItsEntryKeyAndValueArrays() {
+    void aStringKeyCostsItsEntryKeyArrayAndValue() {
         long before = store.keyspace.dataBytes();
         store.call("SET", "key:000001", "v".repeat(100));
-        // Entry 56 (chained in its bucket: no map node) + byte[10] 32 + byte[100] 120
-        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 32 + 120);
+        // Entry 56 (chained in its bucket: no map node) + byte[10] 32 + StringValue 16 + byte[100] 120
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 32 + 16 + 120);
     }
 
     /** The keys' and values' bytes counted from scratch. */
