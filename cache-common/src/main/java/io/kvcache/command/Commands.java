@@ -49,8 +49,7 @@ public final class Commands {
     public static final CommandSpec GETEX = key("getex", -2, WRITE, FAST);
     public static final CommandSpec MGET = keys("mget", -2, 1, -1, 1, ResponsePolicy.KEY_ORDER, READONLY, FAST);
     public static final CommandSpec MSET = keys("mset", -3, 1, -1, 2, ResponsePolicy.ALL_SUCCEEDED, WRITE, DENYOOM);
-    public static final CommandSpec MSETNX = new CommandSpec("msetnx", -3, flags(WRITE, DENYOOM),
-            new KeySpec(1, -1, 2), RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
+    public static final CommandSpec MSETNX = oneShard("msetnx", -3, new KeySpec(1, -1, 2), WRITE, DENYOOM);
     public static final CommandSpec INCR = key("incr", 2, WRITE, DENYOOM, FAST);
     public static final CommandSpec INCRBY = key("incrby", 3, WRITE, DENYOOM, FAST);
     public static final CommandSpec INCRBYFLOAT = key("incrbyfloat", 3, WRITE, DENYOOM, FAST);
@@ -81,10 +80,8 @@ public final class Commands {
     public static final CommandSpec SCAN = all("scan", -2, ResponsePolicy.CURSOR, READONLY);
     public static final CommandSpec RANDOMKEY = all("randomkey", 1, ResponsePolicy.ONE_SUCCEEDED, READONLY);
     /** Both keys on one shard, as in Redis Cluster: across shards CROSSSLOT. */
-    public static final CommandSpec RENAME = new CommandSpec("rename", 3, flags(WRITE), new KeySpec(1, 2, 1),
-            RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
-    public static final CommandSpec RENAMENX = new CommandSpec("renamenx", 3, flags(WRITE, FAST),
-            new KeySpec(1, 2, 1), RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
+    public static final CommandSpec RENAME = oneShard("rename", 3, new KeySpec(1, 2, 1), WRITE);
+    public static final CommandSpec RENAMENX = oneShard("renamenx", 3, new KeySpec(1, 2, 1), WRITE, FAST);
 
     // Lists (t_list.c)
     public static final CommandSpec LPUSH = key("lpush", -3, WRITE, DENYOOM, FAST);
@@ -105,6 +102,42 @@ public final class Commands {
     public static final CommandSpec RPOPLPUSH = move("rpoplpush", 3, WRITE, DENYOOM);
     public static final CommandSpec LMOVE = move("lmove", 5, WRITE, DENYOOM);
 
+    // Hashes (t_hash.c)
+    public static final CommandSpec HSET = key("hset", -4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec HSETNX = key("hsetnx", 4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec HMSET = key("hmset", -4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec HGET = key("hget", 3, READONLY, FAST);
+    public static final CommandSpec HMGET = key("hmget", -3, READONLY, FAST);
+    public static final CommandSpec HDEL = key("hdel", -3, WRITE, FAST);
+    public static final CommandSpec HLEN = key("hlen", 2, READONLY, FAST);
+    public static final CommandSpec HSTRLEN = key("hstrlen", 3, READONLY, FAST);
+    public static final CommandSpec HEXISTS = key("hexists", 3, READONLY, FAST);
+    public static final CommandSpec HKEYS = key("hkeys", 2, READONLY);
+    public static final CommandSpec HVALS = key("hvals", 2, READONLY);
+    public static final CommandSpec HGETALL = key("hgetall", 2, READONLY);
+    public static final CommandSpec HINCRBY = key("hincrby", 4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec HINCRBYFLOAT = key("hincrbyfloat", 4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec HRANDFIELD = key("hrandfield", -2, READONLY);
+    public static final CommandSpec HSCAN = key("hscan", -3, READONLY);
+
+    // Sets (t_set.c). Commands of several keys run on one shard: across shards -CROSSSLOT, as Redis Cluster.
+    public static final CommandSpec SADD = key("sadd", -3, WRITE, DENYOOM, FAST);
+    public static final CommandSpec SREM = key("srem", -3, WRITE, FAST);
+    public static final CommandSpec SMEMBERS = key("smembers", 2, READONLY);
+    public static final CommandSpec SISMEMBER = key("sismember", 3, READONLY, FAST);
+    public static final CommandSpec SMISMEMBER = key("smismember", -3, READONLY, FAST);
+    public static final CommandSpec SCARD = key("scard", 2, READONLY, FAST);
+    public static final CommandSpec SPOP = key("spop", -2, WRITE, FAST);
+    public static final CommandSpec SRANDMEMBER = key("srandmember", -2, READONLY);
+    public static final CommandSpec SMOVE = oneShard("smove", 4, new KeySpec(1, 2, 1), WRITE, FAST);
+    public static final CommandSpec SINTER = oneShard("sinter", -2, new KeySpec(1, -1, 1), READONLY);
+    public static final CommandSpec SINTERSTORE = oneShard("sinterstore", -3, new KeySpec(1, -1, 1), WRITE, DENYOOM);
+    public static final CommandSpec SUNION = oneShard("sunion", -2, new KeySpec(1, -1, 1), READONLY);
+    public static final CommandSpec SUNIONSTORE = oneShard("sunionstore", -3, new KeySpec(1, -1, 1), WRITE, DENYOOM);
+    public static final CommandSpec SDIFF = oneShard("sdiff", -2, new KeySpec(1, -1, 1), READONLY);
+    public static final CommandSpec SDIFFSTORE = oneShard("sdiffstore", -3, new KeySpec(1, -1, 1), WRITE, DENYOOM);
+    public static final CommandSpec SSCAN = key("sscan", -3, READONLY);
+
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
@@ -114,7 +147,11 @@ public final class Commands {
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
             TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
-            RPOPLPUSH, LMOVE);
+            RPOPLPUSH, LMOVE,
+            HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,
+            HINCRBYFLOAT, HRANDFIELD, HSCAN,
+            SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP, SRANDMEMBER, SMOVE, SINTER, SINTERSTORE,
+            SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SSCAN);
 
     private static Set<CommandFlag> flags(CommandFlag... flags) {
         return flags.length == 0 ? Set.of() : Set.copyOf(EnumSet.of(flags[0], flags));
@@ -131,6 +168,10 @@ public final class Commands {
     private static CommandSpec key(String name, int arity, CommandFlag... flags) {
         return new CommandSpec(name, arity, flags(flags), KeySpec.single(), RequestPolicy.SINGLE_SHARD,
                 ResponsePolicy.DEFAULT);
+    }
+
+    private static CommandSpec oneShard(String name, int arity, KeySpec keys, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), keys, RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
     }
 
     private static CommandSpec overwrite(String name, int arity, CommandFlag... flags) {

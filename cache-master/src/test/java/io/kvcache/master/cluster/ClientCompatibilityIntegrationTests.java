@@ -117,6 +117,28 @@ class ClientCompatibilityIntegrationTests {
             assertThat(jedis.incr("ji:counter")).isEqualTo(2);
             assertThat(jedis.incrBy("ji:counter", 40)).isEqualTo(42);
             assertThat(jedis.get("ji:counter")).isEqualTo("42");
+
+            // a session as Spring Session stores it: a hash of attributes
+            assertThat(jedis.hset("jh:session", java.util.Map.of("creationTime", "1", "maxInactiveInterval", "1800")))
+                    .isEqualTo(2);
+            assertThat(jedis.hset("jh:session", "sessionAttr:user", "ada")).isEqualTo(1);
+            assertThat(jedis.hget("jh:session", "sessionAttr:user")).isEqualTo("ada");
+            assertThat(jedis.hmget("jh:session", "creationTime", "missing")).containsExactly("1", null);
+            assertThat(jedis.hincrBy("jh:session", "hits", 2)).isEqualTo(2);
+            assertThat(jedis.hgetAll("jh:session")).containsOnlyKeys("creationTime", "maxInactiveInterval",
+                    "sessionAttr:user", "hits");
+            assertThat(jedis.hdel("jh:session", "sessionAttr:user", "missing")).isEqualTo(1);
+            assertThat(jedis.hlen("jh:session")).isEqualTo(3);
+            assertThat(jedis.type("jh:session")).isEqualTo("hash");
+
+            // tags as Laravel's cache keeps them: a set per tag, on one shard with {tag}
+            assertThat(jedis.sadd("{jt}:tag:users", "k1", "k2", "k3")).isEqualTo(3);
+            assertThat(jedis.sadd("{jt}:tag:admins", "k3")).isEqualTo(1);
+            assertThat(jedis.smembers("{jt}:tag:users")).containsExactlyInAnyOrder("k1", "k2", "k3");
+            assertThat(jedis.sinter("{jt}:tag:users", "{jt}:tag:admins")).containsExactly("k3");
+            assertThat(jedis.sismember("{jt}:tag:users", "k2")).isTrue();
+            assertThat(jedis.srem("{jt}:tag:users", "k2")).isEqualTo(1);
+            assertThat(jedis.scard("{jt}:tag:users")).isEqualTo(2);
             assertThat(jedis.del("jm:0", "jm:1", "jm:2", "jm:missing")).isEqualTo(3);
         }
     }
@@ -142,7 +164,10 @@ class ClientCompatibilityIntegrationTests {
                     .containsExactly("2", "b", null, "c", "d");
             assertThat(sync.lpush("lt:list", "x", "y")).isEqualTo(2);
             assertThat(sync.lrange("lt:list", 0, -1)).containsExactly("y", "x");
-            assertThat(sync.dbsize()).isEqualTo(5);
+            assertThat(sync.hset("lt:hash", java.util.Map.of("f", "1"))).isEqualTo(1);
+            assertThat(sync.hincrbyfloat("lt:hash", "f", 0.5)).isEqualTo(1.5);
+            assertThat(sync.hgetall("lt:hash")).containsExactly(java.util.Map.entry("f", "1.5"));
+            assertThat(sync.dbsize()).isEqualTo(6);
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
         }

@@ -29,6 +29,7 @@ import io.kvcache.slave.compat.RawRedisClient;
  * <li>counters {@code c:i}, incremented by mutators and read by readers, which check that no counter
  * ever goes backwards;</li>
  * <li>lists {@code l:i}, appended to by mutators with elements nobody else sends;</li>
+ * <li>hashes {@code h:i} (as many as lists) of two fields, which must arrive whole and in order;</li>
  * <li>strings {@code e:i} with a TTL short enough to pass while keys move: at the end they must be gone.</li>
  * </ul>
  * Each mutator owns a disjoint slice of the keys, so "the last acknowledged value" is well defined. A
@@ -70,12 +71,13 @@ final class PreloadedKeys implements AutoCloseable {
         }
         for (int i = 0; i < lists; i++) {
             keys.add("l:" + i);
+            keys.add("h:" + i);
         }
         return keys;
     }
 
     int size() {
-        return strings + counters + lists;
+        return strings + counters + 2 * lists;
     }
 
     /** Writes every key through the master, pipelined; short-TTL keys expire in {@code shortTtl}. */
@@ -92,6 +94,8 @@ final class PreloadedKeys implements AutoCloseable {
             }
             for (int i = 0; i < lists; i++) {
                 batch.add(argv("RPUSH", "l:" + i, "l" + i + "-a", "l" + i + "-b"));
+                flushIfFull(client, batch);
+                batch.add(argv("HSET", "h:" + i, "a", "h" + i + "-a", "b", "h" + i + "-b"));
                 flushIfFull(client, batch);
             }
             for (int i = 0; i < SHORT_TTL_KEYS; i++) {
@@ -269,6 +273,24 @@ final class PreloadedKeys implements AutoCloseable {
                     expected.addAll(appended.getOrDefault(key, List.of()));
                     assertThat(certain).as("list %s: its elements, each acknowledged one once, in order", key)
                             .isEqualTo(expected);
+                }
+            }
+            keys.clear();
+            for (int i = 0; i < lists; i++) {
+                keys.add("h:" + i);
+            }
+            for (List<String> part : chunks(keys)) {
+                batch.clear();
+                part.forEach(k -> batch.add(argv("HGETALL", k)));
+                List<byte[]> replies = client.pipeline(batch);
+                for (int j = 0; j < part.size(); j++) {
+                    String n = part.get(j).substring(2);
+                    List<String> stored = new ArrayList<>();
+                    for (byte[] e : Replies.elements(replies.get(j))) {
+                        stored.add(text(e));
+                    }
+                    assertThat(stored).as("hash %s: its fields and values, in order", part.get(j))
+                            .containsExactly("a", "h" + n + "-a", "b", "h" + n + "-b");
                 }
             }
             keys.clear();

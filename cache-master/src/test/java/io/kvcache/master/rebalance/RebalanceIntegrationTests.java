@@ -48,7 +48,7 @@ class RebalanceIntegrationTests {
 
     private static final int STRINGS = 80_000;
     private static final int COUNTERS = 60_000;
-    private static final int LISTS = 60_000;
+    private static final int LISTS = 40_000; // and as many hashes
     private static final Duration MOVE_TIMEOUT = Duration.ofMinutes(3);
 
     private final HttpClient http = HttpClient.newHttpClient();

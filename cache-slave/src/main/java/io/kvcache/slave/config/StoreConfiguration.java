@@ -23,7 +23,9 @@ import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.HeapBudget;
 import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
+import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
+import io.kvcache.slave.store.SetCommands;
 import io.kvcache.slave.store.StringCommands;
 
 /** The store, the command families bound to the one command table, and the dispatcher. */
@@ -91,6 +93,8 @@ class StoreConfiguration {
         new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
+        new HashCommands(keyspace).register(handlers);
+        new SetCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);

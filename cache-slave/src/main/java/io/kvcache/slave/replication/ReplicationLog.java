@@ -81,6 +81,7 @@ public final class ReplicationLog implements WritePropagation {
 
     @Override
     public void beforeWrite(CommandSpec spec, Request request) {
+        keyspace.takeReplicatedAs(); // nothing left from a command that failed after asking
         if (!keyspace.isSnapshotting()) {
             return;
         }
@@ -95,6 +96,12 @@ public final class ReplicationLog implements WritePropagation {
 
     @Override
     public void afterWrite(CommandSpec spec, Request request) {
+        Request rewritten = keyspace.takeReplicatedAs();
+        if (rewritten != null) {
+            byte[] encoded = rewritten.encode();
+            backlog.append(encoded, 0, encoded.length);
+            return;
+        }
         Effect effect = EFFECTS.get(spec);
         // SET key value with no option reads no clock: its effect is itself (and the common case).
         if (effect == null || (spec == SET && request.argc() == 3)) {

@@ -73,6 +73,8 @@ final class Entry implements Comparable<Entry> {
         return switch (value) {
             case StringValue s -> "string";
             case QuickList l -> "list";
+            case HashValue h -> "hash";
+            case SetValue s -> "set";
         };
     }
 

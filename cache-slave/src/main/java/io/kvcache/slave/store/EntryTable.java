@@ -62,6 +62,8 @@ final class EntryTable {
                 sum += switch (e.value) { // the value's header, and a string's bytes' header
                     case StringValue s -> s.bytes().length;
                     case QuickList list -> list.size();
+                    case HashValue hash -> hash.size();
+                    case SetValue set -> set.size();
                 };
                 h[i] = null;
             }

@@ -16,6 +16,14 @@ final class Footprint {
     static final int ENTRY = 56;
     /** A {@link QuickList} without its array: header, elements, head, size, bytes, meter. */
     static final int QUICKLIST = 40;
+    /** A {@link HashValue} and its LinkedHashMap, without table and nodes. */
+    static final int HASH = 88;
+    /** One field of a {@link HashValue}: its LinkedHashMap node (40) and the field's wrapper (16). */
+    static final int HASH_NODE = 56;
+    /** A {@link SetValue} and its LinkedHashSet and LinkedHashMap, without table and nodes. */
+    static final int SET = 104;
+    /** One member of a {@link SetValue}: its LinkedHashMap node (40) and the member's wrapper (16). */
+    static final int SET_NODE = 56;
     /** A {@link StringValue} without its bytes: header and reference. */
     static final int STRING_VALUE = 16;
 
@@ -37,12 +45,20 @@ final class Footprint {
         return ENTRY + bytes(key.length);
     }
 
-    /** A value: a string with its bytes, or a list's whole footprint. */
+    /** A value: a string with its bytes, or a collection's whole footprint. */
     static long value(Value value) {
         return switch (value) {
             case StringValue s -> STRING_VALUE + bytes(s.bytes().length);
             case QuickList list -> list.footprint();
+            case HashValue hash -> hash.footprint();
+            case SetValue set -> set.footprint();
         };
+    }
+
+    /** The length of a HashMap's table holding n entries at its 0.75 load (16 at least). */
+    static int hashTableLength(int n) {
+        int needed = (int) Math.min(1 << 30, (long) Math.ceil(n / 0.75));
+        return Math.max(16, Integer.highestOneBit(Math.max(1, needed - 1)) << 1);
     }
 
     private static long align(long n) {

@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 
 /**
@@ -44,6 +45,8 @@ public final class Keyspace {
     /** Keys whose state a running snapshot has sent carry this generation (see {@link #beginSnapshot}). */
     private int snapshotGeneration;
     private boolean snapshotting;
+    /** See {@link #replicateAs}. */
+    private Request replicatedAs;
     /** The entry a {@link #walk} is handing to its visitor. */
     private Entry visiting;
 
@@ -195,6 +198,16 @@ public final class Keyspace {
                 e.stringFootprint = -1;
                 memory.add(Footprint.value(list));
                 list.meter(memory);
+            }
+            case HashValue hash -> {
+                e.stringFootprint = -1;
+                memory.add(Footprint.value(hash));
+                hash.meter(memory);
+            }
+            case SetValue set -> {
+                e.stringFootprint = -1;
+                memory.add(Footprint.value(set));
+                set.meter(memory);
             }
         }
     }
@@ -527,6 +540,22 @@ public final class Keyspace {
     }
 
     /** The commands that recreate the key as it is now, or a DEL when it does not exist. */
+    /**
+     * Redis's rewriteClientCommandVector: the command running now reaches replicas as effect
+     * instead of as it came (SPOP as the SREM of what it popped). Taken by the replication log
+     * once the command is done, under the store's lock.
+     */
+    void replicateAs(Request effect) {
+        replicatedAs = effect;
+    }
+
+    /** What the command that just ran asked to reach replicas as, or null; clears it. */
+    public Request takeReplicatedAs() {
+        Request effect = replicatedAs;
+        replicatedAs = null;
+        return effect;
+    }
+
     public void encodeState(byte[] key, RespWriter out) {
         Entry e = map.get(key, Entry.hash(key));
         if (e == null) {

@@ -2,6 +2,7 @@ package io.kvcache.slave.store;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 import io.kvcache.protocol.RespWriter;
 
@@ -18,6 +19,8 @@ final class StateEncoder {
     private static final byte[] RPUSH = bytes("RPUSH");
     private static final byte[] PEXPIREAT = bytes("PEXPIREAT");
     private static final byte[] PERSIST = bytes("PERSIST");
+    private static final byte[] HSET = bytes("HSET");
+    private static final byte[] SADD = bytes("SADD");
     private static final int PUSH_BATCH = 512;
 
     private StateEncoder() {
@@ -39,6 +42,28 @@ final class StateEncoder {
                     out.array(2 + n).bulk(RPUSH).bulk(e.key);
                     for (int i = from; i < from + n; i++) {
                         out.bulk(list.get(i));
+                    }
+                }
+            }
+            case SetValue set -> {
+                delete(e.key, out);
+                List<byte[]> members = set.members();
+                for (int from = 0; from < members.size(); from += PUSH_BATCH) {
+                    int n = Math.min(PUSH_BATCH, members.size() - from);
+                    out.array(2 + n).bulk(SADD).bulk(e.key);
+                    for (int i = from; i < from + n; i++) {
+                        out.bulk(members.get(i));
+                    }
+                }
+            }
+            case HashValue hash -> {
+                delete(e.key, out);
+                List<byte[]> pairs = hash.flatten();
+                for (int from = 0; from < pairs.size(); from += 2 * PUSH_BATCH) {
+                    int n = Math.min(2 * PUSH_BATCH, pairs.size() - from);
+                    out.array(2 + n).bulk(HSET).bulk(e.key);
+                    for (int i = from; i < from + n; i++) {
+                        out.bulk(pairs.get(i));
                     }
                 }
             }
@@ -70,6 +95,23 @@ final class StateEncoder {
                 for (int i = 0; i < list.size(); i++) {
                     h = mix(h, Arrays.hashCode(list.get(i)));
                 }
+            }
+            case SetValue set -> {
+                h = mix(h, 's');
+                long members = 0; // summed: order does not count
+                for (byte[] m : set.members()) {
+                    members += mix(Arrays.hashCode(m), m.length);
+                }
+                h = mix(h, members);
+            }
+            case HashValue hash -> {
+                h = mix(h, 'h');
+                long fields = 0; // summed: the digest of a hash ignores its fields' order, as Redis's DEBUG DIGEST
+                List<byte[]> pairs = hash.flatten();
+                for (int i = 0; i < pairs.size(); i += 2) {
+                    fields += mix(Arrays.hashCode(pairs.get(i)), Arrays.hashCode(pairs.get(i + 1)));
+                }
+                h = mix(h, fields);
             }
         }
         return mix(h, e.expireAt);

@@ -18,6 +18,20 @@ final class Types {
         throw WRONGTYPE;
     }
 
+    static HashValue hash(Entry e) {
+        if (e.value instanceof HashValue hash) {
+            return hash;
+        }
+        throw WRONGTYPE;
+    }
+
+    static SetValue set(Entry e) {
+        if (e.value instanceof SetValue set) {
+            return set;
+        }
+        throw WRONGTYPE;
+    }
+
     static QuickList list(Entry e) {
         if (e.value instanceof QuickList list) {
             return list;

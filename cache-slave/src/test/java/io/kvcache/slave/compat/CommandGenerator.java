@@ -39,10 +39,10 @@ import java.util.function.Supplier;
  */
 public final class CommandGenerator {
 
-    /** The whole key space: 7 plain keys, 2 binary ones and 3 sharing a {tag}. */
+    /** The whole key space: 11 plain keys, 4 binary ones and 3 sharing a {tag}. */
     static final List<String> KEYS = List.of(
-            "k0", "k1", "k2", "k3", "k4", "k5", "k6",
-            "k\u0000\u00ff", "k\r\n\u00e9",
+            "k0", "k1", "k2", "k3", "k4", "k5", "k6", "h0", "h1", "s0", "s1",
+            "k\u0000\u00ff", "k\r\n\u00e9", "h\u0000", "s\u00ff",
             "{tag}a", "{tag}b", "{tag}c");
     /**
      * String commands prefer one half of the key space and list commands the other: SET overwrites a list
@@ -52,6 +52,18 @@ public final class CommandGenerator {
      */
     private static final List<String> STRING_LEANING_KEYS = List.of("k0", "k1", "k2", "k3", "k\u0000\u00ff", "{tag}a");
     private static final List<String> LIST_LEANING_KEYS = List.of("k4", "k5", "k6", "k\r\n\u00e9", "{tag}b", "{tag}c");
+    /** Hash commands prefer these keys, and cross over to any key one time in five. */
+    private static final List<String> HASH_LEANING_KEYS = List.of("h0", "h1", "h\u0000");
+    /** Set commands prefer these keys, and cross over to any key one time in five. */
+    private static final List<String> SET_LEANING_KEYS = List.of("s0", "s1", "s\u00ff");
+    /**
+     * Members: mostly integers, so that sets often stay intsets (sorted by value on Redis), with
+     * strings and integer look-alikes (007, -0, +1) that make Redis turn them into hashtables.
+     */
+    private static final String[] MEMBERS = {"1", "2", "3", "10", "-5", "0", "42", "9223372036854775807",
+            "-9223372036854775808", "a", "b", "x y", "007", "-0", "+1", "\u00e9", ""};
+    /** Few fields, so that fields keep colliding; hashes stay far below Redis's 128-field listpack limit. */
+    private static final String[] FIELDS = {"f", "g", "h", "name", "0", "", "f\u0000", "x y", "\u00e9"};
     /** The keys of one hash slot: in cluster mode, the only keys of RENAME, RENAMENX and MSETNX. */
     static final List<String> TAGGED_KEYS = List.of("{tag}a", "{tag}b", "{tag}c");
 
@@ -69,6 +81,13 @@ public final class CommandGenerator {
     private static final String[] INCRBYFLOAT_INCREMENTS = {"1", "-1", "0", "1.5", "-0.25", "0.1", "3.0e-2",
             "1e3", "5E+2", "1e308", "-1e308", "1e400", "inf", "-inf", "+inf", "nan", "abc", "", " 1", "1 ",
             "0x10", "1.5.5", "9223372036854775807", "-9223372036854775808", "1e-400", "00.5"};
+    /**
+     * INCRBYFLOAT's increments but 1e308, -1e308 and 1e400 (a long double's range reaches 1e4932),
+     * whose sums print as hundreds of digits: a value over 64 bytes turns Redis's hash into a
+     * hashtable, whose order (HGETALL, HKEYS, HSCAN) is its dict's.
+     */
+    private static final String[] HINCRBYFLOAT_INCREMENTS = Arrays.stream(INCRBYFLOAT_INCREMENTS)
+            .filter(s -> !s.endsWith("e308") && !s.endsWith("e400")).toArray(String[]::new);
     private static final String[] JUNK_ARGUMENTS = {"junk", "0", "nx"};
 
     /** Ordinary relative durations: at least 100 s, and never compared with GT/LT (see class comment). */
@@ -203,6 +222,145 @@ public final class CommandGenerator {
         add(3, this::lpos);
         add(2, () -> command("RPOPLPUSH", listKey(), listKey()));
         add(2, this::lmove);
+        // hashes
+        add(6, () -> hashSet("HSET"));
+        add(2, () -> hashSet("HMSET"));
+        add(2, () -> command("HSETNX", hashKey(), field(), hashValue()));
+        add(5, () -> command("HGET", hashKey(), field()));
+        add(2, () -> command(withFields("HMGET", 1 + random.nextInt(4))));
+        add(3, () -> command(withFields("HDEL", 1 + random.nextInt(3))));
+        add(2, () -> command("HLEN", hashKey()));
+        add(2, () -> command("HSTRLEN", hashKey(), field()));
+        add(2, () -> command("HEXISTS", hashKey(), field()));
+        add(2, () -> command("HKEYS", hashKey()));
+        add(2, () -> command("HVALS", hashKey()));
+        add(3, () -> command("HGETALL", hashKey()));
+        add(3, () -> command("HINCRBY", hashKey(), field(), random.nextInt(4) == 0 ? pick(GARBAGE_NUMBERS) : integer()));
+        add(3, () -> command("HINCRBYFLOAT", hashKey(), field(), pick(HINCRBYFLOAT_INCREMENTS)));
+        add(2, this::hrandfield);
+        add(2, this::hscan);
+        // sets (in cluster mode, the commands of several keys only on keys of one slot)
+        add(8, () -> command(withMembers("SADD", setKey(), 1 + random.nextInt(4))));
+        add(3, () -> command(withMembers("SREM", setKey(), 1 + random.nextInt(3))));
+        add(3, () -> command("SMEMBERS", setKey()));
+        add(2, () -> command("SISMEMBER", setKey(), member()));
+        add(2, () -> command(withMembers("SMISMEMBER", setKey(), 1 + random.nextInt(3))));
+        add(2, () -> command("SCARD", setKey()));
+        add(2, this::spop);
+        add(2, this::srandmember);
+        add(2, () -> command("SMOVE", sameSlotSetKey(), sameSlotSetKey(), member()));
+        for (String op : List.of("SINTER", "SUNION", "SDIFF")) {
+            add(2, () -> multiKey(withSetKeys(op, 1 + random.nextInt(3))));
+            add(1, () -> multiKey(withSetKeys(op + "STORE", 2 + random.nextInt(3))));
+        }
+        add(2, this::sscan);
+    }
+
+    private List<String> withMembers(String command, String key, int count) {
+        List<String> args = new ArrayList<>(List.of(command, key));
+        for (int i = 0; i < count; i++) {
+            args.add(member());
+        }
+        return args;
+    }
+
+    private List<String> withSetKeys(String command, int count) {
+        List<String> args = new ArrayList<>(List.of(command));
+        for (int i = 0; i < count; i++) {
+            args.add(sameSlotSetKey());
+        }
+        return args;
+    }
+
+    /**
+     * A command whose every argument is a key: in cluster mode its arity is left alone, since a junk
+     * argument would be one more key, outside the slot.
+     */
+    private byte[][] multiKey(List<String> nameAndKeys) {
+        if (!clusterMode) {
+            return command(nameAndKeys);
+        }
+        List<String> all = new ArrayList<>(nameAndKeys);
+        all.set(0, name(all.getFirst()));
+        return raw(all);
+    }
+
+    /** Only the deterministic forms: counts at least the set's size, zero, and bad ones. */
+    private byte[][] spop() {
+        return switch (random.nextInt(4)) {
+            case 0, 1 -> exact("SPOP", setKey(), pick("100", "20"));
+            case 2 -> exact("SPOP", setKey(), pick("0", "-1", "abc", "9223372036854775808"));
+            default -> exact("SPOP", setKey(), "100", "junk");
+        };
+    }
+
+    /** Only the deterministic forms: counts at least the set's size, zero, and bad ones. */
+    private byte[][] srandmember() {
+        return switch (random.nextInt(4)) {
+            case 0, 1 -> exact("SRANDMEMBER", setKey(), pick("100", "20", "9223372036854775807"));
+            case 2 -> exact("SRANDMEMBER", setKey(), pick("0", "abc", "-9223372036854775808", "9223372036854775808"));
+            default -> exact("SRANDMEMBER", setKey(), "100", "junk");
+        };
+    }
+
+    private byte[][] sscan() {
+        List<String> args = new ArrayList<>(List.of("SSCAN", setKey(), pick("0", "0", "abc", "-1", "")));
+        for (int n = random.nextInt(3); n > 0; n--) {
+            switch (random.nextInt(5)) {
+                case 0, 1 -> addAll(args, option("MATCH"), pick("*", "1*", "?", "[ab]", "-*"));
+                case 2, 3 -> addAll(args, option("COUNT"), pick("1", "10", "0", "-1", "abc"));
+                default -> args.add(pick("TYPE", "junk"));
+            }
+        }
+        return command(args);
+    }
+
+    /** HSET/HMSET with one to three pairs, or (one time in ten) a field without its value. */
+    private byte[][] hashSet(String command) {
+        List<String> args = new ArrayList<>(List.of(command, hashKey()));
+        for (int n = 1 + random.nextInt(3); n > 0; n--) {
+            addAll(args, field(), hashValue());
+        }
+        if (random.nextInt(10) == 0) {
+            args.add(field());
+        }
+        return command(args);
+    }
+
+    private List<String> withFields(String command, int count) {
+        List<String> args = new ArrayList<>(List.of(command, hashKey()));
+        for (int i = 0; i < count; i++) {
+            args.add(field());
+        }
+        return args;
+    }
+
+    /**
+     * Only the deterministic forms: a count at least the hash's size answers the whole hash in
+     * order; zero, bad counts and options answer the same everywhere. Exact arity: without its count,
+     * HRANDFIELD picks at random.
+     */
+    private byte[][] hrandfield() {
+        return switch (random.nextInt(6)) {
+            case 0, 1 -> exact("HRANDFIELD", hashKey(), pick("100", "20", "9223372036854775807"));
+            case 2 -> exact("HRANDFIELD", hashKey(), pick("100", "4611686018427387904", "-4611686018427387904"),
+                    option("WITHVALUES"));
+            case 3 -> exact("HRANDFIELD", hashKey(), "0");
+            case 4 -> exact("HRANDFIELD", hashKey(), pick(GARBAGE_NUMBERS));
+            default -> exact("HRANDFIELD", hashKey(), "100", pick("WITHVALUE", "junk"));
+        };
+    }
+
+    private byte[][] hscan() {
+        List<String> args = new ArrayList<>(List.of("HSCAN", hashKey(), pick("0", "0", "1", "abc", "-1", "")));
+        for (int n = random.nextInt(3); n > 0; n--) {
+            switch (random.nextInt(5)) {
+                case 0, 1 -> addAll(args, option("MATCH"), pick("*", "f*", "?", "[fg]", "name", "*\u0000"));
+                case 2, 3 -> addAll(args, option("COUNT"), pick("1", "10", "0", "-1", "abc"));
+                default -> args.add(pick("TYPE", "NOVALUES", "junk"));
+            }
+        }
+        return command(args);
     }
 
     // ---- commands ------------------------------------------------------------------------------------------
@@ -325,7 +483,9 @@ public final class CommandGenerator {
                         : pick("*", "k*", "{tag}*", "k[0-3]", "k?", "*\u00ff*"));
                 case 2, 3 -> addAll(args, option("COUNT"), pick("1", "2", "5", "10", "100", "1000",
                         "0", "-1", "abc", "9223372036854775808"));
-                case 4, 5 -> addAll(args, option("TYPE"), pick("string", "list", "STRING", "List", "hash", "none", "garbage"));
+                // No TYPE none: it matches the keys whose deadline has passed but that active expiry
+                // has not reclaimed yet, which is a matter of timing on each server.
+                case 4, 5 -> addAll(args, option("TYPE"), pick("string", "list", "STRING", "List", "hash", "Hash", "garbage"));
                 default -> args.add(pick("FOO", "MATCH", "COUNT", "TYPE")); // unknown option or missing value
             }
         }
@@ -412,6 +572,35 @@ public final class CommandGenerator {
 
     private String listKey() {
         return random.nextInt(5) == 0 ? key() : LIST_LEANING_KEYS.get(random.nextInt(LIST_LEANING_KEYS.size()));
+    }
+
+    private String hashKey() {
+        return random.nextInt(5) == 0 ? key() : HASH_LEANING_KEYS.get(random.nextInt(HASH_LEANING_KEYS.size()));
+    }
+
+    private String setKey() {
+        return random.nextInt(5) == 0 ? key() : SET_LEANING_KEYS.get(random.nextInt(SET_LEANING_KEYS.size()));
+    }
+
+    /** A set key; in cluster mode one of the keys sharing {tag}, so that several are in one slot. */
+    private String sameSlotSetKey() {
+        return clusterMode ? taggedKey() : setKey();
+    }
+
+    private String member() {
+        return pick(MEMBERS);
+    }
+
+    private String field() {
+        return pick(FIELDS);
+    }
+
+    /**
+     * A value of at most 64 bytes: a longer one turns Redis's hash into a hashtable, whose order
+     * (HGETALL, HKEYS, HSCAN) is its dict's.
+     */
+    private String hashValue() {
+        return random.nextInt(10) == 0 ? pick(HINCRBYFLOAT_INCREMENTS) : pick(SHORT_VALUES);
     }
 
     private List<String> withKeys(String command, int count) {

@@ -37,6 +37,15 @@ final class ScanComparison {
     record Outcome(byte[] referenceReply, Optional<Mismatch> mismatch) {
     }
 
+    /** Where the cursor is in a command compared here (SCAN, SSCAN), or -1 for any other command. */
+    static int cursorIndex(byte[][] command) {
+        return switch (ReplyComparator.commandName(command)) {
+            case "SCAN" -> 1;
+            case "SSCAN" -> 2; // a set held as a hashtable is scanned in pages, as the keyspace is
+            default -> -1;
+        };
+    }
+
     static Outcome compare(byte[][] scan, ServerPair servers) throws IOException {
         ServerPair.Both<byte[]> replies = servers.onBoth(client -> client.call(scan));
         return new Outcome(replies.reference(), compare(scan, replies, servers));
@@ -52,7 +61,7 @@ final class ScanComparison {
             return Optional.of(rawMismatch(replies, "a SCAN reply must be [cursor, [keys...]]"));
         }
         byte[][] fromStart = scan.clone();
-        fromStart[1] = "0".getBytes(StandardCharsets.ISO_8859_1);
+        fromStart[cursorIndex(scan)] = "0".getBytes(StandardCharsets.ISO_8859_1);
         ServerPair.Both<FullScan> full = servers.onBoth(client -> FullScan.run(client, fromStart));
         if (full.reference().equals(full.candidate())) {
             return Optional.empty();
@@ -66,6 +75,7 @@ final class ScanComparison {
 
         static FullScan run(RawRedisClient client, byte[][] fromStart) throws IOException {
             byte[][] call = fromStart.clone();
+            int cursorAt = cursorIndex(fromStart);
             TreeSet<String> keys = new TreeSet<>();
             for (int calls = 0; calls < MAX_CALLS_PER_ITERATION; calls++) {
                 byte[] reply = client.call(call);
@@ -77,10 +87,10 @@ final class ScanComparison {
                     keys.add(new String(((RespValue.BulkString) key).bytes(), StandardCharsets.ISO_8859_1));
                 }
                 byte[] cursor = ((RespValue.BulkString) pair.getFirst()).bytes();
-                if (Arrays.equals(cursor, fromStart[1])) {
+                if (Arrays.equals(cursor, fromStart[cursorAt])) {
                     return new FullScan(keys, null);
                 }
-                call[1] = cursor;
+                call[cursorAt] = cursor;
             }
             return new FullScan(null, "the cursor did not return to 0 within " + MAX_CALLS_PER_ITERATION + " calls");
         }

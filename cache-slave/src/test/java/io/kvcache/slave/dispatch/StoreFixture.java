@@ -17,7 +17,9 @@ import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
+import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
+import io.kvcache.slave.store.SetCommands;
 import io.kvcache.slave.store.StringCommands;
 
 /**
@@ -55,6 +57,8 @@ public final class StoreFixture {
         new StringCommands(keyspace, 512L * 1024 * 1024).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
+        new HashCommands(keyspace).register(handlers);
+        new SetCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);
         dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);

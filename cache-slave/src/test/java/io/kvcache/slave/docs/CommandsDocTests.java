@@ -44,7 +44,20 @@ class CommandsDocTests {
             Map.entry("rpoplpush", "Through the master, across shards: pop, push, put back on failure (docs/master.md)."),
             Map.entry("lmove", "Through the master, across shards: pop, push, put back on failure (docs/master.md)."),
             Map.entry("scan", "Cursors are kvcache's own (the master's carry the shard being walked);"
-                    + " guarantees as Redis's."));
+                    + " guarantees as Redis's."),
+            Map.entry("sscan", "Every member in one reply with cursor 0, as Redis answers for an intset."),
+            Map.entry("smembers", "Sorted by value while every member is an integer (and at most 512), as Redis's"
+                    + " intset; else insertion order, where Redis's is its hashtable's."),
+            Map.entry("smove", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("sinter", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("sinterstore", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("sunion", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("sunionstore", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("sdiff", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("sdiffstore", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("hscan", "Every field in one reply with cursor 0, as Redis answers for a listpack hash."),
+            Map.entry("hgetall", "Fields in insertion order, as Redis's listpack (up to 128 fields of 64 bytes);"
+                    + " Redis's order for larger hashes is its dict's."));
 
     @Test
     void commandsDocIsGeneratedFromTheCommandTable() throws IOException {

@@ -2,6 +2,7 @@ package io.kvcache.slave.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -53,6 +54,22 @@ class ReplicationStreamTests {
         assertThat(replica.call("PTTL", "counter")).as("and keep their deadline").isEqualTo(":2300\r\n");
         assertThat(replica.call("PTTL", "a")).isEqualTo(":1300\r\n");
         assertThat(replica.call("PTTL", "b")).isEqualTo(":49300\r\n");
+    }
+
+    @Test
+    void aRandomPopReachesTheReplicaAsTheRemovalOfWhatItPopped() {
+        primary.call("SADD", "s", "a", "b", "c", "d", "e", "f", "g", "h");
+        primary.call("SPOP", "s");
+        primary.call("SPOP", "s", "3");
+        long before = backlog.end();
+        primary.call("SPOP", "s", "100"); // the rest: the set is gone
+        byte[] last = backlog.read(before, Integer.MAX_VALUE);
+        assertThat(new String(last, StandardCharsets.ISO_8859_1)).isEqualTo("*2\r\n$3\r\nDEL\r\n$1\r\ns\r\n");
+        primary.call("SADD", "t", "1", "2", "3");
+        primary.call("SPOP", "t", "2");
+        applyAll();
+        assertSameData(); // SPOP again on the replica would pick its own members
+        assertThat(primary.call("SCARD", "t")).isEqualTo(":1\r\n");
     }
 
     @Test
@@ -158,7 +175,7 @@ class ReplicationStreamTests {
         String key = "k" + random.nextInt(300);
         String other = "k" + random.nextInt(300);
         String value = Integer.toString(random.nextInt(1000));
-        switch (random.nextInt(14)) {
+        switch (random.nextInt(21)) {
             case 0 -> primary.call("SET", key, value);
             case 1 -> primary.call("SET", key, value, "EX", Integer.toString(1 + random.nextInt(5)));
             case 2 -> primary.call("INCR", "n" + key);
@@ -172,6 +189,13 @@ class ReplicationStreamTests {
             case 10 -> primary.call("APPEND", key, value);
             case 11 -> primary.call("LPUSHX", "l" + key, value);
             case 12 -> primary.call("PEXPIRE", "l" + key, Integer.toString(random.nextInt(3000)));
+            case 13 -> primary.call("HSET", "h" + key, "f" + random.nextInt(5), value, "g", value + "x");
+            case 14 -> primary.call("HDEL", "h" + key, "f" + random.nextInt(5), "g");
+            case 15 -> primary.call("HINCRBYFLOAT", "h" + key, "n", "0.1");
+            case 16 -> primary.call("PEXPIRE", "h" + key, Integer.toString(random.nextInt(3000)));
+            case 17 -> primary.call("SADD", "s" + key, value, "m" + random.nextInt(5));
+            case 18 -> primary.call("SREM", "s" + key, value, "m" + random.nextInt(5));
+            case 19 -> primary.call("SPOP", "s" + key);
             default -> primary.advance(random.nextInt(300)); // lets deadlines pass: lazy expiry
         }
     }

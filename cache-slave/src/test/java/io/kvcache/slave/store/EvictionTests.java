@@ -229,7 +229,7 @@ class EvictionTests {
         for (int i = 0; i < 20_000; i++) {
             String key = "k" + random.nextInt(200);
             String value = "x".repeat(random.nextInt(300));
-            switch (random.nextInt(13)) {
+            switch (random.nextInt(20)) {
                 case 0 -> store.call("SET", key, value);
                 case 1 -> store.call("APPEND", key, value);
                 case 2 -> store.call("SETRANGE", key, Integer.toString(random.nextInt(400)), value);
@@ -242,7 +242,14 @@ class EvictionTests {
                 case 9 -> store.call("LTRIM", "l" + key, "1", Integer.toString(random.nextInt(20)));
                 case 10 -> store.call("RENAME", "l" + key, "l" + key + "x");
                 case 11 -> store.call("LMOVE", "l" + key, "lk" + random.nextInt(200), "LEFT", "RIGHT");
-                default -> store.call("DEL", key, "l" + key);
+                case 12 -> store.call("HSET", "h" + key, "f" + random.nextInt(20), value, "g", "a");
+                case 13 -> store.call("HDEL", "h" + key, "f" + random.nextInt(20), "g");
+                case 14 -> store.call("HINCRBY", "h" + key, "n", "7");
+                case 15 -> store.call("RENAME", "h" + key, "h" + key + "x");
+                case 16 -> store.call("SADD", "s" + key, value, Integer.toString(random.nextInt(50)));
+                case 17 -> store.call("SREM", "s" + key, Integer.toString(random.nextInt(50)));
+                case 18 -> store.call("SUNIONSTORE", "s" + key, "s" + key, "s" + random.nextInt(200));
+                default -> store.call("DEL", key, "l" + key, "h" + key, "s" + key);
             }
             if (i % 1000 == 0) {
                 assertThat(store.keyspace.dataBytes()).isEqualTo(recount());
@@ -265,6 +272,30 @@ class EvictionTests {
         store.call("SET", "key:000001", "v".repeat(100));
         // Entry 56 (chained in its bucket: no map node) + byte[10] 32 + StringValue 16 + byte[100] 120
         assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 32 + 16 + 120);
+    }
+
+    @Test
+    void aHashCostsItsEntryMapNodesFieldsAndValues() {
+        long before = store.keyspace.dataBytes();
+        store.call("HSET", "h", "f", "v");
+        // Entry 56 + byte[1] 24 (key) + HashValue and its LinkedHashMap 88 + a 16-slot table 80
+        // + per field: node and wrapper 56 + byte[1] 24 (field) + byte[1] 24 (value)
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 88 + 80 + 56 + 24 + 24);
+        store.call("HSET", "h", "f", "v".repeat(100));
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 88 + 80 + 56 + 24 + 120);
+        store.call("HDEL", "h", "f");
+        assertThat(store.keyspace.dataBytes()).as("an emptied hash is deleted").isEqualTo(before);
+    }
+
+    @Test
+    void aSetCostsItsEntryMapNodesAndMembers() {
+        long before = store.keyspace.dataBytes();
+        store.call("SADD", "s", "1", "22");
+        // Entry 56 + byte[1] 24 (key) + SetValue with its LinkedHashSet and map 104 + a 16-slot table 80
+        // + per member: node and wrapper 56 + byte[1] 24 or byte[2] 24
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 104 + 80 + 2 * (56 + 24));
+        store.call("SREM", "s", "1", "22");
+        assertThat(store.keyspace.dataBytes()).as("an emptied set is deleted").isEqualTo(before);
     }
 
     /** The keys' and values' bytes counted from scratch. */

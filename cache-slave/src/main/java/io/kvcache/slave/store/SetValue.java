@@ -1,0 +1,120 @@
+package io.kvcache.slave.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import io.kvcache.protocol.RedisNumbers;
+
+/**
+ * A set value. Its members come back in the order Redis 7.0 gives them where that order is
+ * defined: while every member is an integer and there are at most 512 (set-max-intset-entries),
+ * Redis keeps an intset, sorted by value, and so does {@link #members}; once a member is not an
+ * integer or the set grows past 512, Redis turns it into a hashtable for good, whose order is its
+ * dict's, and this set then answers in insertion order.
+ * <p>
+ * It knows its own {@link Footprint} and reports each change of it to the keyspace's
+ * {@link UsedMemory} once stored, as {@link QuickList} does.
+ */
+final class SetValue implements Value {
+
+    /** Redis's set-max-intset-entries. */
+    static final int MAX_INTSET_ENTRIES = 512;
+
+    private final LinkedHashSet<Member> members = new LinkedHashSet<>();
+    /** Whether Redis would still hold this set as an intset. */
+    private boolean intset = true;
+    /** The footprint of the members' arrays and their nodes. */
+    private long elementBytes;
+    private UsedMemory meter;
+
+    /** A member as a set element: its bytes, compared by content. */
+    private record Member(byte[] bytes) {
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Member m && Arrays.equals(bytes, m.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    /** From now on, changes of this set's footprint are added to meter. */
+    void meter(UsedMemory meter) {
+        this.meter = meter;
+    }
+
+    /** Bytes this set takes: itself, its table and nodes, its members. */
+    long footprint() {
+        return Footprint.SET + Footprint.references(Footprint.hashTableLength(members.size())) + elementBytes;
+    }
+
+    int size() {
+        return members.size();
+    }
+
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    boolean contains(byte[] member) {
+        return members.contains(new Member(member));
+    }
+
+    /** @return true when the member is new */
+    boolean add(byte[] member) {
+        long before = footprint();
+        if (!members.add(new Member(member))) {
+            return false;
+        }
+        elementBytes += Footprint.SET_NODE + Footprint.bytes(member.length);
+        if (intset && (members.size() > MAX_INTSET_ENTRIES || !isInteger(member))) {
+            intset = false;
+        }
+        changed(before);
+        return true;
+    }
+
+    /** @return true when the member was there */
+    boolean remove(byte[] member) {
+        long before = footprint();
+        if (!members.remove(new Member(member))) {
+            return false;
+        }
+        elementBytes -= Footprint.SET_NODE + Footprint.bytes(member.length);
+        changed(before);
+        return true;
+    }
+
+    /** The members in Redis's order where it has one (see the class comment). */
+    List<byte[]> members() {
+        List<byte[]> out = new ArrayList<>(members.size());
+        for (Member m : members) {
+            out.add(m.bytes());
+        }
+        if (intset) {
+            out.sort((a, b) -> Long.compare(RedisNumbers.parseLong(a), RedisNumbers.parseLong(b)));
+        }
+        return out;
+    }
+
+    private void changed(long footprintBefore) {
+        if (meter != null) {
+            meter.add(footprint() - footprintBefore);
+        }
+    }
+
+    /** string2ll: what an intset can hold. */
+    private static boolean isInteger(byte[] member) {
+        try {
+            RedisNumbers.parseLong(member);
+            return true;
+        } catch (RedisNumbers.NotANumber e) {
+            return false;
+        }
+    }
+}
