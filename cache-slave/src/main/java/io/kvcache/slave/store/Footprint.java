@@ -16,14 +16,10 @@ final class Footprint {
     static final int ENTRY = 56;
     /** A {@link QuickList} without its array: header, elements, head, size, bytes, meter. */
     static final int QUICKLIST = 40;
-    /** A {@link HashValue} and its LinkedHashMap, without table and nodes. */
-    static final int HASH = 88;
-    /** One field of a {@link HashValue}: its LinkedHashMap node (40) and the field's wrapper (16). */
-    static final int HASH_NODE = 56;
-    /** A {@link SetValue} and its LinkedHashSet and LinkedHashMap, without table and nodes. */
-    static final int SET = 104;
-    /** One member of a {@link SetValue}: its LinkedHashMap node (40) and the member's wrapper (16). */
-    static final int SET_NODE = 56;
+    /** A {@link HashValue} (24) and its {@link ElementTable} (40), without the table's arrays. */
+    static final int HASH = 24 + 40;
+    /** A {@link SetValue} (24) and its {@link ElementTable} (40), without the table's arrays. */
+    static final int SET = 24 + 40;
     /** A {@link StringValue} without its bytes: header and reference. */
     static final int STRING_VALUE = 16;
 
@@ -33,6 +29,11 @@ final class Footprint {
     /** A byte[] of n bytes. */
     static long bytes(int n) {
         return align(16L + n);
+    }
+
+    /** An int[] of n ints. */
+    static long ints(int n) {
+        return align(16L + 4L * n);
     }
 
     /** An array of n references (the map's table, the dense arrays, a list's ring buffer). */
@@ -53,12 +54,6 @@ final class Footprint {
             case HashValue hash -> hash.footprint();
             case SetValue set -> set.footprint();
         };
-    }
-
-    /** The length of a HashMap's table holding n entries at its 0.75 load (16 at least). */
-    static int hashTableLength(int n) {
-        int needed = (int) Math.min(1 << 30, (long) Math.ceil(n / 0.75));
-        return Math.max(16, Integer.highestOneBit(Math.max(1, needed - 1)) << 1);
     }
 
     private static long align(long n) {

@@ -1,50 +1,31 @@
 package io.kvcache.slave.store;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A hash value: fields and their values in insertion order, an updated field keeping its place and
- * a deleted one leaving none. That is the order of Redis's listpack encoding, which Redis uses up
- * to 128 fields (hash-max-listpack-entries), so HGETALL, HKEYS and HSCAN answer as Redis does for
- * the hashes applications mostly hold; beyond, Redis's order is its dict's, which no client can
- * rely on.
+ * a deleted one leaving none ({@link ElementTable}). That is the order of Redis's listpack encoding,
+ * which Redis uses up to 128 fields (hash-max-listpack-entries), so HGETALL, HKEYS and HSCAN answer
+ * as Redis does for the hashes applications mostly hold; beyond, Redis's order is its dict's, which
+ * no client can rely on.
  * <p>
  * It knows its own {@link Footprint} and, once stored in a keyspace, reports each change of it to
  * the keyspace's {@link UsedMemory}, as {@link QuickList} does.
  */
 final class HashValue implements Value {
 
-    private final LinkedHashMap<Field, byte[]> fields = new LinkedHashMap<>();
-    /** The footprint of the fields' and values' arrays and their map nodes. */
-    private long elementBytes;
+    private final ElementTable fields = new ElementTable(true);
     private UsedMemory meter;
-
-    /** A field as a map key: its bytes, compared by content. */
-    private record Field(byte[] bytes) {
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Field f && Arrays.equals(bytes, f.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
-    }
 
     /** From now on, changes of this hash's footprint are added to meter. */
     void meter(UsedMemory meter) {
         this.meter = meter;
     }
 
-    /** Bytes this hash takes: itself, its map's table and nodes, its fields and values. */
+    /** Bytes this hash takes: itself, its table, its fields and values. */
     long footprint() {
-        return Footprint.HASH + Footprint.references(Footprint.hashTableLength(fields.size())) + elementBytes;
+        return Footprint.HASH + fields.footprint();
     }
 
     int size() {
@@ -52,38 +33,39 @@ final class HashValue implements Value {
     }
 
     boolean isEmpty() {
-        return fields.isEmpty();
+        return fields.size() == 0;
     }
 
     byte[] get(byte[] field) {
-        return fields.get(new Field(field));
+        int at = fields.find(field);
+        return at < 0 ? null : fields.value(at);
     }
 
     boolean contains(byte[] field) {
-        return fields.containsKey(new Field(field));
+        return fields.find(field) >= 0;
     }
 
     /** @return true when the field is new */
     boolean put(byte[] field, byte[] value) {
         long before = footprint();
-        byte[] old = fields.put(new Field(field), value);
-        if (old == null) {
-            elementBytes += Footprint.HASH_NODE + Footprint.bytes(field.length) + Footprint.bytes(value.length);
+        int at = fields.find(field);
+        if (at >= 0) {
+            fields.setValue(at, value);
         } else {
-            elementBytes += Footprint.bytes(value.length) - Footprint.bytes(old.length);
+            fields.add(field, value);
         }
         changed(before);
-        return old == null;
+        return at < 0;
     }
 
     /** @return true when the field was there */
     boolean remove(byte[] field) {
-        long before = footprint();
-        byte[] old = fields.remove(new Field(field));
-        if (old == null) {
+        int at = fields.find(field);
+        if (at < 0) {
             return false;
         }
-        elementBytes -= Footprint.HASH_NODE + Footprint.bytes(field.length) + Footprint.bytes(old.length);
+        long before = footprint();
+        fields.remove(at);
         changed(before);
         return true;
     }
@@ -91,9 +73,11 @@ final class HashValue implements Value {
     /** The fields and values in order, as field, value, field, value... */
     List<byte[]> flatten() {
         List<byte[]> out = new ArrayList<>(fields.size() * 2);
-        for (Map.Entry<Field, byte[]> e : fields.entrySet()) {
-            out.add(e.getKey().bytes());
-            out.add(e.getValue());
+        for (int i = 0; i < fields.end(); i++) {
+            if (fields.key(i) != null) {
+                out.add(fields.key(i));
+                out.add(fields.value(i));
+            }
         }
         return out;
     }

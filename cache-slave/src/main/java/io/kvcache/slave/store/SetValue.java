@@ -1,8 +1,6 @@
 package io.kvcache.slave.store;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 import io.kvcache.protocol.RedisNumbers;
@@ -22,35 +20,19 @@ final class SetValue implements Value {
     /** Redis's set-max-intset-entries. */
     static final int MAX_INTSET_ENTRIES = 512;
 
-    private final LinkedHashSet<Member> members = new LinkedHashSet<>();
+    private final ElementTable members = new ElementTable(false);
     /** Whether Redis would still hold this set as an intset. */
     private boolean intset = true;
-    /** The footprint of the members' arrays and their nodes. */
-    private long elementBytes;
     private UsedMemory meter;
-
-    /** A member as a set element: its bytes, compared by content. */
-    private record Member(byte[] bytes) {
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Member m && Arrays.equals(bytes, m.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
-    }
 
     /** From now on, changes of this set's footprint are added to meter. */
     void meter(UsedMemory meter) {
         this.meter = meter;
     }
 
-    /** Bytes this set takes: itself, its table and nodes, its members. */
+    /** Bytes this set takes: itself, its table, its members. */
     long footprint() {
-        return Footprint.SET + Footprint.references(Footprint.hashTableLength(members.size())) + elementBytes;
+        return Footprint.SET + members.footprint();
     }
 
     int size() {
@@ -58,20 +40,20 @@ final class SetValue implements Value {
     }
 
     boolean isEmpty() {
-        return members.isEmpty();
+        return members.size() == 0;
     }
 
     boolean contains(byte[] member) {
-        return members.contains(new Member(member));
+        return members.find(member) >= 0;
     }
 
     /** @return true when the member is new */
     boolean add(byte[] member) {
-        long before = footprint();
-        if (!members.add(new Member(member))) {
+        if (members.find(member) >= 0) {
             return false;
         }
-        elementBytes += Footprint.SET_NODE + Footprint.bytes(member.length);
+        long before = footprint();
+        members.add(member, null);
         if (intset && (members.size() > MAX_INTSET_ENTRIES || !isInteger(member))) {
             intset = false;
         }
@@ -81,11 +63,12 @@ final class SetValue implements Value {
 
     /** @return true when the member was there */
     boolean remove(byte[] member) {
-        long before = footprint();
-        if (!members.remove(new Member(member))) {
+        int at = members.find(member);
+        if (at < 0) {
             return false;
         }
-        elementBytes -= Footprint.SET_NODE + Footprint.bytes(member.length);
+        long before = footprint();
+        members.remove(at);
         changed(before);
         return true;
     }
@@ -93,8 +76,10 @@ final class SetValue implements Value {
     /** The members in Redis's order where it has one (see the class comment). */
     List<byte[]> members() {
         List<byte[]> out = new ArrayList<>(members.size());
-        for (Member m : members) {
-            out.add(m.bytes());
+        for (int i = 0; i < members.end(); i++) {
+            if (members.key(i) != null) {
+                out.add(members.key(i));
+            }
         }
         if (intset) {
             out.sort((a, b) -> Long.compare(RedisNumbers.parseLong(a), RedisNumbers.parseLong(b)));

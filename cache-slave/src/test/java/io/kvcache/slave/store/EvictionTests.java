@@ -275,25 +275,25 @@ class EvictionTests {
     }
 
     @Test
-    void aHashCostsItsEntryMapNodesFieldsAndValues() {
+    void aHashCostsItsEntryTableFieldsAndValues() {
         long before = store.keyspace.dataBytes();
         store.call("HSET", "h", "f", "v");
-        // Entry 56 + byte[1] 24 (key) + HashValue and its LinkedHashMap 88 + a 16-slot table 80
-        // + per field: node and wrapper 56 + byte[1] 24 (field) + byte[1] 24 (value)
-        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 88 + 80 + 56 + 24 + 24);
+        // Entry 56 + byte[1] 24 (key) + HashValue and its ElementTable 64 + two arrays of 4 references 2 x 32
+        // + byte[1] 24 (field) + byte[1] 24 (value): no node, no wrapper, no index below 9 fields
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 64 + 2 * 32 + 24 + 24);
         store.call("HSET", "h", "f", "v".repeat(100));
-        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 88 + 80 + 56 + 24 + 120);
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 64 + 2 * 32 + 24 + 120);
         store.call("HDEL", "h", "f");
         assertThat(store.keyspace.dataBytes()).as("an emptied hash is deleted").isEqualTo(before);
     }
 
     @Test
-    void aSetCostsItsEntryMapNodesAndMembers() {
+    void aSetCostsItsEntryTableAndMembers() {
         long before = store.keyspace.dataBytes();
         store.call("SADD", "s", "1", "22");
-        // Entry 56 + byte[1] 24 (key) + SetValue with its LinkedHashSet and map 104 + a 16-slot table 80
-        // + per member: node and wrapper 56 + byte[1] 24 or byte[2] 24
-        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 104 + 80 + 2 * (56 + 24));
+        // Entry 56 + byte[1] 24 (key) + SetValue and its ElementTable 64 + an array of 4 references 32
+        // + byte[1] 24 and byte[2] 24
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 64 + 32 + 2 * 24);
         store.call("SREM", "s", "1", "22");
         assertThat(store.keyspace.dataBytes()).as("an emptied set is deleted").isEqualTo(before);
     }
