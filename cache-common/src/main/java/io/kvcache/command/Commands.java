@@ -138,6 +138,25 @@ public final class Commands {
     public static final CommandSpec SDIFFSTORE = oneShard("sdiffstore", -3, new KeySpec(1, -1, 1), WRITE, DENYOOM);
     public static final CommandSpec SSCAN = key("sscan", -3, READONLY);
 
+    // Sorted sets (t_zset.c)
+    public static final CommandSpec ZADD = key("zadd", -4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec ZINCRBY = key("zincrby", 4, WRITE, DENYOOM, FAST);
+    public static final CommandSpec ZSCORE = key("zscore", 3, READONLY, FAST);
+    public static final CommandSpec ZMSCORE = key("zmscore", -3, READONLY, FAST);
+    public static final CommandSpec ZCARD = key("zcard", 2, READONLY, FAST);
+    public static final CommandSpec ZREM = key("zrem", -3, WRITE, FAST);
+    public static final CommandSpec ZRANK = key("zrank", 3, READONLY, FAST);
+    public static final CommandSpec ZREVRANK = key("zrevrank", 3, READONLY, FAST);
+    public static final CommandSpec ZCOUNT = key("zcount", 4, READONLY, FAST);
+    public static final CommandSpec ZRANGE = key("zrange", -4, READONLY);
+    public static final CommandSpec ZRANGEBYSCORE = key("zrangebyscore", -4, READONLY);
+    public static final CommandSpec ZREVRANGEBYSCORE = key("zrevrangebyscore", -4, READONLY);
+    public static final CommandSpec ZREVRANGE = key("zrevrange", -4, READONLY);
+    public static final CommandSpec ZPOPMIN = key("zpopmin", -2, WRITE, FAST);
+    public static final CommandSpec ZPOPMAX = key("zpopmax", -2, WRITE, FAST);
+    public static final CommandSpec ZREMRANGEBYSCORE = key("zremrangebyscore", 4, WRITE);
+    public static final CommandSpec ZREMRANGEBYRANK = key("zremrangebyrank", 4, WRITE);
+
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
@@ -151,7 +170,9 @@ public final class Commands {
             HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,
             HINCRBYFLOAT, HRANDFIELD, HSCAN,
             SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP, SRANDMEMBER, SMOVE, SINTER, SINTERSTORE,
-            SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SSCAN);
+            SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SSCAN,
+            ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD, ZREM, ZRANK, ZREVRANK, ZCOUNT, ZRANGE, ZRANGEBYSCORE,
+            ZREVRANGEBYSCORE, ZREVRANGE, ZPOPMIN, ZPOPMAX, ZREMRANGEBYSCORE, ZREMRANGEBYRANK);
 
     private static Set<CommandFlag> flags(CommandFlag... flags) {
         return flags.length == 0 ? Set.of() : Set.copyOf(EnumSet.of(flags[0], flags));

@@ -139,6 +139,16 @@ class ClientCompatibilityIntegrationTests {
             assertThat(jedis.sismember("{jt}:tag:users", "k2")).isTrue();
             assertThat(jedis.srem("{jt}:tag:users", "k2")).isEqualTo(1);
             assertThat(jedis.scard("{jt}:tag:users")).isEqualTo(2);
+
+            // delayed jobs as Sidekiq and BullMQ keep them: a sorted set by due time
+            assertThat(jedis.zadd("jz:schedule", 1_700_000_300, "job-3")).isEqualTo(1);
+            assertThat(jedis.zadd("jz:schedule", java.util.Map.of("job-1", 1_700_000_100.0, "job-2", 1_700_000_200.0)))
+                    .isEqualTo(2);
+            assertThat(jedis.zrangeByScore("jz:schedule", "-inf", "1700000250", 0, 10)).containsExactly("job-1", "job-2");
+            assertThat(jedis.zrem("jz:schedule", "job-1")).isEqualTo(1);
+            assertThat(jedis.zscore("jz:schedule", "job-2")).isEqualTo(1_700_000_200.0);
+            assertThat(jedis.zpopmin("jz:schedule").getElement()).isEqualTo("job-2");
+            assertThat(jedis.zcard("jz:schedule")).isEqualTo(1);
             assertThat(jedis.del("jm:0", "jm:1", "jm:2", "jm:missing")).isEqualTo(3);
         }
     }

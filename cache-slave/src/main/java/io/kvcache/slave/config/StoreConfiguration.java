@@ -26,6 +26,7 @@ import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
 import io.kvcache.slave.store.SetCommands;
+import io.kvcache.slave.store.ZSetCommands;
 import io.kvcache.slave.store.StringCommands;
 
 /** The store, the command families bound to the one command table, and the dispatcher. */
@@ -95,6 +96,7 @@ class StoreConfiguration {
         new ListCommands(keyspace).register(handlers);
         new HashCommands(keyspace).register(handlers);
         new SetCommands(keyspace).register(handlers);
+        new ZSetCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);

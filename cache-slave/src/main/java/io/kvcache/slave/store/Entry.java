@@ -75,6 +75,7 @@ final class Entry implements Comparable<Entry> {
             case QuickList l -> "list";
             case HashValue h -> "hash";
             case SetValue s -> "set";
+            case ZSetValue z -> "zset";
         };
     }
 

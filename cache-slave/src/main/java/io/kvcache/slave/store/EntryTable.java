@@ -64,6 +64,7 @@ final class EntryTable {
                     case QuickList list -> list.size();
                     case HashValue hash -> hash.size();
                     case SetValue set -> set.size();
+                    case ZSetValue zset -> zset.size();
                 };
                 h[i] = null;
             }

@@ -20,6 +20,10 @@ final class Footprint {
     static final int HASH = 24 + 40;
     /** A {@link SetValue} (24) and its {@link ElementTable} (40), without the table's arrays. */
     static final int SET = 24 + 40;
+    /** A {@link ZSetValue} (24), its {@link ElementTable} (40), TreeSet (16) and TreeMap (48), without arrays and nodes. */
+    static final int ZSET = 24 + 40 + 16 + 48;
+    /** One member's place in a {@link ZSetValue}'s order: a TreeMap node (40) and its Scored key (24). */
+    static final int ZSET_NODE = 64;
     /** A {@link StringValue} without its bytes: header and reference. */
     static final int STRING_VALUE = 16;
 
@@ -53,6 +57,7 @@ final class Footprint {
             case QuickList list -> list.footprint();
             case HashValue hash -> hash.footprint();
             case SetValue set -> set.footprint();
+            case ZSetValue zset -> zset.footprint();
         };
     }
 

@@ -209,6 +209,11 @@ public final class Keyspace {
                 memory.add(Footprint.value(set));
                 set.meter(memory);
             }
+            case ZSetValue zset -> {
+                e.stringFootprint = -1;
+                memory.add(Footprint.value(zset));
+                zset.meter(memory);
+            }
         }
     }
 

@@ -21,6 +21,7 @@ final class StateEncoder {
     private static final byte[] PERSIST = bytes("PERSIST");
     private static final byte[] HSET = bytes("HSET");
     private static final byte[] SADD = bytes("SADD");
+    private static final byte[] ZADD = bytes("ZADD");
     private static final int PUSH_BATCH = 512;
 
     private StateEncoder() {
@@ -42,6 +43,18 @@ final class StateEncoder {
                     out.array(2 + n).bulk(RPUSH).bulk(e.key);
                     for (int i = from; i < from + n; i++) {
                         out.bulk(list.get(i));
+                    }
+                }
+            }
+            case ZSetValue zset -> {
+                delete(e.key, out);
+                java.util.Iterator<ZSetValue.Scored> it = zset.iterator(false);
+                for (int from = 0; from < zset.size(); from += PUSH_BATCH) {
+                    int n = Math.min(PUSH_BATCH, zset.size() - from);
+                    out.array(2 + 2 * n).bulk(ZADD).bulk(e.key);
+                    for (int i = 0; i < n; i++) {
+                        ZSetValue.Scored s = it.next();
+                        out.bulk(Scores.formatBytes(s.score())).bulk(s.member()); // %.17g: the same double back
                     }
                 }
             }
@@ -94,6 +107,13 @@ final class StateEncoder {
                 h = mix(h, list.size());
                 for (int i = 0; i < list.size(); i++) {
                     h = mix(h, Arrays.hashCode(list.get(i)));
+                }
+            }
+            case ZSetValue zset -> {
+                h = mix(h, 'z');
+                for (java.util.Iterator<ZSetValue.Scored> it = zset.iterator(false); it.hasNext(); ) {
+                    ZSetValue.Scored s = it.next();
+                    h = mix(mix(h, Arrays.hashCode(s.member())), Double.doubleToLongBits(s.score()));
                 }
             }
             case SetValue set -> {

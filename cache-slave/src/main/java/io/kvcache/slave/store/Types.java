@@ -25,6 +25,13 @@ final class Types {
         throw WRONGTYPE;
     }
 
+    static ZSetValue zset(Entry e) {
+        if (e.value instanceof ZSetValue zset) {
+            return zset;
+        }
+        throw WRONGTYPE;
+    }
+
     static SetValue set(Entry e) {
         if (e.value instanceof SetValue set) {
             return set;

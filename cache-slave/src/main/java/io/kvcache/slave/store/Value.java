@@ -6,5 +6,5 @@ package io.kvcache.slave.store;
  * memory accounting ({@link Footprint}), TYPE and SCAN's TYPE filter ({@link Entry#typeName}), the
  * digest and the prefetch ({@link EntryTable}) handle it.
  */
-sealed interface Value permits StringValue, QuickList, HashValue, SetValue {
+sealed interface Value permits StringValue, QuickList, HashValue, SetValue, ZSetValue {
 }

@@ -39,10 +39,10 @@ import java.util.function.Supplier;
  */
 public final class CommandGenerator {
 
-    /** The whole key space: 11 plain keys, 4 binary ones and 3 sharing a {tag}. */
+    /** The whole key space: 13 plain keys, 5 binary ones and 3 sharing a {tag}. */
     static final List<String> KEYS = List.of(
-            "k0", "k1", "k2", "k3", "k4", "k5", "k6", "h0", "h1", "s0", "s1",
-            "k\u0000\u00ff", "k\r\n\u00e9", "h\u0000", "s\u00ff",
+            "k0", "k1", "k2", "k3", "k4", "k5", "k6", "h0", "h1", "s0", "s1", "z0", "z1",
+            "k\u0000\u00ff", "k\r\n\u00e9", "h\u0000", "s\u00ff", "z\u00ff",
             "{tag}a", "{tag}b", "{tag}c");
     /**
      * String commands prefer one half of the key space and list commands the other: SET overwrites a list
@@ -52,9 +52,9 @@ public final class CommandGenerator {
      */
     private static final List<String> STRING_LEANING_KEYS = List.of("k0", "k1", "k2", "k3", "k\u0000\u00ff", "{tag}a");
     private static final List<String> LIST_LEANING_KEYS = List.of("k4", "k5", "k6", "k\r\n\u00e9", "{tag}b", "{tag}c");
-    /** Hash commands prefer these keys, and cross over to any key one time in five. */
+    /** Hash commands prefer these keys, and cross over to any key one time in eight. */
     private static final List<String> HASH_LEANING_KEYS = List.of("h0", "h1", "h\u0000");
-    /** Set commands prefer these keys, and cross over to any key one time in five. */
+    /** Set commands prefer these keys, and cross over to any key one time in eight. */
     private static final List<String> SET_LEANING_KEYS = List.of("s0", "s1", "s\u00ff");
     /**
      * Members: mostly integers, so that sets often stay intsets (sorted by value on Redis), with
@@ -62,6 +62,19 @@ public final class CommandGenerator {
      */
     private static final String[] MEMBERS = {"1", "2", "3", "10", "-5", "0", "42", "9223372036854775807",
             "-9223372036854775808", "a", "b", "x y", "007", "-0", "+1", "\u00e9", ""};
+    /** Sorted-set commands prefer these keys, and cross over to any key one time in eight. */
+    private static final List<String> ZSET_LEANING_KEYS = List.of("z0", "z1", "z\u00ff");
+    /** Scores strtod takes. */
+    private static final String[] SCORES = {"1", "2", "0", "-1", "1.5", "-0", "+inf", "-inf", "inf", "0.1", "1e3",
+            "3.0", "10", "-2.5", "5.", ".5", "1E2", "-1.5e-3", "0x10", "Infinity", "-INF", "123456789.123456789",
+            "4.9e-324", "1.7976931348623157e308"};
+    /** Scores Redis refuses: overflow, underflow, NaN, blanks, a dangling exponent, nothing. */
+    private static final String[] BAD_SCORES = {"1e400", "1e-400", "nan", "abc", "", " 1", "1 ", "1e", "+", "0x"};
+    /** Score bounds of ZRANGEBYSCORE and its kin, "(" for an exclusive one. */
+    private static final String[] SCORE_BOUNDS = {"-inf", "+inf", "inf", "0", "1", "(1", "1.5", "(1.5", "2", "(2", "-1",
+            "10", "(10", "abc", "(", "", " 2", "(inf", "(-inf", "nan", "1e400"};
+    private static final String[] RANKS = {"0", "1", "2", "-1", "-2", "10", "-100", "100", "abc", "9223372036854775807",
+            "-9223372036854775808"};
     /** Few fields, so that fields keep colliding; hashes stay far below Redis's 128-field listpack limit. */
     private static final String[] FIELDS = {"f", "g", "h", "name", "0", "", "f\u0000", "x y", "\u00e9"};
     /** The keys of one hash slot: in cluster mode, the only keys of RENAME, RENAMENX and MSETNX. */
@@ -254,6 +267,93 @@ public final class CommandGenerator {
             add(1, () -> multiKey(withSetKeys(op + "STORE", 2 + random.nextInt(3))));
         }
         add(2, this::sscan);
+        // sorted sets
+        add(8, this::zadd);
+        add(3, () -> command("ZINCRBY", zsetKey(), score(), member()));
+        add(3, () -> command("ZSCORE", zsetKey(), member()));
+        add(2, () -> command(withZMembers("ZMSCORE", 1 + random.nextInt(3))));
+        add(2, () -> command("ZCARD", zsetKey()));
+        add(3, () -> command(withZMembers("ZREM", 1 + random.nextInt(3))));
+        add(2, () -> command("ZRANK", zsetKey(), member()));
+        add(2, () -> command("ZREVRANK", zsetKey(), member()));
+        add(2, () -> command("ZCOUNT", zsetKey(), pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)));
+        add(6, this::zrange);
+        add(2, () -> withRangeOptions("ZRANGEBYSCORE", pick(SCORE_BOUNDS), pick(SCORE_BOUNDS), true));
+        add(2, () -> withRangeOptions("ZREVRANGEBYSCORE", pick(SCORE_BOUNDS), pick(SCORE_BOUNDS), true));
+        add(2, () -> withRangeOptions("ZREVRANGE", pick(RANKS), pick(RANKS), false));
+        add(2, () -> zpop("ZPOPMIN"));
+        add(2, () -> zpop("ZPOPMAX"));
+        add(1, () -> command("ZREMRANGEBYSCORE", zsetKey(), pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)));
+        add(1, () -> command("ZREMRANGEBYRANK", zsetKey(), pick(RANKS), pick(RANKS)));
+    }
+
+    /** ZADD with options in any order (and the incompatible ones), then one to three pairs. */
+    private byte[][] zadd() {
+        List<String> args = new ArrayList<>(List.of("ZADD", zsetKey()));
+        for (int n = random.nextInt(3); n > 0; n--) {
+            args.add(option(pick("NX", "XX", "GT", "LT", "CH", "INCR", "CH", "GT")));
+        }
+        for (int n = 1 + (random.nextInt(4) == 0 ? random.nextInt(3) : 0); n > 0; n--) {
+            addAll(args, score(), member());
+        }
+        return command(args);
+    }
+
+    private List<String> withZMembers(String command, int count) {
+        List<String> args = new ArrayList<>(List.of(command, zsetKey()));
+        for (int i = 0; i < count; i++) {
+            args.add(member());
+        }
+        return args;
+    }
+
+    /**
+     * ZRANGE by rank, BYSCORE or BYLEX, with REV, LIMIT and WITHSCORES. BYLEX only over "-" and "+"
+     * (or with bad bounds): Redis's answer to a lex range is defined only when every score is equal.
+     */
+    private byte[][] zrange() {
+        List<String> args = new ArrayList<>(List.of("ZRANGE", zsetKey()));
+        String by = pick("", "", "BYSCORE", "BYSCORE", "BYLEX");
+        switch (by) {
+            case "BYSCORE" -> addAll(args, pick(SCORE_BOUNDS), pick(SCORE_BOUNDS));
+            case "BYLEX" -> addAll(args, pick("-", "-", "+", "a", ""), pick("+", "+", "-", "a"));
+            default -> addAll(args, pick(RANKS), pick(RANKS));
+        }
+        List<String> options = new ArrayList<>();
+        if (!by.isEmpty()) {
+            options.add(option(by));
+        }
+        if (random.nextInt(3) == 0) {
+            options.add(option("REV"));
+        }
+        if (random.nextInt(3) == 0) {
+            options.add(option("WITHSCORES"));
+        }
+        if (random.nextInt(4) == 0) {
+            addAll(options, option("LIMIT"), pick("0", "1", "2", "-1", "abc"), pick("1", "2", "-1", "0", "100"));
+        }
+        java.util.Collections.shuffle(options.subList(0, Math.min(options.size(), options.size())), random);
+        args.addAll(options);
+        return command(args);
+    }
+
+    private byte[][] withRangeOptions(String command, String min, String max, boolean limit) {
+        List<String> args = new ArrayList<>(List.of(command, zsetKey(), min, max));
+        if (random.nextBoolean()) {
+            args.add(option("WITHSCORES"));
+        }
+        if (limit ? random.nextInt(3) == 0 : random.nextInt(10) == 0) {
+            addAll(args, option("LIMIT"), pick("0", "1", "-1", "abc"), pick("1", "2", "-1", "0"));
+        }
+        return command(args);
+    }
+
+    private byte[][] zpop(String command) {
+        return switch (random.nextInt(4)) {
+            case 0, 1 -> exact(command, zsetKey());
+            case 2 -> exact(command, zsetKey(), pick("1", "2", "100", "0", "-1", "abc"));
+            default -> exact(command, zsetKey(), "1", "junk");
+        };
     }
 
     private List<String> withMembers(String command, String key, int count) {
@@ -575,11 +675,19 @@ public final class CommandGenerator {
     }
 
     private String hashKey() {
-        return random.nextInt(5) == 0 ? key() : HASH_LEANING_KEYS.get(random.nextInt(HASH_LEANING_KEYS.size()));
+        return random.nextInt(8) == 0 ? key() : HASH_LEANING_KEYS.get(random.nextInt(HASH_LEANING_KEYS.size()));
+    }
+
+    private String score() {
+        return random.nextInt(8) == 0 ? pick(BAD_SCORES) : pick(SCORES);
+    }
+
+    private String zsetKey() {
+        return random.nextInt(8) == 0 ? key() : ZSET_LEANING_KEYS.get(random.nextInt(ZSET_LEANING_KEYS.size()));
     }
 
     private String setKey() {
-        return random.nextInt(5) == 0 ? key() : SET_LEANING_KEYS.get(random.nextInt(SET_LEANING_KEYS.size()));
+        return random.nextInt(8) == 0 ? key() : SET_LEANING_KEYS.get(random.nextInt(SET_LEANING_KEYS.size()));
     }
 
     /** A set key; in cluster mode one of the keys sharing {tag}, so that several are in one slot. */

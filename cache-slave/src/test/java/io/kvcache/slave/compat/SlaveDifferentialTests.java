@@ -38,11 +38,13 @@ class SlaveDifferentialTests {
 
         long compared = results.stream().mapToLong(DifferentialResult::commands).sum();
         assertThat(compared).isGreaterThanOrEqualTo(100_000);
-        // Every hash and set command was compared, and not only through its errors.
+        // Every hash, set and sorted-set command was compared, and not only through its errors.
         for (String command : List.of("HSET", "HSETNX", "HMSET", "HGET", "HMGET", "HDEL", "HLEN", "HSTRLEN", "HEXISTS",
                 "HKEYS", "HVALS", "HGETALL", "HINCRBY", "HINCRBYFLOAT", "HRANDFIELD", "HSCAN", "SADD", "SREM",
                 "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE", "SINTER",
-                "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN")) {
+                "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN", "ZADD", "ZINCRBY", "ZSCORE",
+                "ZMSCORE", "ZCARD", "ZREM", "ZRANK", "ZREVRANK", "ZCOUNT", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
+                "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK")) {
             int sent = results.stream().mapToInt(r -> r.sentByCommand().getOrDefault(command, 0)).sum();
             int errors = results.stream().mapToInt(r -> r.errorsByCommand().getOrDefault(command, 0)).sum();
             assertThat(sent - errors).as("%s answered without an error", command).isGreaterThan(10);

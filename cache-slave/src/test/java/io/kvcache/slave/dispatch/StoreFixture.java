@@ -20,6 +20,7 @@ import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
 import io.kvcache.slave.store.SetCommands;
+import io.kvcache.slave.store.ZSetCommands;
 import io.kvcache.slave.store.StringCommands;
 
 /**
@@ -59,6 +60,7 @@ public final class StoreFixture {
         new ListCommands(keyspace).register(handlers);
         new HashCommands(keyspace).register(handlers);
         new SetCommands(keyspace).register(handlers);
+        new ZSetCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);
         dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);

@@ -55,6 +55,9 @@ class CommandsDocTests {
             Map.entry("sunionstore", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
             Map.entry("sdiff", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
             Map.entry("sdiffstore", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
+            Map.entry("zrange", "BY rank, BYSCORE, BYLEX (as Redis where Redis defines it: equal scores), REV, LIMIT,"
+                    + " WITHSCORES; the order is a red-black tree's, so a rank costs O(rank)."),
+            Map.entry("zrank", "O(rank) (a red-black tree, not Redis's skiplist with spans)."),
             Map.entry("hscan", "Every field in one reply with cursor 0, as Redis answers for a listpack hash."),
             Map.entry("hgetall", "Fields in insertion order, as Redis's listpack (up to 128 fields of 64 bytes);"
                     + " Redis's order for larger hashes is its dict's."));

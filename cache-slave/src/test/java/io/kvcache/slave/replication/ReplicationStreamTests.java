@@ -175,7 +175,7 @@ class ReplicationStreamTests {
         String key = "k" + random.nextInt(300);
         String other = "k" + random.nextInt(300);
         String value = Integer.toString(random.nextInt(1000));
-        switch (random.nextInt(21)) {
+        switch (random.nextInt(25)) {
             case 0 -> primary.call("SET", key, value);
             case 1 -> primary.call("SET", key, value, "EX", Integer.toString(1 + random.nextInt(5)));
             case 2 -> primary.call("INCR", "n" + key);
@@ -196,6 +196,10 @@ class ReplicationStreamTests {
             case 17 -> primary.call("SADD", "s" + key, value, "m" + random.nextInt(5));
             case 18 -> primary.call("SREM", "s" + key, value, "m" + random.nextInt(5));
             case 19 -> primary.call("SPOP", "s" + key);
+            case 20 -> primary.call("ZADD", "z" + key, Integer.toString(random.nextInt(20)), value, "0.1", "m");
+            case 21 -> primary.call("ZINCRBY", "z" + key, "0.7", value);
+            case 22 -> primary.call("ZPOPMIN", "z" + key);
+            case 23 -> primary.call("ZREMRANGEBYSCORE", "z" + key, "(5", "+inf");
             default -> primary.advance(random.nextInt(300)); // lets deadlines pass: lazy expiry
         }
     }

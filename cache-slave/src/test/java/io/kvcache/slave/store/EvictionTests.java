@@ -229,7 +229,7 @@ class EvictionTests {
         for (int i = 0; i < 20_000; i++) {
             String key = "k" + random.nextInt(200);
             String value = "x".repeat(random.nextInt(300));
-            switch (random.nextInt(20)) {
+            switch (random.nextInt(23)) {
                 case 0 -> store.call("SET", key, value);
                 case 1 -> store.call("APPEND", key, value);
                 case 2 -> store.call("SETRANGE", key, Integer.toString(random.nextInt(400)), value);
@@ -249,7 +249,10 @@ class EvictionTests {
                 case 16 -> store.call("SADD", "s" + key, value, Integer.toString(random.nextInt(50)));
                 case 17 -> store.call("SREM", "s" + key, Integer.toString(random.nextInt(50)));
                 case 18 -> store.call("SUNIONSTORE", "s" + key, "s" + key, "s" + random.nextInt(200));
-                default -> store.call("DEL", key, "l" + key, "h" + key, "s" + key);
+                case 19 -> store.call("ZADD", "z" + key, Integer.toString(random.nextInt(9)), value, "1.5", "m");
+                case 20 -> store.call("ZPOPMAX", "z" + key, "2");
+                case 21 -> store.call("ZINCRBY", "z" + key, "2", "m");
+                default -> store.call("DEL", key, "l" + key, "h" + key, "s" + key, "z" + key);
             }
             if (i % 1000 == 0) {
                 assertThat(store.keyspace.dataBytes()).isEqualTo(recount());
@@ -296,6 +299,17 @@ class EvictionTests {
         assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 64 + 32 + 2 * 24);
         store.call("SREM", "s", "1", "22");
         assertThat(store.keyspace.dataBytes()).as("an emptied set is deleted").isEqualTo(before);
+    }
+
+    @Test
+    void aSortedSetCostsItsEntryTableTreeNodesMembersAndScores() {
+        long before = store.keyspace.dataBytes();
+        store.call("ZADD", "z", "1.5", "m");
+        // Entry 56 + byte[1] 24 (key) + ZSetValue, ElementTable, TreeSet and TreeMap 128 + two arrays of
+        // 4 references 2 x 32 + byte[1] 24 (member) + byte[8] 24 (score) + tree node and Scored 64
+        assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 128 + 2 * 32 + 24 + 24 + 64);
+        store.call("ZPOPMIN", "z");
+        assertThat(store.keyspace.dataBytes()).as("an emptied sorted set is deleted").isEqualTo(before);
     }
 
     /** The keys' and values' bytes counted from scratch. */
