@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Memory per key of a kvcache slave against redis-server: loads KEYS distinct string keys
 # (key:%012d, 16 bytes) with 100-byte values into each with `redis-cli --pipe`, checks DBSIZE,
-# and reports the growth divided by KEYS. With TYPE=hash or TYPE=set, each of the KEYS keys is a
-# hash of ELEMENTS fields (field:%06d, 12 bytes, with 8-byte values) or a set of ELEMENTS members
-# (member:%06d, 13 bytes), written 100 at a time (HSET, SADD), and the growth is divided by
-# KEYS x ELEMENTS (bytes per element). Measures:
+# and reports the growth divided by KEYS. With TYPE=hash, set or zset, each of the KEYS keys is a
+# hash of ELEMENTS fields (field:%06d, 12 bytes, with 8-byte values), a set of ELEMENTS members
+# (member:%06d, 13 bytes) or a sorted set of them (scores j + 0.5), written 100 at a time (HSET,
+# SADD, ZADD), and the growth is divided by KEYS x ELEMENTS (bytes per element). Measures:
 #   - Redis: INFO memory used_memory (allocator bytes, jemalloc), after minus before;
 #   - slave: INFO memory used_memory (the store's accounting of what it holds, maxmemory's figure);
 #   - slave: live Java heap after a full GC, from GC.class_histogram (which runs a full GC
@@ -14,7 +14,7 @@
 # Environment (all optional):
 #   JAR=path                  slave jar (default: cache-slave/target/cache-slave-*-exec.jar,
 #                             built if missing)
-#   TYPE=string               string | hash | set
+#   TYPE=string               string | hash | set | zset
 #   KEYS=1000000              number of keys (1000 for hash and set)
 #   ELEMENTS=1000             fields or members per key (TYPE=hash or set)
 #   SLAVE_JAVA_OPTS="-Xms2g -Xmx2g -XX:+UseG1GC"   JVM options of the slave
@@ -30,8 +30,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TYPE="${TYPE:-string}"
 case "$TYPE" in
     string) KEYS="${KEYS:-1000000}"; ELEMENTS=1 ;;
-    hash | set) KEYS="${KEYS:-1000}"; ELEMENTS="${ELEMENTS:-1000}" ;;
-    *) die "TYPE must be string, hash or set" ;;
+    hash | set | zset) KEYS="${KEYS:-1000}"; ELEMENTS="${ELEMENTS:-1000}" ;;
+    *) die "TYPE must be string, hash, set or zset" ;;
 esac
 SLAVE_JAVA_OPTS="${SLAVE_JAVA_OPTS:--Xms2g -Xmx2g -XX:+UseG1GC}"
 IO_THREADS="${IO_THREADS:-0}"
@@ -68,6 +68,12 @@ awk -v n="$KEYS" -v size="$VALUE_SIZE" -v type="$TYPE" -v elements="$ELEMENTS" '
             if (type == "hash") {
                 printf "*%d\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n", 2 + 2 * m, length(k), k
                 for (j = from; j < from + m; j++) printf "$12\r\nfield:%06d\r\n$8\r\nv:%06d\r\n", j, j
+            } else if (type == "zset") {
+                printf "*%d\r\n$4\r\nZADD\r\n$%d\r\n%s\r\n", 2 + 2 * m, length(k), k
+                for (j = from; j < from + m; j++) {
+                    score = sprintf("%d.5", j)
+                    printf "$%d\r\n%s\r\n$13\r\nmember:%06d\r\n", length(score), score, j
+                }
             } else {
                 printf "*%d\r\n$4\r\nSADD\r\n$%d\r\n%s\r\n", 2 + m, length(k), k
                 for (j = from; j < from + m; j++) printf "$13\r\nmember:%06d\r\n", j

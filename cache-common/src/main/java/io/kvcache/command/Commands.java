@@ -156,6 +156,13 @@ public final class Commands {
     public static final CommandSpec ZPOPMAX = key("zpopmax", -2, WRITE, FAST);
     public static final CommandSpec ZREMRANGEBYSCORE = key("zremrangebyscore", 4, WRITE);
     public static final CommandSpec ZREMRANGEBYRANK = key("zremrangebyrank", 4, WRITE);
+    public static final CommandSpec ZREMRANGEBYLEX = key("zremrangebylex", 4, WRITE);
+    public static final CommandSpec ZLEXCOUNT = key("zlexcount", 4, READONLY, FAST);
+    public static final CommandSpec ZRANGEBYLEX = key("zrangebylex", -4, READONLY);
+    public static final CommandSpec ZREVRANGEBYLEX = key("zrevrangebylex", -4, READONLY);
+    public static final CommandSpec ZRANGESTORE = oneShard("zrangestore", -5, new KeySpec(1, 2, 1), WRITE, DENYOOM);
+    public static final CommandSpec ZRANDMEMBER = key("zrandmember", -2, READONLY);
+    public static final CommandSpec ZSCAN = key("zscan", -3, READONLY);
 
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
@@ -172,7 +179,8 @@ public final class Commands {
             SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP, SRANDMEMBER, SMOVE, SINTER, SINTERSTORE,
             SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SSCAN,
             ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD, ZREM, ZRANK, ZREVRANK, ZCOUNT, ZRANGE, ZRANGEBYSCORE,
-            ZREVRANGEBYSCORE, ZREVRANGE, ZPOPMIN, ZPOPMAX, ZREMRANGEBYSCORE, ZREMRANGEBYRANK);
+            ZREVRANGEBYSCORE, ZREVRANGE, ZPOPMIN, ZPOPMAX, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZREMRANGEBYLEX,
+            ZLEXCOUNT, ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANGESTORE, ZRANDMEMBER, ZSCAN);
 
     private static Set<CommandFlag> flags(CommandFlag... flags) {
         return flags.length == 0 ? Set.of() : Set.copyOf(EnumSet.of(flags[0], flags));

@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.kvcache.command.Arguments;
 import io.kvcache.command.Handlers;
+import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
@@ -17,13 +19,16 @@ import io.kvcache.protocol.RespWriter;
 
 /**
  * The sorted-set commands, following Redis 7.0's t_zset.c: ZADD with NX XX GT LT CH INCR, ZINCRBY,
- * ZSCORE, ZMSCORE, ZCARD, ZREM, ZRANK, ZREVRANK, ZCOUNT, ZRANGE (by rank, BYSCORE and BYLEX, REV,
- * LIMIT, WITHSCORES), ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZREVRANGE, ZPOPMIN, ZPOPMAX,
- * ZREMRANGEBYSCORE and ZREMRANGEBYRANK. A sorted set that becomes empty is deleted. BYLEX answers as
- * Redis where it is defined, when every member has the same score.
+ * ZSCORE, ZMSCORE, ZCARD, ZREM, ZRANK, ZREVRANK, ZCOUNT, ZLEXCOUNT, ZRANGE (by rank, BYSCORE and
+ * BYLEX, REV, LIMIT, WITHSCORES), ZRANGESTORE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX,
+ * ZREVRANGEBYLEX, ZREVRANGE, ZPOPMIN, ZPOPMAX, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZREMRANGEBYLEX,
+ * ZRANDMEMBER and ZSCAN (every member in one reply, cursor 0). A sorted set that becomes empty is
+ * deleted. The lex commands answer as Redis where Redis defines them: when every member has the
+ * same score.
  */
 public final class ZSetCommands {
 
+    private static final ErrorReply OUT_OF_RANGE = new ErrorReply("ERR value is out of range");
     private static final ErrorReply NOT_A_FLOAT = new ErrorReply(RespErrors.NOT_FLOAT);
     private static final ErrorReply MIN_MAX_NOT_FLOAT = new ErrorReply("ERR min or max is not a float");
     private static final ErrorReply MIN_MAX_NOT_LEX = new ErrorReply("ERR min or max not valid string range item");
@@ -55,10 +60,17 @@ public final class ZSetCommands {
                 .on(ZRANK, (r, out, s) -> zrank(r, out, false))
                 .on(ZREVRANK, (r, out, s) -> zrank(r, out, true))
                 .on(ZCOUNT, this::zcount)
-                .on(ZRANGE, (r, out, s) -> zrange(r, out, RangeType.AUTO, null))
-                .on(ZRANGEBYSCORE, (r, out, s) -> zrange(r, out, RangeType.SCORE, false))
-                .on(ZREVRANGEBYSCORE, (r, out, s) -> zrange(r, out, RangeType.SCORE, true))
-                .on(ZREVRANGE, (r, out, s) -> zrange(r, out, RangeType.RANK, true))
+                .on(ZRANGE, (r, out, s) -> zrange(r, out, RangeType.AUTO, null, false))
+                .on(ZRANGESTORE, (r, out, s) -> zrange(r, out, RangeType.AUTO, null, true))
+                .on(ZRANGEBYSCORE, (r, out, s) -> zrange(r, out, RangeType.SCORE, false, false))
+                .on(ZREVRANGEBYSCORE, (r, out, s) -> zrange(r, out, RangeType.SCORE, true, false))
+                .on(ZRANGEBYLEX, (r, out, s) -> zrange(r, out, RangeType.LEX, false, false))
+                .on(ZREVRANGEBYLEX, (r, out, s) -> zrange(r, out, RangeType.LEX, true, false))
+                .on(ZREVRANGE, (r, out, s) -> zrange(r, out, RangeType.RANK, true, false))
+                .on(ZLEXCOUNT, this::zlexcount)
+                .on(ZRANDMEMBER, this::zrandmember)
+                .on(ZSCAN, this::zscan)
+                .on(ZREMRANGEBYLEX, (r, out, s) -> zremrange(r, out, RangeType.LEX))
                 .on(ZPOPMIN, (r, out, s) -> zpop(r, out, false))
                 .on(ZPOPMAX, (r, out, s) -> zpop(r, out, true))
                 .on(ZREMRANGEBYSCORE, (r, out, s) -> zremrange(r, out, RangeType.SCORE))
@@ -222,15 +234,16 @@ public final class ZSetCommands {
     }
 
     /** zrangeGenericCommand: options, then the range, then the key. */
-    private void zrange(Request r, RespWriter out, RangeType type, Boolean reverseFixed) {
+    private void zrange(Request r, RespWriter out, RangeType type, Boolean reverseFixed, boolean store) {
+        int source = store ? 2 : 1; // ZRANGESTORE dst src min max ...
         boolean withScores = false;
         long offset = 0;
         long limit = -1;
         boolean limited = false;
         boolean reverse = reverseFixed != null && reverseFixed;
-        for (int j = 4; j < r.argc(); j++) {
+        for (int j = source + 3; j < r.argc(); j++) {
             int left = r.argc() - j - 1;
-            if (r.is(j, "withscores")) {
+            if (!store && r.is(j, "withscores")) {
                 withScores = true;
             } else if (r.is(j, "limit") && left >= 2) {
                 offset = Arguments.longArg(r, j + 1);
@@ -256,11 +269,11 @@ public final class ZSetCommands {
         if (withScores && type == RangeType.LEX) {
             throw WITHSCORES_WITH_LEX;
         }
-        byte[] min = r.arg(2);
-        byte[] max = r.arg(3);
+        byte[] min = r.arg(source + 1);
+        byte[] max = r.arg(source + 2);
         if (reverse && type != RangeType.RANK) {
-            min = r.arg(3);
-            max = r.arg(2);
+            min = r.arg(source + 2);
+            max = r.arg(source + 1);
         }
         long start = 0;
         long end = 0;
@@ -268,16 +281,21 @@ public final class ZSetCommands {
         LexRange lexRange = null;
         switch (type) {
             case RANK -> {
-                start = Arguments.longArg(r, 2);
-                end = Arguments.longArg(r, 3);
+                start = Arguments.longArg(r, source + 1);
+                end = Arguments.longArg(r, source + 2);
             }
             case SCORE -> scoreRange = scoreRange(min, max);
             case LEX -> lexRange = lexRange(min, max);
             default -> throw new IllegalStateException();
         }
-        ZSetValue zset = read(r.arg(1));
+        ZSetValue zset = read(r.arg(source));
         if (zset == null) {
-            out.array(0);
+            if (store) {
+                db.delete(r.arg(1));
+                out.integer(0);
+            } else {
+                out.array(0);
+            }
             return;
         }
         List<ZSetValue.Scored> result = new ArrayList<>();
@@ -327,13 +345,118 @@ public final class ZSetCommands {
                 take--;
             }
         }
-        out.array(withScores ? 2 * result.size() : result.size());
-        for (ZSetValue.Scored s : result) {
+        if (store) {
+            db.delete(r.arg(1));
+            if (!result.isEmpty()) {
+                ZSetValue stored = new ZSetValue();
+                result.forEach(s -> stored.put(s.member(), s.score()));
+                db.add(r.arg(1), stored);
+            }
+            out.integer(result.size());
+            return;
+        }
+        reply(out, result, withScores);
+    }
+
+    private static void reply(RespWriter out, List<ZSetValue.Scored> members, boolean withScores) {
+        out.array(withScores ? 2 * members.size() : members.size());
+        for (ZSetValue.Scored s : members) {
             out.bulk(s.member());
             if (withScores) {
                 out.bulk(Scores.formatBytes(s.score()));
             }
         }
+    }
+
+    /** zlexcountCommand: the range first, then the key. */
+    private void zlexcount(Request r, RespWriter out, Session s) {
+        LexRange range = lexRange(r.arg(2), r.arg(3));
+        ZSetValue zset = read(r.arg(1));
+        long count = 0;
+        if (zset != null) {
+            for (Iterator<ZSetValue.Scored> it = zset.iterator(false); it.hasNext(); ) {
+                if (range.contains(it.next().member())) {
+                    count++;
+                }
+            }
+        }
+        out.integer(count);
+    }
+
+    /** zrandmemberCommand and zrandmemberWithCountCommand (RESP2: WITHSCORES as a flat array). */
+    private void zrandmember(Request r, RespWriter out, Session s) {
+        if (r.argc() == 2) {
+            ZSetValue zset = read(r.arg(1));
+            if (zset == null) {
+                out.nullBulk();
+                return;
+            }
+            out.bulk(nth(zset, ThreadLocalRandom.current().nextInt(zset.size())).member());
+            return;
+        }
+        long count = Arguments.rangeLong(r, 2, -Long.MAX_VALUE, Long.MAX_VALUE, null);
+        boolean withScores = false;
+        if (r.argc() > 4 || (r.argc() == 4 && !r.is(3, "withscores"))) {
+            throw Arguments.SYNTAX;
+        } else if (r.argc() == 4) {
+            withScores = true;
+            if (count < -Long.MAX_VALUE / 2 || count > Long.MAX_VALUE / 2) {
+                throw OUT_OF_RANGE;
+            }
+        }
+        ZSetValue zset = read(r.arg(1));
+        if (zset == null || count == 0) {
+            out.array(0);
+            return;
+        }
+        List<ZSetValue.Scored> all = new ArrayList<>(zset.size());
+        zset.iterator(false).forEachRemaining(all::add);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        List<ZSetValue.Scored> picked = new ArrayList<>();
+        if (count < 0) {
+            for (long i = 0; i < -count; i++) { // repetitions allowed
+                picked.add(all.get(random.nextInt(all.size())));
+            }
+        } else if (count >= all.size()) {
+            picked = all.reversed(); // the whole set, as Redis's zui iterator walks it: from the highest
+        } else {
+            for (int i = 0; i < count; i++) { // a partial Fisher-Yates shuffle: count distinct members
+                int j = i + random.nextInt(all.size() - i);
+                ZSetValue.Scored t = all.get(i);
+                all.set(i, all.get(j));
+                all.set(j, t);
+                picked.add(all.get(i));
+            }
+        }
+        reply(out, picked, withScores);
+    }
+
+    private static ZSetValue.Scored nth(ZSetValue zset, int n) {
+        Iterator<ZSetValue.Scored> it = zset.iterator(false);
+        for (int i = 0; i < n; i++) {
+            it.next();
+        }
+        return it.next();
+    }
+
+    /** zscanCommand over scanGenericCommand: every member with its score, cursor 0 (as for a listpack). */
+    private void zscan(Request r, RespWriter out, Session s) {
+        ScanCursor.parse(r.arg(2));
+        ZSetValue zset = read(r.arg(1));
+        if (zset == null) {
+            out.array(2).bulk("0").array(0);
+            return;
+        }
+        byte[] pattern = ScanOptions.pattern(r, 3);
+        List<ZSetValue.Scored> matched = new ArrayList<>();
+        for (Iterator<ZSetValue.Scored> it = zset.iterator(false); it.hasNext(); ) {
+            ZSetValue.Scored next = it.next();
+            if (pattern == null || GlobMatcher.matches(pattern, next.member())) {
+                matched.add(next);
+            }
+        }
+        out.array(2).bulk("0");
+        reply(out, matched, true);
     }
 
     /** Whether, walking in this direction, every member after next is out of the range too. */
@@ -383,11 +506,14 @@ public final class ZSetCommands {
         long start = 0;
         long end = 0;
         ZSetValue.ScoreRange range = null;
+        LexRange lex = null;
         if (type == RangeType.RANK) {
             start = Arguments.longArg(r, 2);
             end = Arguments.longArg(r, 3);
-        } else {
+        } else if (type == RangeType.SCORE) {
             range = scoreRange(r.arg(2), r.arg(3));
+        } else {
+            lex = lexRange(r.arg(2), r.arg(3));
         }
         Entry e = db.lookup(r.arg(1));
         if (e == null) {
@@ -419,8 +545,15 @@ public final class ZSetCommands {
                     doomed.add(next);
                 }
             }
-        } else {
+        } else if (type == RangeType.SCORE) {
             doomed.addAll(zset.range(range));
+        } else {
+            for (Iterator<ZSetValue.Scored> it = zset.iterator(false); it.hasNext(); ) {
+                ZSetValue.Scored next = it.next();
+                if (lex.contains(next.member())) {
+                    doomed.add(next);
+                }
+            }
         }
         for (ZSetValue.Scored s : doomed) {
             zset.remove(s.member());

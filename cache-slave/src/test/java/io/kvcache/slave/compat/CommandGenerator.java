@@ -70,6 +70,13 @@ public final class CommandGenerator {
             "4.9e-324", "1.7976931348623157e308"};
     /** Scores Redis refuses: overflow, underflow, NaN, blanks, a dangling exponent, nothing. */
     private static final String[] BAD_SCORES = {"1e400", "1e-400", "nan", "abc", "", " 1", "1 ", "1e", "+", "0x"};
+    /**
+     * The one key of the lex commands, outside {@link #KEYS} so that nothing else writes it: every
+     * member it holds has the score 0, the only case where Redis defines a lex range's answer.
+     */
+    static final String LEX_KEY = "zlex";
+    private static final String[] LEX_BOUNDS = {"-", "+", "[a", "(a", "[b", "(b", "[x y", "(1", "[", "(", "a", "",
+            "+x", "[\u00e9", "(\u00e9"};
     /** Score bounds of ZRANGEBYSCORE and its kin, "(" for an exclusive one. */
     private static final String[] SCORE_BOUNDS = {"-inf", "+inf", "inf", "0", "1", "(1", "1.5", "(1.5", "2", "(2", "-1",
             "10", "(10", "abc", "(", "", " 2", "(inf", "(-inf", "nan", "1e400"};
@@ -285,6 +292,83 @@ public final class CommandGenerator {
         add(2, () -> zpop("ZPOPMAX"));
         add(1, () -> command("ZREMRANGEBYSCORE", zsetKey(), pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)));
         add(1, () -> command("ZREMRANGEBYRANK", zsetKey(), pick(RANKS), pick(RANKS)));
+        add(2, this::zrangestore);
+        add(2, this::zrandmember);
+        add(2, this::zscan);
+        // the lex commands, on members of one score
+        add(4, () -> command(zeroScored()));
+        add(2, () -> command("ZLEXCOUNT", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS)));
+        add(2, () -> lexRange("ZRANGEBYLEX"));
+        add(2, () -> lexRange("ZREVRANGEBYLEX"));
+        add(1, () -> command("ZREMRANGEBYLEX", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS)));
+        add(2, () -> command("ZRANGE", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS), option("BYLEX"),
+                random.nextBoolean() ? option("REV") : option("BYLEX")));
+        add(1, () -> command("ZREM", LEX_KEY, member()));
+    }
+
+    /** ZADD zlex 0 m [0 m ...]: members of score 0 only. */
+    private List<String> zeroScored() {
+        List<String> args = new ArrayList<>(List.of("ZADD", LEX_KEY));
+        if (random.nextInt(4) == 0) {
+            args.add(option(pick("NX", "XX", "CH")));
+        }
+        for (int n = 1 + random.nextInt(3); n > 0; n--) {
+            addAll(args, pick("0", "0", "-0", "0.0"), pick(MEMBERS));
+        }
+        return args;
+    }
+
+    private byte[][] lexRange(String command) {
+        List<String> args = new ArrayList<>(List.of(command, LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS)));
+        if (random.nextInt(3) == 0) {
+            addAll(args, option("LIMIT"), pick("0", "1", "-1", "abc"), pick("1", "2", "-1", "0"));
+        }
+        if (random.nextInt(10) == 0) {
+            args.add(option("WITHSCORES"));
+        }
+        return command(args);
+    }
+
+    /** ZRANGESTORE dst src ...: in cluster mode both on one slot. */
+    private byte[][] zrangestore() {
+        String dst = clusterMode ? taggedKey() : zsetKey();
+        String src = clusterMode ? taggedKey() : zsetKey();
+        List<String> args = new ArrayList<>(List.of("ZRANGESTORE", dst, src));
+        switch (random.nextInt(3)) {
+            case 0 -> addAll(args, pick(SCORE_BOUNDS), pick(SCORE_BOUNDS), option("BYSCORE"));
+            default -> addAll(args, pick(RANKS), pick(RANKS));
+        }
+        if (random.nextInt(3) == 0) {
+            args.add(option("REV"));
+        }
+        if (random.nextInt(6) == 0) {
+            args.add(option(pick("WITHSCORES", "LIMIT")));
+        }
+        return clusterMode ? multiKey(args) : command(args);
+    }
+
+    /** Only the deterministic forms, as HRANDFIELD's. */
+    private byte[][] zrandmember() {
+        return switch (random.nextInt(6)) {
+            case 0, 1 -> exact("ZRANDMEMBER", zsetKey(), pick("100", "20", "9223372036854775807"));
+            case 2 -> exact("ZRANDMEMBER", zsetKey(), pick("100", "4611686018427387904", "-4611686018427387904"),
+                    option("WITHSCORES"));
+            case 3 -> exact("ZRANDMEMBER", zsetKey(), "0");
+            case 4 -> exact("ZRANDMEMBER", zsetKey(), pick(GARBAGE_NUMBERS));
+            default -> exact("ZRANDMEMBER", zsetKey(), "100", pick("WITHSCORE", "junk"));
+        };
+    }
+
+    private byte[][] zscan() {
+        List<String> args = new ArrayList<>(List.of("ZSCAN", zsetKey(), pick("0", "0", "abc", "-1", "")));
+        for (int n = random.nextInt(3); n > 0; n--) {
+            switch (random.nextInt(5)) {
+                case 0, 1 -> addAll(args, option("MATCH"), pick("*", "1*", "?", "[ab]", "-*"));
+                case 2, 3 -> addAll(args, option("COUNT"), pick("1", "10", "0", "-1", "abc"));
+                default -> args.add(pick("TYPE", "junk"));
+            }
+        }
+        return command(args);
     }
 
     /** ZADD with options in any order (and the incompatible ones), then one to three pairs. */

@@ -41,7 +41,7 @@ final class ScanComparison {
     static int cursorIndex(byte[][] command) {
         return switch (ReplyComparator.commandName(command)) {
             case "SCAN" -> 1;
-            case "SSCAN" -> 2; // a set held as a hashtable is scanned in pages, as the keyspace is
+            case "SSCAN", "ZSCAN" -> 2; // a set held as a hashtable is scanned in pages, as the keyspace is
             default -> -1;
         };
     }

@@ -44,7 +44,8 @@ class SlaveDifferentialTests {
                 "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP", "SRANDMEMBER", "SMOVE", "SINTER",
                 "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN", "ZADD", "ZINCRBY", "ZSCORE",
                 "ZMSCORE", "ZCARD", "ZREM", "ZRANK", "ZREVRANK", "ZCOUNT", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
-                "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK")) {
+                "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "ZLEXCOUNT",
+                "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGESTORE", "ZRANDMEMBER", "ZSCAN")) {
             int sent = results.stream().mapToInt(r -> r.sentByCommand().getOrDefault(command, 0)).sum();
             int errors = results.stream().mapToInt(r -> r.errorsByCommand().getOrDefault(command, 0)).sum();
             assertThat(sent - errors).as("%s answered without an error", command).isGreaterThan(10);
