@@ -61,6 +61,14 @@ public final class Commands {
     public static final CommandSpec SUBSTR = key("substr", 4, READONLY);
     public static final CommandSpec SETRANGE = key("setrange", 4, WRITE, DENYOOM);
 
+    // Bitmaps (bitops.c)
+    public static final CommandSpec SETBIT = key("setbit", 4, WRITE, DENYOOM);
+    public static final CommandSpec GETBIT = key("getbit", 3, READONLY, FAST);
+    public static final CommandSpec BITCOUNT = key("bitcount", -2, READONLY);
+    public static final CommandSpec BITPOS = key("bitpos", -3, READONLY);
+    /** BITOP op destkey key [key ...]: every key on one shard. */
+    public static final CommandSpec BITOP = oneShard("bitop", -4, new KeySpec(2, -1, 1), WRITE, DENYOOM);
+
     // Keys (db.c, expire.c)
     public static final CommandSpec DEL = keys("del", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, WRITE);
     public static final CommandSpec UNLINK = keys("unlink", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, WRITE, FAST);
@@ -170,6 +178,7 @@ public final class Commands {
             FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE,
+            SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
             TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,

@@ -23,6 +23,7 @@ import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.HeapBudget;
 import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
+import io.kvcache.slave.store.BitCommands;
 import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
 import io.kvcache.slave.store.SetCommands;
@@ -92,6 +93,7 @@ class StoreConfiguration {
         connection.register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
         new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
+        new BitCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
         new HashCommands(keyspace).register(handlers);

@@ -224,6 +224,12 @@ public final class CommandGenerator {
         add(2, () -> command("GETRANGE", stringKey(), index(), index()));
         add(1, () -> command("SUBSTR", stringKey(), index(), index()));
         add(3, () -> command("SETRANGE", stringKey(), offset(), value()));
+        // bitmaps (strings)
+        add(4, () -> command("SETBIT", stringKey(), bitOffset(), pick("0", "1", "1", "2", "-1", "abc")));
+        add(3, () -> command("GETBIT", stringKey(), bitOffset()));
+        add(3, this::bitcount);
+        add(3, this::bitpos);
+        add(2, this::bitop);
         // lists
         add(6, () -> push("LPUSH"));
         add(6, () -> push("RPUSH"));
@@ -369,6 +375,46 @@ public final class CommandGenerator {
             }
         }
         return command(args);
+    }
+
+    /** Bit offsets: small ones, past the end, and bad ones (negative, not a number, beyond 2^32 bits). */
+    private String bitOffset() {
+        return random.nextInt(6) == 0 ? pick("-1", "abc", "4294967296", "", "1.5") : Integer.toString(random.nextInt(90));
+    }
+
+    private byte[][] bitcount() {
+        List<String> args = new ArrayList<>(List.of("BITCOUNT", stringKey()));
+        if (random.nextInt(4) != 0) {
+            addAll(args, pick(RANKS), pick(RANKS));
+            if (random.nextBoolean()) {
+                args.add(option(pick("BYTE", "BIT", "BIT", "bits")));
+            }
+        }
+        return command(args);
+    }
+
+    private byte[][] bitpos() {
+        List<String> args = new ArrayList<>(List.of("BITPOS", stringKey(), pick("0", "1", "1", "0", "2", "-1", "x")));
+        int extra = random.nextInt(4);
+        if (extra >= 1) {
+            args.add(pick(RANKS));
+        }
+        if (extra >= 2) {
+            args.add(pick(RANKS));
+        }
+        if (extra >= 3) {
+            args.add(option(pick("BYTE", "BIT", "BIT", "bits")));
+        }
+        return command(args);
+    }
+
+    /** BITOP over string keys; in cluster mode on one slot only. */
+    private byte[][] bitop() {
+        List<String> args = new ArrayList<>(List.of("BITOP", option(pick("AND", "OR", "XOR", "NOT", "NOT", "NAND"))));
+        for (int n = 2 + random.nextInt(3); n > 0; n--) {
+            args.add(clusterMode ? taggedKey() : stringKey());
+        }
+        return clusterMode ? multiKey(args) : command(args);
     }
 
     /** ZADD with options in any order (and the incompatible ones), then one to three pairs. */

@@ -45,7 +45,8 @@ class SlaveDifferentialTests {
                 "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN", "ZADD", "ZINCRBY", "ZSCORE",
                 "ZMSCORE", "ZCARD", "ZREM", "ZRANK", "ZREVRANK", "ZCOUNT", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
                 "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "ZLEXCOUNT",
-                "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGESTORE", "ZRANDMEMBER", "ZSCAN")) {
+                "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGESTORE", "ZRANDMEMBER", "ZSCAN", "SETBIT", "GETBIT", "BITCOUNT",
+                "BITPOS", "BITOP")) {
             int sent = results.stream().mapToInt(r -> r.sentByCommand().getOrDefault(command, 0)).sum();
             int errors = results.stream().mapToInt(r -> r.errorsByCommand().getOrDefault(command, 0)).sum();
             assertThat(sent - errors).as("%s answered without an error", command).isGreaterThan(10);

@@ -17,6 +17,7 @@ import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
+import io.kvcache.slave.store.BitCommands;
 import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
 import io.kvcache.slave.store.SetCommands;
@@ -56,6 +57,7 @@ public final class StoreFixture {
         new ConnectionCommands(table, clients, null, "cluster").register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
         new StringCommands(keyspace, 512L * 1024 * 1024).register(handlers);
+        new BitCommands(keyspace, 512L * 1024 * 1024).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         new ListCommands(keyspace).register(handlers);
         new HashCommands(keyspace).register(handlers);
