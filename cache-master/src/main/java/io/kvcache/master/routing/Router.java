@@ -246,6 +246,9 @@ public final class Router {
         if (places.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
             return ShardLinks.error(CROSSSLOT);
         }
+        if (places.isEmpty()) { // OBJECT HELP: no key, and any shard answers it alike
+            return links.forward(Fragmenter.Place.of(r.arg(0), t).shard(), r, spec, s, group);
+        }
         return links.forward(places.getFirst().shard(), r, spec, s, group);
     }
 

@@ -26,6 +26,7 @@ import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.store.BitCommands;
 import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
+import io.kvcache.slave.store.ObjectCommand;
 import io.kvcache.slave.store.SetCommands;
 import io.kvcache.slave.store.ZSetCommands;
 import io.kvcache.slave.store.StringCommands;
@@ -98,6 +99,7 @@ class StoreConfiguration {
         new ListCommands(keyspace).register(handlers);
         new HashCommands(keyspace).register(handlers);
         new SetCommands(keyspace).register(handlers);
+        new ObjectCommand(keyspace, eviction).register(handlers);
         new ZSetCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);

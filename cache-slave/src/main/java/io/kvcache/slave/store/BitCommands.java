@@ -75,9 +75,9 @@ public final class BitCommands {
         int old = (updated[index] & mask) != 0 ? 1 : 0;
         updated[index] = (byte) (on == 1 ? updated[index] | mask : updated[index] & ~mask);
         if (e == null) {
-            db.add(r.arg(1), new StringValue(updated));
+            db.add(r.arg(1), StringValue.edited(updated));
         } else {
-            db.replaceValue(e, new StringValue(updated));
+            db.replaceValue(e, StringValue.edited(updated));
         }
         out.integer(old);
     }
@@ -230,7 +230,7 @@ public final class BitCommands {
         }
         db.delete(r.arg(2));
         if (maxLength > 0) {
-            db.add(r.arg(2), new StringValue(result));
+            db.add(r.arg(2), StringValue.edited(result));
         }
         out.integer(maxLength);
     }

@@ -15,7 +15,13 @@ import java.util.List;
  */
 final class HashValue implements Value {
 
+    /** Redis's hash-max-listpack-entries and hash-max-listpack-value. */
+    static final int MAX_LISTPACK_ENTRIES = 128;
+    static final int MAX_LISTPACK_VALUE = 64;
+
     private final ElementTable fields = new ElementTable(true);
+    /** Whether Redis would still hold this hash as a listpack (it turns into a hashtable for good). */
+    private boolean listpack = true;
     private UsedMemory meter;
 
     /** From now on, changes of this hash's footprint are added to meter. */
@@ -45,14 +51,24 @@ final class HashValue implements Value {
         return fields.find(field) >= 0;
     }
 
+    boolean isListpack() {
+        return listpack;
+    }
+
     /** @return true when the field is new */
     boolean put(byte[] field, byte[] value) {
+        if (field.length > MAX_LISTPACK_VALUE || value.length > MAX_LISTPACK_VALUE) {
+            listpack = false;
+        }
         long before = footprint();
         int at = fields.find(field);
         if (at >= 0) {
             fields.setValue(at, value);
         } else {
             fields.add(field, value);
+        }
+        if (fields.size() > MAX_LISTPACK_ENTRIES) {
+            listpack = false;
         }
         changed(before);
         return at < 0;

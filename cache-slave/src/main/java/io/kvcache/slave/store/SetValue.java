@@ -47,6 +47,10 @@ final class SetValue implements Value {
         return members.find(member) >= 0;
     }
 
+    boolean isIntset() {
+        return intset;
+    }
+
     /** @return true when the member is new */
     boolean add(byte[] member) {
         if (members.find(member) >= 0) {

@@ -143,7 +143,7 @@ public final class StringCommands {
             }
             return;
         }
-        Entry e = db.set(existing, key, new StringValue(value), (flags & KEEPTTL) != 0);
+        Entry e = db.set(existing, key, StringValue.of(value), (flags & KEEPTTL) != 0);
         if (expire != null) {
             db.setExpire(e, when);
         }
@@ -187,7 +187,7 @@ public final class StringCommands {
     private void getset(Request r, RespWriter out, Session s) {
         Entry old = db.lookupRead(r.arg(1));
         out.bulkOrNull(old == null ? null : Types.string(old));
-        db.set(r.arg(1), new StringValue(r.arg(2)), false);
+        db.set(r.arg(1), StringValue.of(r.arg(2)), false);
     }
 
     private void getdel(Request r, RespWriter out, Session s) {
@@ -244,7 +244,7 @@ public final class StringCommands {
             throw new ErrorReply(RespErrors.wrongArity("mset"));
         }
         for (int i = 1; i < r.argc(); i += 2) {
-            db.set(r.arg(i), new StringValue(r.arg(i + 1)), false);
+            db.set(r.arg(i), StringValue.of(r.arg(i + 1)), false);
         }
         out.ok();
     }
@@ -260,7 +260,7 @@ public final class StringCommands {
             }
         }
         for (int i = 1; i < r.argc(); i += 2) {
-            db.set(r.arg(i), new StringValue(r.arg(i + 1)), false);
+            db.set(r.arg(i), StringValue.of(r.arg(i + 1)), false);
         }
         out.integer(1);
     }
@@ -283,9 +283,9 @@ public final class StringCommands {
         value += increment;
         byte[] encoded = Long.toString(value).getBytes(StandardCharsets.US_ASCII);
         if (e == null) {
-            db.add(r.arg(1), new StringValue(encoded));
+            db.add(r.arg(1), StringValue.of(encoded));
         } else {
-            db.replaceValue(e, new StringValue(encoded));
+            db.replaceValue(e, StringValue.of(encoded));
         }
         out.integer(value);
     }
@@ -315,9 +315,9 @@ public final class StringCommands {
         }
         byte[] encoded = sum.toHumanString().getBytes(StandardCharsets.US_ASCII);
         if (e == null) {
-            db.add(r.arg(1), new StringValue(encoded));
+            db.add(r.arg(1), StringValue.created(encoded));
         } else {
-            db.replaceValue(e, new StringValue(encoded));
+            db.replaceValue(e, StringValue.created(encoded));
         }
         out.bulk(encoded);
     }
@@ -326,7 +326,7 @@ public final class StringCommands {
         Entry e = db.lookup(r.arg(1));
         byte[] suffix = r.arg(2);
         if (e == null) {
-            db.add(r.arg(1), new StringValue(suffix));
+            db.add(r.arg(1), StringValue.of(suffix));
             out.integer(suffix.length);
             return;
         }
@@ -334,7 +334,7 @@ public final class StringCommands {
         checkStringLength(current.length, suffix.length);
         byte[] joined = Arrays.copyOf(current, current.length + suffix.length);
         System.arraycopy(suffix, 0, joined, current.length, suffix.length);
-        db.replaceValue(e, new StringValue(joined));
+        db.replaceValue(e, StringValue.edited(joined));
         out.integer(joined.length);
     }
 
@@ -406,9 +406,9 @@ public final class StringCommands {
         byte[] updated = Arrays.copyOf(current, newLength);
         System.arraycopy(value, 0, updated, (int) offset, value.length);
         if (e == null) {
-            db.add(r.arg(1), new StringValue(updated));
+            db.add(r.arg(1), StringValue.edited(updated));
         } else {
-            db.replaceValue(e, new StringValue(updated));
+            db.replaceValue(e, StringValue.edited(updated));
         }
         out.integer(updated.length);
     }

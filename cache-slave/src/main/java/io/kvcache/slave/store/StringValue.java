@@ -2,8 +2,40 @@ package io.kvcache.slave.store;
 
 /**
  * A string value (Redis's robj of type OBJ_STRING around its sds). Its bytes are never changed in
- * place: INCR, APPEND and SETRANGE store a new value, so a reply or a replication frame may hold
- * the array after the command.
+ * place: every command that changes a string stores a new value, so a reply or a replication frame
+ * may hold the array after the command.
+ * <p>
+ * The three kinds are the histories OBJECT ENCODING tells apart, at no cost (each is a 16-byte
+ * object): what Redis stored through tryObjectEncoding ("int" when the bytes are an integer of at
+ * most 20 characters, "embstr" up to 44 bytes, else "raw"), what it created without it (INCRBYFLOAT's
+ * result: "embstr" or "raw"), and what it edited in place or built with createObject (APPEND to an
+ * existing string, SETRANGE, SETBIT, BITOP: "raw" whatever the length).
  */
-record StringValue(byte[] bytes) implements Value {
+sealed interface StringValue extends Value permits StringValue.Encoded, StringValue.Created, StringValue.Edited {
+
+    byte[] bytes();
+
+    /** SET and most writers: Redis tries the int and embstr encodings. */
+    static StringValue of(byte[] bytes) {
+        return new Encoded(bytes);
+    }
+
+    /** createStringObject without tryObjectEncoding (INCRBYFLOAT). */
+    static StringValue created(byte[] bytes) {
+        return new Created(bytes);
+    }
+
+    /** An sds edited in place, or a raw createObject (APPEND, SETRANGE, SETBIT, BITOP). */
+    static StringValue edited(byte[] bytes) {
+        return new Edited(bytes);
+    }
+
+    record Encoded(byte[] bytes) implements StringValue {
+    }
+
+    record Created(byte[] bytes) implements StringValue {
+    }
+
+    record Edited(byte[] bytes) implements StringValue {
+    }
 }

@@ -73,6 +73,10 @@ final class ZSetValue implements Value {
         return order.isEmpty();
     }
 
+    boolean isListpack() {
+        return listpack;
+    }
+
     /** The member's score, or null. */
     Double score(byte[] member) {
         int at = scores.find(member);

@@ -191,6 +191,16 @@ public final class CommandGenerator {
         add(2, () -> command("RENAME", sameSlotKey(), sameSlotKey()));
         add(2, () -> command("RENAMENX", sameSlotKey(), sameSlotKey()));
         add(2, this::keys);
+        // OBJECT: no IDLETIME, whose seconds depend on when each server ran it
+        add(4, () -> exact("OBJECT", option("ENCODING"), key()));
+        add(2, () -> exact("OBJECT", option("REFCOUNT"), key()));
+        add(1, () -> switch (random.nextInt(5)) {
+            case 0 -> exact("OBJECT", option("FREQ"), key());
+            case 1 -> exact("OBJECT", option("HELP"));
+            case 2 -> exact("OBJECT", pick("foo", "ENCODINGS", ""), key());
+            case 3 -> exact("OBJECT", option("ENCODING"));
+            default -> exact("OBJECT", option(pick("HELP", "ENCODING")), key(), key());
+        });
         add(1, this::scan);
         // expiry
         add(3, () -> expire("EXPIRE", false, false));

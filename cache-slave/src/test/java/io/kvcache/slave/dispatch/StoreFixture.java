@@ -20,6 +20,7 @@ import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.store.BitCommands;
 import io.kvcache.slave.store.HashCommands;
 import io.kvcache.slave.store.ListCommands;
+import io.kvcache.slave.store.ObjectCommand;
 import io.kvcache.slave.store.SetCommands;
 import io.kvcache.slave.store.ZSetCommands;
 import io.kvcache.slave.store.StringCommands;
@@ -62,6 +63,7 @@ public final class StoreFixture {
         new ListCommands(keyspace).register(handlers);
         new HashCommands(keyspace).register(handlers);
         new SetCommands(keyspace).register(handlers);
+        new ObjectCommand(keyspace, eviction).register(handlers);
         new ZSetCommands(keyspace).register(handlers);
         new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);

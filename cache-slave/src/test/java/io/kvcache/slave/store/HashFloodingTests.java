@@ -221,7 +221,7 @@ class HashFloodingTests {
         Keyspace keyspace = new Keyspace(() -> 0L);
         long start = System.nanoTime();
         for (byte[] key : keys) {
-            keyspace.add(key, new StringValue(key));
+            keyspace.add(key, StringValue.of(key));
         }
         int found = 0;
         for (int pass = 0; pass < 3; pass++) {
