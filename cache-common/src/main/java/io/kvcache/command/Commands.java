@@ -87,6 +87,8 @@ public final class Commands {
     public static final CommandSpec KEYS = all("keys", 2, ResponsePolicy.CONCAT, READONLY);
     public static final CommandSpec SCAN = all("scan", -2, ResponsePolicy.CURSOR, READONLY);
     public static final CommandSpec RANDOMKEY = all("randomkey", 1, ResponsePolicy.ONE_SUCCEEDED, READONLY);
+    /** Both keys on one shard, as in Redis Cluster: across shards CROSSSLOT. */
+    public static final CommandSpec COPY = oneShard("copy", -3, new KeySpec(1, 2, 1), WRITE, DENYOOM);
     /** OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ key, OBJECT HELP (whose lack of a key any shard answers). */
     public static final CommandSpec OBJECT = oneShard("object", -2, new KeySpec(2, 2, 1), READONLY);
     /** Both keys on one shard, as in Redis Cluster: across shards CROSSSLOT. */
@@ -182,7 +184,7 @@ public final class Commands {
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE,
             SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
-            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, OBJECT,
+            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, COPY, OBJECT,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
             RPOPLPUSH, LMOVE,
             HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,

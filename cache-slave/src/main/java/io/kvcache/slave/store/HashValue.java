@@ -55,6 +55,17 @@ final class HashValue implements Value {
         return listpack;
     }
 
+    /** An independent hash with the same fields in the same order and encoding (COPY). */
+    HashValue copy() {
+        HashValue c = new HashValue();
+        List<byte[]> pairs = flatten();
+        for (int i = 0; i < pairs.size(); i += 2) {
+            c.put(pairs.get(i), pairs.get(i + 1));
+        }
+        c.listpack = listpack;
+        return c;
+    }
+
     /** @return true when the field is new */
     boolean put(byte[] field, byte[] value) {
         if (field.length > MAX_LISTPACK_VALUE || value.length > MAX_LISTPACK_VALUE) {

@@ -20,6 +20,9 @@ import io.kvcache.command.Session;
 /** The keyspace commands, following Redis 7.0's db.c and expire.c. */
 public final class KeyCommands {
 
+    /** Redis's default "databases": the range COPY's DB is checked against before cluster mode refuses it. */
+    private static final int DATABASES = 16;
+
     private static final int EXPIRE_NX = 1;
     private static final int EXPIRE_XX = 1 << 1;
     private static final int EXPIRE_GT = 1 << 2;
@@ -50,7 +53,8 @@ public final class KeyCommands {
                 .on(SCAN, this::scan)
                 .on(RANDOMKEY, this::randomkey)
                 .on(RENAME, (r, out, s) -> rename(r, out, false))
-                .on(RENAMENX, (r, out, s) -> rename(r, out, true));
+                .on(RENAMENX, (r, out, s) -> rename(r, out, true))
+                .on(COPY, this::copy);
     }
 
     private void del(Request r, RespWriter out, Session s) {
@@ -269,6 +273,60 @@ public final class KeyCommands {
         } else {
             out.ok();
         }
+    }
+
+    /**
+     * copyCommand: COPY source destination [DB destination-db] [REPLACE]. One database, as in Redis
+     * Cluster: a DB other than 0 is refused with Redis Cluster's error.
+     */
+    private void copy(Request r, RespWriter out, Session s) {
+        boolean replace = false;
+        long db2 = 0;
+        for (int j = 3; j < r.argc(); j++) {
+            boolean more = j + 1 < r.argc();
+            if (r.is(j, "replace")) {
+                replace = true;
+            } else if (r.is(j, "db") && more) {
+                db2 = Arguments.rangeLong(r, j + 1, Integer.MIN_VALUE, Integer.MAX_VALUE, RespErrors.NOT_INTEGER);
+                if (db2 < 0 || db2 >= DATABASES) {
+                    throw new ErrorReply(RespErrors.DB_INDEX_OUT_OF_RANGE);
+                }
+                j++;
+            } else {
+                throw Arguments.SYNTAX;
+            }
+        }
+        if (db2 != 0) {
+            throw new ErrorReply("ERR Copying to another database is not allowed in cluster mode");
+        }
+        if (Arrays.equals(r.arg(1), r.arg(2))) {
+            throw new ErrorReply("ERR source and destination objects are the same");
+        }
+        Entry e = db.lookupRead(r.arg(1));
+        if (e == null) {
+            out.integer(0);
+            return;
+        }
+        if (db.lookup(r.arg(2)) != null) {
+            if (!replace) {
+                out.integer(0);
+                return;
+            }
+            db.delete(r.arg(2));
+        }
+        Value copy = switch (e.value) {
+            case StringValue.Encoded string -> new StringValue.Duplicated(string.bytes()); // bytes never change in place
+            case StringValue string -> string;
+            case QuickList list -> list.copy();
+            case HashValue hash -> hash.copy();
+            case SetValue set -> set.copy();
+            case ZSetValue zset -> zset.copy();
+        };
+        Entry copied = db.add(r.arg(2), copy);
+        if (e.hasExpiry()) {
+            db.setExpire(copied, e.expireAt);
+        }
+        out.integer(1);
     }
 
     private static String cString(byte[] bytes) {

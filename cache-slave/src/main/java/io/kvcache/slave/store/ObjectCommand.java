@@ -99,6 +99,7 @@ public final class ObjectCommand {
             case StringValue.Encoded s -> isInt(s.bytes()) ? "int" : s.bytes().length <= 44 ? "embstr" : "raw";
             case StringValue.Created s -> s.bytes().length <= 44 ? "embstr" : "raw";
             case StringValue.Edited s -> "raw";
+            case StringValue.Duplicated s -> isInt(s.bytes()) ? "int" : s.bytes().length <= 44 ? "embstr" : "raw";
             case QuickList l -> "quicklist";
             case HashValue h -> h.isListpack() ? "listpack" : "hashtable";
             case SetValue set -> set.isIntset() ? "intset" : "hashtable";

@@ -39,6 +39,15 @@ final class QuickList implements Value {
         return size;
     }
 
+    /** An independent list with the same elements (COPY); the element arrays are shared, never changed in place. */
+    QuickList copy() {
+        QuickList c = new QuickList();
+        for (int i = 0; i < size; i++) {
+            c.addLast(get(i));
+        }
+        return c;
+    }
+
     boolean isEmpty() {
         return size == 0;
     }

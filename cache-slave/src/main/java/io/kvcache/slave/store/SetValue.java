@@ -51,6 +51,18 @@ final class SetValue implements Value {
         return intset;
     }
 
+    /** An independent set with the same members in the same order and encoding (COPY). */
+    SetValue copy() {
+        SetValue c = new SetValue();
+        for (int i = 0; i < members.end(); i++) {
+            if (members.key(i) != null) {
+                c.members.add(members.key(i), null);
+            }
+        }
+        c.intset = intset;
+        return c;
+    }
+
     /** @return true when the member is new */
     boolean add(byte[] member) {
         if (members.find(member) >= 0) {

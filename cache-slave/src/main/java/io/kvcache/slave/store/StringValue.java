@@ -5,13 +5,15 @@ package io.kvcache.slave.store;
  * place: every command that changes a string stores a new value, so a reply or a replication frame
  * may hold the array after the command.
  * <p>
- * The three kinds are the histories OBJECT ENCODING tells apart, at no cost (each is a 16-byte
+ * The kinds are the histories OBJECT ENCODING and REFCOUNT tell apart, at no cost (each is a 16-byte
  * object): what Redis stored through tryObjectEncoding ("int" when the bytes are an integer of at
  * most 20 characters, "embstr" up to 44 bytes, else "raw"), what it created without it (INCRBYFLOAT's
  * result: "embstr" or "raw"), and what it edited in place or built with createObject (APPEND to an
- * existing string, SETRANGE, SETBIT, BITOP: "raw" whatever the length).
+ * existing string, SETRANGE, SETBIT, BITOP: "raw" whatever the length); and COPY's duplicate of
+ * the first kind, encoded alike but never one of Redis's shared integers (OBJECT REFCOUNT 1).
  */
-sealed interface StringValue extends Value permits StringValue.Encoded, StringValue.Created, StringValue.Edited {
+sealed interface StringValue extends Value
+        permits StringValue.Encoded, StringValue.Created, StringValue.Edited, StringValue.Duplicated {
 
     byte[] bytes();
 
@@ -37,5 +39,9 @@ sealed interface StringValue extends Value permits StringValue.Encoded, StringVa
     }
 
     record Edited(byte[] bytes) implements StringValue {
+    }
+
+    /** COPY's dupStringObject of an {@link Encoded} string: the same encoding, never a shared integer. */
+    record Duplicated(byte[] bytes) implements StringValue {
     }
 }

@@ -77,6 +77,17 @@ final class ZSetValue implements Value {
         return listpack;
     }
 
+    /** An independent sorted set with the same members, scores and encoding (COPY). */
+    ZSetValue copy() {
+        ZSetValue c = new ZSetValue();
+        c.listpack = listpack;
+        for (Scored s : order) {
+            c.put(s.member(), s.score());
+        }
+        c.listpack = listpack;
+        return c;
+    }
+
     /** The member's score, or null. */
     Double score(byte[] member) {
         int at = scores.find(member);

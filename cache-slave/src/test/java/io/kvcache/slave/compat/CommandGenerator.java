@@ -190,6 +190,7 @@ public final class CommandGenerator {
         add(2, () -> command(withKeys("UNLINK", random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(3))));
         add(2, () -> command("RENAME", sameSlotKey(), sameSlotKey()));
         add(2, () -> command("RENAMENX", sameSlotKey(), sameSlotKey()));
+        add(3, this::copy);
         add(2, this::keys);
         // OBJECT: no IDLETIME, whose seconds depend on when each server ran it
         add(4, () -> exact("OBJECT", option("ENCODING"), key()));
@@ -385,6 +386,21 @@ public final class CommandGenerator {
             }
         }
         return command(args);
+    }
+
+    /** COPY on one slot in cluster mode; DB only 0 or bad ones (the reference has 16 databases, kvcache one). */
+    private byte[][] copy() {
+        List<String> args = new ArrayList<>(List.of("COPY", sameSlotKey(), sameSlotKey()));
+        if (random.nextBoolean()) {
+            args.add(option("REPLACE"));
+        }
+        if (random.nextInt(4) == 0) {
+            addAll(args, option("DB"), pick("0", "0", "16", "-1", "abc"));
+        }
+        if (random.nextInt(20) == 0) {
+            args.add(pick("junk", "DB"));
+        }
+        return raw(args.stream().map(a -> a.equals("COPY") ? name("COPY") : a).toList());
     }
 
     /** Bit offsets: small ones, past the end, and bad ones (negative, not a number, beyond 2^32 bits). */

@@ -46,7 +46,7 @@ class SlaveDifferentialTests {
                 "ZMSCORE", "ZCARD", "ZREM", "ZRANK", "ZREVRANK", "ZCOUNT", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
                 "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "ZLEXCOUNT",
                 "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZRANGESTORE", "ZRANDMEMBER", "ZSCAN", "SETBIT", "GETBIT", "BITCOUNT",
-                "BITPOS", "BITOP", "OBJECT")) {
+                "BITPOS", "BITOP", "OBJECT", "COPY")) {
             int sent = results.stream().mapToInt(r -> r.sentByCommand().getOrDefault(command, 0)).sum();
             int errors = results.stream().mapToInt(r -> r.errorsByCommand().getOrDefault(command, 0)).sum();
             assertThat(sent - errors).as("%s answered without an error", command).isGreaterThan(10);

@@ -45,6 +45,8 @@ class CommandsDocTests {
             Map.entry("lmove", "Through the master, across shards: pop, push, put back on failure (docs/master.md)."),
             Map.entry("scan", "Cursors are kvcache's own (the master's carry the shard being walked);"
                     + " guarantees as Redis's."),
+            Map.entry("copy", "One database, as Redis Cluster: `DB` other than 0 answers Redis Cluster's error;"
+                    + " through the master, across shards `-CROSSSLOT`."),
             Map.entry("sscan", "Every member in one reply with cursor 0, as Redis answers for an intset."),
             Map.entry("smembers", "Sorted by value while every member is an integer (and at most 512), as Redis's"
                     + " intset; else insertion order, where Redis's is its hashtable's."),
