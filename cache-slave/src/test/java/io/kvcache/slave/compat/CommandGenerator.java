@@ -275,7 +275,7 @@ public final class CommandGenerator {
         add(3, () -> command("HINCRBY", hashKey(), field(), random.nextInt(4) == 0 ? pick(GARBAGE_NUMBERS) : integer()));
         add(3, () -> command("HINCRBYFLOAT", hashKey(), field(), pick(HINCRBYFLOAT_INCREMENTS)));
         add(2, this::hrandfield);
-        add(2, this::hscan);
+        add(2, () -> elementScan("HSCAN", hashKey(), "*", "f*", "?", "[fg]", "name", "*\u0000"));
         // sets (in cluster mode, the commands of several keys only on keys of one slot)
         add(8, () -> command(withMembers("SADD", setKey(), 1 + random.nextInt(4))));
         add(3, () -> command(withMembers("SREM", setKey(), 1 + random.nextInt(3))));
@@ -290,14 +290,14 @@ public final class CommandGenerator {
             add(2, () -> multiKey(withSetKeys(op, 1 + random.nextInt(3))));
             add(1, () -> multiKey(withSetKeys(op + "STORE", 2 + random.nextInt(3))));
         }
-        add(2, this::sscan);
+        add(2, () -> elementScan("SSCAN", setKey(), "*", "1*", "?", "[ab]", "-*"));
         // sorted sets
         add(8, this::zadd);
         add(3, () -> command("ZINCRBY", zsetKey(), score(), member()));
         add(3, () -> command("ZSCORE", zsetKey(), member()));
-        add(2, () -> command(withZMembers("ZMSCORE", 1 + random.nextInt(3))));
+        add(2, () -> command(withMembers("ZMSCORE", zsetKey(), 1 + random.nextInt(3))));
         add(2, () -> command("ZCARD", zsetKey()));
-        add(3, () -> command(withZMembers("ZREM", 1 + random.nextInt(3))));
+        add(3, () -> command(withMembers("ZREM", zsetKey(), 1 + random.nextInt(3))));
         add(2, () -> command("ZRANK", zsetKey(), member()));
         add(2, () -> command("ZREVRANK", zsetKey(), member()));
         add(2, () -> command("ZCOUNT", zsetKey(), pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)));
@@ -311,7 +311,7 @@ public final class CommandGenerator {
         add(1, () -> command("ZREMRANGEBYRANK", zsetKey(), pick(RANKS), pick(RANKS)));
         add(2, this::zrangestore);
         add(2, this::zrandmember);
-        add(2, this::zscan);
+        add(2, () -> elementScan("ZSCAN", zsetKey(), "*", "1*", "?", "[ab]", "-*"));
         // the lex commands, on members of one score
         add(4, () -> command(zeroScored()));
         add(2, () -> command("ZLEXCOUNT", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS)));
@@ -374,18 +374,6 @@ public final class CommandGenerator {
             case 4 -> exact("ZRANDMEMBER", zsetKey(), pick(GARBAGE_NUMBERS));
             default -> exact("ZRANDMEMBER", zsetKey(), "100", pick("WITHSCORE", "junk"));
         };
-    }
-
-    private byte[][] zscan() {
-        List<String> args = new ArrayList<>(List.of("ZSCAN", zsetKey(), pick("0", "0", "abc", "-1", "")));
-        for (int n = random.nextInt(3); n > 0; n--) {
-            switch (random.nextInt(5)) {
-                case 0, 1 -> addAll(args, option("MATCH"), pick("*", "1*", "?", "[ab]", "-*"));
-                case 2, 3 -> addAll(args, option("COUNT"), pick("1", "10", "0", "-1", "abc"));
-                default -> args.add(pick("TYPE", "junk"));
-            }
-        }
-        return command(args);
     }
 
     /** COPY on one slot in cluster mode; DB only 0 or bad ones (the reference has 16 databases, kvcache one). */
@@ -453,14 +441,6 @@ public final class CommandGenerator {
             addAll(args, score(), member());
         }
         return command(args);
-    }
-
-    private List<String> withZMembers(String command, int count) {
-        List<String> args = new ArrayList<>(List.of(command, zsetKey()));
-        for (int i = 0; i < count; i++) {
-            args.add(member());
-        }
-        return args;
     }
 
     /**
@@ -559,18 +539,6 @@ public final class CommandGenerator {
         };
     }
 
-    private byte[][] sscan() {
-        List<String> args = new ArrayList<>(List.of("SSCAN", setKey(), pick("0", "0", "abc", "-1", "")));
-        for (int n = random.nextInt(3); n > 0; n--) {
-            switch (random.nextInt(5)) {
-                case 0, 1 -> addAll(args, option("MATCH"), pick("*", "1*", "?", "[ab]", "-*"));
-                case 2, 3 -> addAll(args, option("COUNT"), pick("1", "10", "0", "-1", "abc"));
-                default -> args.add(pick("TYPE", "junk"));
-            }
-        }
-        return command(args);
-    }
-
     /** HSET/HMSET with one to three pairs, or (one time in ten) a field without its value. */
     private byte[][] hashSet(String command) {
         List<String> args = new ArrayList<>(List.of(command, hashKey()));
@@ -607,11 +575,15 @@ public final class CommandGenerator {
         };
     }
 
-    private byte[][] hscan() {
-        List<String> args = new ArrayList<>(List.of("HSCAN", hashKey(), pick("0", "0", "1", "abc", "-1", "")));
+    /**
+     * HSCAN, SSCAN or ZSCAN of key: a cursor (good or bad), then up to two of MATCH, COUNT and an
+     * option these commands do not take.
+     */
+    private byte[][] elementScan(String command, String key, String... patterns) {
+        List<String> args = new ArrayList<>(List.of(command, key, pick("0", "0", "1", "abc", "-1", "")));
         for (int n = random.nextInt(3); n > 0; n--) {
             switch (random.nextInt(5)) {
-                case 0, 1 -> addAll(args, option("MATCH"), pick("*", "f*", "?", "[fg]", "name", "*\u0000"));
+                case 0, 1 -> addAll(args, option("MATCH"), pick(patterns));
                 case 2, 3 -> addAll(args, option("COUNT"), pick("1", "10", "0", "-1", "abc"));
                 default -> args.add(pick("TYPE", "NOVALUES", "junk"));
             }
