@@ -29,7 +29,7 @@ import io.kvcache.slave.compat.RawRedisClient;
  * <li>counters {@code c:i}, incremented by mutators and read by readers, which check that no counter
  * ever goes backwards;</li>
  * <li>lists {@code l:i}, appended to by mutators with elements nobody else sends;</li>
- * <li>hashes {@code h:i} (as many as lists) of two fields, which must arrive whole and in order;</li>
+ * <li>hashes {@code h:i} (a twelfth as many as lists) of two fields, which must arrive whole and in order;</li>
  * <li>strings {@code e:i} with a TTL short enough to pass while keys move: at the end they must be gone.</li>
  * </ul>
  * Each mutator owns a disjoint slice of the keys, so "the last acknowledged value" is well defined. A
@@ -71,13 +71,20 @@ final class PreloadedKeys implements AutoCloseable {
         }
         for (int i = 0; i < lists; i++) {
             keys.add("l:" + i);
+        }
+        for (int i = 0; i < hashes(); i++) {
             keys.add("h:" + i);
         }
         return keys;
     }
 
     int size() {
-        return strings + counters + 2 * lists;
+        return strings + counters + lists + hashes();
+    }
+
+    /** A few hashes: enough to move some of every shard's, few enough to keep the load as it was. */
+    private int hashes() {
+        return lists / 12;
     }
 
     /** Writes every key through the master, pipelined; short-TTL keys expire in {@code shortTtl}. */
@@ -95,6 +102,8 @@ final class PreloadedKeys implements AutoCloseable {
             for (int i = 0; i < lists; i++) {
                 batch.add(argv("RPUSH", "l:" + i, "l" + i + "-a", "l" + i + "-b"));
                 flushIfFull(client, batch);
+            }
+            for (int i = 0; i < hashes(); i++) {
                 batch.add(argv("HSET", "h:" + i, "a", "h" + i + "-a", "b", "h" + i + "-b"));
                 flushIfFull(client, batch);
             }
@@ -159,6 +168,12 @@ final class PreloadedKeys implements AutoCloseable {
 
     long ambiguous() {
         return mutators.stream().mapToLong(m -> m.ambiguous).sum();
+    }
+
+    /** What the first change that may or may not have happened got instead of its acknowledgement, for a report. */
+    String firstAmbiguous() {
+        return mutators.stream().map(m -> m.firstAmbiguous).filter(java.util.Objects::nonNull).findFirst()
+                .orElse("none");
     }
 
     /** Counter reads that returned less than an earlier read of the same counter. */
@@ -276,7 +291,7 @@ final class PreloadedKeys implements AutoCloseable {
                 }
             }
             keys.clear();
-            for (int i = 0; i < lists; i++) {
+            for (int i = 0; i < hashes(); i++) {
                 keys.add("h:" + i);
             }
             for (List<String> part : chunks(keys)) {
@@ -367,7 +382,16 @@ final class PreloadedKeys implements AutoCloseable {
         final Map<String, List<String>> appended = new HashMap<>();
         final Map<String, Set<String>> ambiguousAppended = new HashMap<>();
         long ambiguous;
+        /** The first reply that was not an acknowledgement ("lost" for a connection that failed). */
+        volatile String firstAmbiguous;
         private long sequence;
+
+        private void noteAmbiguous(String key, byte[] reply) {
+            if (firstAmbiguous == null) {
+                firstAmbiguous = key + ": " + (reply == null ? "lost (connection failed or timed out)"
+                        : new String(reply, java.nio.charset.StandardCharsets.ISO_8859_1).strip());
+            }
+        }
 
         Mutator(int slice, int of) {
             this.slice = slice;
@@ -390,6 +414,7 @@ final class PreloadedKeys implements AutoCloseable {
                         } else {
                             ambiguousString.computeIfAbsent(key, k -> new HashSet<>()).add(value);
                             ambiguous++;
+                            noteAmbiguous(key, reply);
                         }
                     }
                     case 1 -> {
@@ -401,6 +426,7 @@ final class PreloadedKeys implements AutoCloseable {
                         } else {
                             ambiguousIncrements.merge(key, 1L, Long::sum);
                             ambiguous++;
+                            noteAmbiguous(key, reply);
                         }
                     }
                     default -> {
@@ -413,6 +439,7 @@ final class PreloadedKeys implements AutoCloseable {
                         } else {
                             ambiguousAppended.computeIfAbsent(key, k -> new HashSet<>()).add(element);
                             ambiguous++;
+                            noteAmbiguous(key, reply);
                         }
                     }
                 }
