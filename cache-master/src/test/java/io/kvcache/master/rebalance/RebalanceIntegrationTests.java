@@ -87,7 +87,7 @@ class RebalanceIntegrationTests {
             writers.stop();
             data.stop();
 
-            assertThat(writers.failures()).as("writes answered with an error or lost").isZero();
+            assertThat(writers.failures()).as("writes answered with an error or lost (first: %s)", writers.firstFailure()).isZero();
             assertThat(data.ambiguous()).as("changes answered with an error or lost (first: %s)", data.firstAmbiguous()).isZero();
             verifyEverything(cluster, data, writers, List.of("slave1", "slave2", "slave3"));
 
@@ -102,7 +102,7 @@ class RebalanceIntegrationTests {
             drainWriters.awaitMoreAcknowledged(300, Duration.ofSeconds(60));
             drainWriters.stop();
             data.stop();
-            assertThat(drainWriters.failures()).isZero();
+            assertThat(drainWriters.failures()).as("writes answered with an error or lost (first: %s)", drainWriters.firstFailure()).isZero();
             assertThat(data.ambiguous()).as("changes answered with an error or lost (first: %s)", data.firstAmbiguous()).isZero();
             assertThat(cluster.getJson("/admin/slaves").path("shards").findValuesAsString("name"))
                     .as("the drained shard left the topology").doesNotContain("slave1");

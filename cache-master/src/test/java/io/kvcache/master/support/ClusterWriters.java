@@ -71,6 +71,11 @@ public final class ClusterWriters implements AutoCloseable {
         return writers.stream().mapToLong(w -> w.failures).sum();
     }
 
+    /** The first failure a writer met (an error reply, or the exception that cut its connection), for a report. */
+    public String firstFailure() {
+        return writers.stream().map(w -> w.firstFailure).filter(java.util.Objects::nonNull).findFirst().orElse("none");
+    }
+
     /** Every acknowledged write is there, exactly once; nothing was written that no client sent. */
     public void verify(RawRedisClient client) throws IOException {
         for (Writer w : writers) {
@@ -129,6 +134,8 @@ public final class ClusterWriters implements AutoCloseable {
         final Map<String, String> strings = new HashMap<>();
         final Map<String, String> ambiguousStrings = new HashMap<>();
         long failures;
+        /** See {@link ClusterWriters#firstFailure}. */
+        volatile String firstFailure;
         private RawRedisClient client;
         private int counterKey;
         private int listKey;
@@ -214,15 +221,23 @@ public final class ClusterWriters implements AutoCloseable {
                 byte[] reply = client.call(argv);
                 if (reply[0] == '-') {
                     failures++;
+                    noteFailure(argv, new String(reply, java.nio.charset.StandardCharsets.ISO_8859_1).strip());
                 }
                 return reply;
             } catch (IOException e) {
                 failures++;
+                noteFailure(argv, e.toString());
                 closeClient();
                 // A client's backoff before it reconnects: without it, a master that is away (refusing
                 // connections at once) turns the writers into a busy loop that starves the cluster.
                 java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
                 return null;
+            }
+        }
+
+        private void noteFailure(String[] argv, String what) {
+            if (firstFailure == null) {
+                firstFailure = String.join(" ", argv) + " -> " + what;
             }
         }
 
