@@ -315,7 +315,7 @@ public final class TopologyRegistry {
             Map<String, Replica> ofShard = replicas.remove(shard);
             if (ofShard != null) {
                 for (Replica r : ofShard.values()) {
-                    r.pool().close();
+                    r.pool().closeWhenIdle(); // what was sent before the commit gets its reply
                     String connection = connectionOf.remove(key(shard, r.id()));
                     if (connection != null) {
                         byConnection.remove(connection);

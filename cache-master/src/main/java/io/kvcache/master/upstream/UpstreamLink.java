@@ -214,6 +214,11 @@ final class UpstreamLink implements IoLoop.Handler {
         }
     }
 
+    /** Loop thread only: whether a request sent (or about to be) still waits for its reply. */
+    boolean hasInflight() {
+        return !inflight.isEmpty();
+    }
+
     /** Loop thread only: requests still waiting get the connection-lost error. */
     void close() {
         fail(null);

@@ -62,6 +62,30 @@ public final class UpstreamPool {
         link.send(request, pending);
     }
 
+    /**
+     * Closes every link once no request waits on it, or after the reply timeout: a drained shard's
+     * last requests, sent before the ring without it was committed, get their replies (redirects to
+     * the keys' new owners, which the router follows) instead of the connection-lost error.
+     */
+    public void closeWhenIdle() {
+        closed = true;
+        IoLoops loops = settings.loops();
+        long deadline = System.nanoTime() + settings.replyTimeoutMillis() * 1_000_000L;
+        for (int i = 0; i < links.length; i++) {
+            int index = i;
+            loops.get(i).every100ms(() -> {
+                UpstreamLink link = links[index];
+                if (link != null && link.hasInflight() && System.nanoTime() - deadline < 0) {
+                    return true; // look again on the next tick
+                }
+                if (link != null) {
+                    link.close();
+                }
+                return false;
+            });
+        }
+    }
+
     /** Closes every link, each on its own loop; requests still waiting get the connection-lost error. */
     public void close() {
         closed = true;
