@@ -113,6 +113,7 @@ public final class Commands {
     public static final CommandSpec LPOS = key("lpos", -3, READONLY);
     public static final CommandSpec RPOPLPUSH = move("rpoplpush", 3, WRITE, DENYOOM);
     public static final CommandSpec LMOVE = move("lmove", 5, WRITE, DENYOOM);
+    public static final CommandSpec LMPOP = counted("lmpop", -4, 1, WRITE);
 
     // Hashes (t_hash.c)
     public static final CommandSpec HSET = key("hset", -4, WRITE, DENYOOM, FAST);
@@ -148,6 +149,7 @@ public final class Commands {
     public static final CommandSpec SUNIONSTORE = oneShard("sunionstore", -3, new KeySpec(1, -1, 1), WRITE, DENYOOM);
     public static final CommandSpec SDIFF = oneShard("sdiff", -2, new KeySpec(1, -1, 1), READONLY);
     public static final CommandSpec SDIFFSTORE = oneShard("sdiffstore", -3, new KeySpec(1, -1, 1), WRITE, DENYOOM);
+    public static final CommandSpec SINTERCARD = counted("sintercard", -3, 1, READONLY);
     public static final CommandSpec SSCAN = key("sscan", -3, READONLY);
 
     // Sorted sets (t_zset.c)
@@ -175,6 +177,17 @@ public final class Commands {
     public static final CommandSpec ZRANGESTORE = oneShard("zrangestore", -5, new KeySpec(1, 2, 1), WRITE, DENYOOM);
     public static final CommandSpec ZRANDMEMBER = key("zrandmember", -2, READONLY);
     public static final CommandSpec ZSCAN = key("zscan", -3, READONLY);
+    public static final CommandSpec ZMPOP = counted("zmpop", -4, 1, WRITE);
+    public static final CommandSpec ZUNION = counted("zunion", -3, 1, READONLY);
+    public static final CommandSpec ZINTER = counted("zinter", -3, 1, READONLY);
+    public static final CommandSpec ZDIFF = counted("zdiff", -3, 1, READONLY);
+    public static final CommandSpec ZINTERCARD = counted("zintercard", -3, 1, READONLY);
+    public static final CommandSpec ZUNIONSTORE = oneShard("zunionstore", -4, KeySpec.destinationAndCounted(),
+            WRITE, DENYOOM);
+    public static final CommandSpec ZINTERSTORE = oneShard("zinterstore", -4, KeySpec.destinationAndCounted(),
+            WRITE, DENYOOM);
+    public static final CommandSpec ZDIFFSTORE = oneShard("zdiffstore", -4, KeySpec.destinationAndCounted(),
+            WRITE, DENYOOM);
 
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
@@ -186,14 +199,15 @@ public final class Commands {
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
             TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, COPY, OBJECT,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
-            RPOPLPUSH, LMOVE,
+            RPOPLPUSH, LMOVE, LMPOP,
             HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,
             HINCRBYFLOAT, HRANDFIELD, HSCAN,
             SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP, SRANDMEMBER, SMOVE, SINTER, SINTERSTORE,
-            SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SSCAN,
+            SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SINTERCARD, SSCAN,
             ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD, ZREM, ZRANK, ZREVRANK, ZCOUNT, ZRANGE, ZRANGEBYSCORE,
             ZREVRANGEBYSCORE, ZREVRANGE, ZPOPMIN, ZPOPMAX, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZREMRANGEBYLEX,
-            ZLEXCOUNT, ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANGESTORE, ZRANDMEMBER, ZSCAN);
+            ZLEXCOUNT, ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANGESTORE, ZRANDMEMBER, ZSCAN, ZMPOP, ZUNION, ZINTER, ZDIFF,
+            ZINTERCARD, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE);
 
     private static Set<CommandFlag> flags(CommandFlag... flags) {
         return flags.length == 0 ? Set.of() : Set.copyOf(EnumSet.of(flags[0], flags));
@@ -214,6 +228,11 @@ public final class Commands {
 
     private static CommandSpec oneShard(String name, int arity, KeySpec keys, CommandFlag... flags) {
         return new CommandSpec(name, arity, flags(flags), keys, RequestPolicy.SINGLE_SHARD, ResponsePolicy.DEFAULT);
+    }
+
+    /** Keys counted by an argument (LMPOP numkeys key ...): all on one shard, as in Redis Cluster. */
+    private static CommandSpec counted(String name, int arity, int numkeysAt, CommandFlag... flags) {
+        return oneShard(name, arity, KeySpec.counted(numkeysAt), flags);
     }
 
     private static CommandSpec overwrite(String name, int arity, CommandFlag... flags) {

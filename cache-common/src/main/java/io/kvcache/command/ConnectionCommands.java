@@ -256,10 +256,14 @@ public final class ConnectionCommands {
         if (!spec.keys().hasKeys()) {
             throw new ErrorReply("ERR The command has no key arguments");
         }
-        int last = spec.keys().lastIndex(argc);
-        out.array((last - spec.keys().first()) / spec.keys().step() + 1);
-        for (int i = spec.keys().first(); i <= last; i += spec.keys().step()) {
-            out.bulk(r.arg(i + 2));
+        Request command = new Request(java.util.Arrays.copyOfRange(r.argv(), 2, r.argc()));
+        int keys = spec.keys().count(command);
+        if (keys == 0) {
+            throw new ErrorReply("ERR Invalid arguments specified for command");
+        }
+        out.array(keys);
+        for (int k = 0; k < keys; k++) {
+            out.bulk(command.arg(spec.keys().position(command, k)));
         }
     }
 
@@ -268,11 +272,15 @@ public final class ConnectionCommands {
         out.array(10);
         out.bulk(spec.name());
         out.integer(spec.arity());
-        out.array(spec.flags().size());
+        boolean movable = spec.keys().movable();
+        out.array(spec.flags().size() + (movable ? 1 : 0));
         for (CommandFlag flag : CommandFlag.values()) {
             if (spec.is(flag)) {
                 out.simple(flag.redisName());
             }
+        }
+        if (movable) {
+            out.simple("movablekeys"); // not a declared flag: Redis derives it from the key specs too
         }
         out.integer(spec.keys().first());
         out.integer(spec.keys().last());

@@ -33,6 +33,9 @@ public final class RespErrors {
     /** A primary with fewer good replicas than min-replicas-to-write (Redis's processCommand). */
     public static final String NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
     public static final String LPOS_COUNT = "ERR COUNT can't be negative";
+    /** LMPOP, ZMPOP, SINTERCARD and the blocking MPOPs. */
+    public static final String NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0";
+    public static final String COUNT_NOT_POSITIVE = "ERR count should be greater than 0";
     public static final String LPOS_MAXLEN = "ERR MAXLEN can't be negative";
 
     // Redirections while keys move between shards (cluster.c): answered by slaves, resolved by the master.

@@ -60,8 +60,9 @@ final class Fragmenter {
     static List<Place> placesOf(CommandSpec spec, Request r, Topology topology) {
         List<Place> places = new ArrayList<>(2);
         KeySpec keys = spec.keys();
-        for (int i = keys.first(); i <= keys.lastIndex(r.argc()); i += keys.step()) {
-            Place p = Place.of(r.arg(i), topology);
+        int count = keys.count(r);
+        for (int k = 0; k < count; k++) {
+            Place p = Place.of(r.arg(keys.position(r, k)), topology);
             if (!places.contains(p)) {
                 places.add(p);
             }

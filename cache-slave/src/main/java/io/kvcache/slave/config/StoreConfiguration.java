@@ -19,17 +19,10 @@ import io.kvcache.slave.dispatch.CommandDispatcher;
 import io.kvcache.slave.dispatch.InfoReport;
 import io.kvcache.slave.dispatch.ServerCommands;
 import io.kvcache.slave.store.ActiveExpiry;
+import io.kvcache.slave.store.DataCommands;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.HeapBudget;
-import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
-import io.kvcache.slave.store.BitCommands;
-import io.kvcache.slave.store.HashCommands;
-import io.kvcache.slave.store.ListCommands;
-import io.kvcache.slave.store.ObjectCommand;
-import io.kvcache.slave.store.SetCommands;
-import io.kvcache.slave.store.ZSetCommands;
-import io.kvcache.slave.store.StringCommands;
 
 /** The store, the command families bound to the one command table, and the dispatcher. */
 @Configuration(proxyBeanMethods = false)
@@ -93,14 +86,7 @@ class StoreConfiguration {
         ConnectionCommands connection = new ConnectionCommands(table, clients, clusterSecret, "cluster");
         connection.register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
-        new StringCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
-        new BitCommands(keyspace, properties.protoMaxBulkLen().toBytes()).register(handlers);
-        new KeyCommands(keyspace).register(handlers);
-        new ListCommands(keyspace).register(handlers);
-        new HashCommands(keyspace).register(handlers);
-        new SetCommands(keyspace).register(handlers);
-        new ObjectCommand(keyspace, eviction).register(handlers);
-        new ZSetCommands(keyspace).register(handlers);
+        DataCommands.register(handlers, keyspace, eviction, properties.protoMaxBulkLen().toBytes());
         new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);

@@ -201,8 +201,8 @@ public final class CommandDispatcher {
         for (int i = 0; i < n; i++) {
             Request r = requests.get(i);
             CommandSpec spec = specs[i];
-            int first = spec == null ? 0 : spec.keys().first();
-            firstKeys[i] = first > 0 && first < r.argc() ? r.arg(first) : null;
+            int first = spec == null ? 0 : spec.keys().firstPosition(r);
+            firstKeys[i] = first > 0 ? r.arg(first) : null;
             readsValue[i] = spec == null || !spec.keys().overwrites();
         }
         keyspace.prefetch(firstKeys, readsValue, n);

@@ -82,8 +82,9 @@ final class KeyOwnership implements KeyGuard {
         }
         boolean here = false;
         String askTo = null;
-        for (int i = keys.first(); i <= keys.lastIndex(request.argc()); i += keys.step()) {
-            byte[] key = request.arg(i);
+        int count = keys.count(request);
+        for (int k = 0; k < count; k++) {
+            byte[] key = request.arg(keys.position(request, k));
             long hash = r.ring().keyHash(key); // once for both rings: this runs for every command
             String owner = r.ring().shardForHash(hash);
             String finalOwner = r.isMoving() ? r.targetRing().shardForHash(hash) : owner;

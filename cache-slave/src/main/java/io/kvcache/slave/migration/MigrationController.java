@@ -81,8 +81,9 @@ class MigrationController {
                 return null;
             }
             KeySpec k = spec.keys();
-            for (int i = k.first(); k.hasKeys() && i <= k.lastIndex(request.argc()); i += k.step()) {
-                keys.add(request.arg(i));
+            int count = k.count(request);
+            for (int j = 0; j < count; j++) {
+                keys.add(request.arg(k.position(request, j)));
             }
         }
         return keys;

@@ -87,8 +87,9 @@ public final class ReplicationLog implements WritePropagation {
         }
         KeySpec keys = spec.keys();
         if (keys.hasKeys()) {
-            for (int i = keys.first(); i <= keys.lastIndex(request.argc()); i += keys.step()) {
-                keyspace.transferBeforeWrite(request.arg(i), scratch);
+            int count = keys.count(request);
+            for (int k = 0; k < count; k++) {
+                keyspace.transferBeforeWrite(request.arg(keys.position(request, k)), scratch);
             }
             flush();
         }

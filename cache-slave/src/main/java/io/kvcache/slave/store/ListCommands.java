@@ -40,7 +40,37 @@ public final class ListCommands {
                 .on(LREM, this::lrem)
                 .on(LPOS, this::lpos)
                 .on(RPOPLPUSH, (r, out, s) -> move(r, out, false, true))
-                .on(LMOVE, this::lmove);
+                .on(LMOVE, this::lmove)
+                .on(LMPOP, this::lmpop);
+    }
+
+    private static final byte[] LPOP_NAME = {'L', 'P', 'O', 'P'};
+    private static final byte[] RPOP_NAME = {'R', 'P', 'O', 'P'};
+
+    /**
+     * lmpopGenericCommand: the first key holding a list pops up to COUNT elements from the given
+     * end, answered as [key, [elements]] and replicated as LPOP or RPOP key count; none: a null
+     * array. Only keys up to the first list are type checked, as in Redis.
+     */
+    private void lmpop(Request r, RespWriter out, Session s) {
+        MultiPop pop = MultiPop.parse(r, 1, "left", "right");
+        for (int k = 0; k < pop.numkeys(); k++) {
+            byte[] key = r.arg(pop.keyAt(k));
+            Entry e = db.lookup(key);
+            if (e == null) {
+                continue;
+            }
+            QuickList list = Types.list(e);
+            int n = (int) Math.min(pop.count(), list.size());
+            out.array(2).bulk(key).array(n);
+            for (int i = 0; i < n; i++) {
+                out.bulk(pop.first() ? list.removeFirst() : list.removeLast());
+            }
+            deleteIfEmpty(e, list);
+            db.replicateAs(new Request(new byte[][] {pop.first() ? LPOP_NAME : RPOP_NAME, key, MultiPop.bytes(n)}));
+            return;
+        }
+        out.nullArray();
     }
 
     /** pushGenericCommand; the X variants push only onto an existing list. */

@@ -11,7 +11,9 @@ import io.kvcache.command.Arguments;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
+import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
 
 /**
@@ -42,6 +44,7 @@ public final class SetCommands {
                 .on(SMOVE, this::smove)
                 .on(SINTER, (r, out, s) -> inter(r, out, false))
                 .on(SINTERSTORE, (r, out, s) -> inter(r, out, true))
+                .on(SINTERCARD, this::sintercard)
                 .on(SUNION, (r, out, s) -> unionOrDiff(r, out, false, false))
                 .on(SUNIONSTORE, (r, out, s) -> unionOrDiff(r, out, false, true))
                 .on(SDIFF, (r, out, s) -> unionOrDiff(r, out, true, false))
@@ -253,6 +256,48 @@ public final class SetCommands {
             result.add(m);
         }
         finish(r, out, store, result);
+    }
+
+    /**
+     * sinterCardCommand: how many members the sets share, counting up to LIMIT (0: no limit). A
+     * missing key makes it 0; every key is type checked first.
+     */
+    private void sintercard(Request r, RespWriter out, Session s) {
+        long numkeys = Arguments.rangeLong(r, 1, 1, Long.MAX_VALUE, RespErrors.NUMKEYS_NOT_POSITIVE);
+        if (numkeys > r.argc() - 2) {
+            throw new ErrorReply("ERR Number of keys can't be greater than number of args");
+        }
+        long limit = 0;
+        for (int j = 2 + (int) numkeys; j < r.argc(); j++) {
+            if (r.is(j, "limit") && j < r.argc() - 1) {
+                limit = Arguments.positiveLong(r, ++j, "ERR LIMIT can't be negative");
+            } else {
+                throw Arguments.SYNTAX;
+            }
+        }
+        List<SetValue> sets = new ArrayList<>();
+        for (int i = 2; i < 2 + numkeys; i++) {
+            Entry e = db.lookupRead(r.arg(i));
+            sets.add(e == null ? null : Types.set(e));
+        }
+        if (sets.contains(null)) {
+            out.integer(0);
+            return;
+        }
+        sets.sort(Comparator.comparingInt(SetValue::size));
+        long count = 0;
+        outer:
+        for (byte[] m : sets.getFirst().members()) {
+            for (int j = 1; j < sets.size(); j++) {
+                if (!sets.get(j).contains(m)) {
+                    continue outer;
+                }
+            }
+            if (++count == limit) {
+                break;
+            }
+        }
+        out.integer(count);
     }
 
     /** sunionDiffGenericCommand: every key is type checked; a missing one is an empty set. */

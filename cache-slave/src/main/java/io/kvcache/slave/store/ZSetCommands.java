@@ -73,6 +73,7 @@ public final class ZSetCommands {
                 .on(ZREMRANGEBYLEX, (r, out, s) -> zremrange(r, out, RangeType.LEX))
                 .on(ZPOPMIN, (r, out, s) -> zpop(r, out, false))
                 .on(ZPOPMAX, (r, out, s) -> zpop(r, out, true))
+                .on(ZMPOP, this::zmpop)
                 .on(ZREMRANGEBYSCORE, (r, out, s) -> zremrange(r, out, RangeType.SCORE))
                 .on(ZREMRANGEBYRANK, (r, out, s) -> zremrange(r, out, RangeType.RANK));
     }
@@ -484,21 +485,55 @@ public final class ZSetCommands {
             out.array(0);
             return;
         }
+        List<ZSetValue.Scored> popped = pop(e, zset, count, max);
+        out.array(2 * popped.size());
+        for (ZSetValue.Scored s : popped) {
+            out.bulk(s.member()).bulk(Scores.formatBytes(s.score()));
+        }
+    }
+
+    private static final byte[] ZPOPMIN_NAME = "ZPOPMIN".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] ZPOPMAX_NAME = "ZPOPMAX".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * zmpopGenericCommand: the first key holding a sorted set pops up to COUNT members from the
+     * given end, answered as [key, [[member, score] ...]] and replicated as ZPOPMIN or ZPOPMAX key
+     * count; none: a null array. Only keys up to the first sorted set are type checked, as in Redis.
+     */
+    private void zmpop(Request r, RespWriter out, Session s) {
+        MultiPop pop = MultiPop.parse(r, 1, "min", "max");
+        for (int k = 0; k < pop.numkeys(); k++) {
+            byte[] key = r.arg(pop.keyAt(k));
+            Entry e = db.lookup(key);
+            if (e == null) {
+                continue;
+            }
+            List<ZSetValue.Scored> popped = pop(e, Types.zset(e), pop.count(), !pop.first());
+            out.array(2).bulk(key).array(popped.size());
+            for (ZSetValue.Scored m : popped) {
+                out.array(2).bulk(m.member()).bulk(Scores.formatBytes(m.score()));
+            }
+            db.replicateAs(new Request(new byte[][] {pop.first() ? ZPOPMIN_NAME : ZPOPMAX_NAME, key,
+                    MultiPop.bytes(popped.size())}));
+            return;
+        }
+        out.nullArray();
+    }
+
+    /** Removes up to count members from the lowest (max: the highest) score; an emptied set is deleted. */
+    private List<ZSetValue.Scored> pop(Entry e, ZSetValue zset, long count, boolean max) {
         List<ZSetValue.Scored> popped = new ArrayList<>();
         Iterator<ZSetValue.Scored> it = zset.iterator(max);
         while (popped.size() < count && it.hasNext()) {
             popped.add(it.next());
         }
-        for (ZSetValue.Scored s : popped) {
-            zset.remove(s.member());
+        for (ZSetValue.Scored m : popped) {
+            zset.remove(m.member());
         }
         if (zset.isEmpty()) {
             db.remove(e);
         }
-        out.array(2 * popped.size());
-        for (ZSetValue.Scored s : popped) {
-            out.bulk(s.member()).bulk(Scores.formatBytes(s.score()));
-        }
+        return popped;
     }
 
     /** zremrangeGenericCommand: the range first, then the key. */

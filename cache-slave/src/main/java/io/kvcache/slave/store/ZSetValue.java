@@ -88,6 +88,20 @@ final class ZSetValue implements Value {
         return c;
     }
 
+    /**
+     * A result built whole (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE): Redis builds it as a skiplist and
+     * turns it into a listpack at the end when it fits one, so -0 keeps its sign only in a skiplist.
+     */
+    static ZSetValue built(java.util.List<Scored> members) {
+        ZSetValue z = new ZSetValue();
+        z.listpack = members.size() <= MAX_LISTPACK_ENTRIES
+                && members.stream().allMatch(m -> m.member().length <= MAX_LISTPACK_VALUE);
+        for (Scored m : members) {
+            z.put(m.member(), m.score());
+        }
+        return z;
+    }
+
     /** The member's score, or null. */
     Double score(byte[] member) {
         int at = scores.find(member);

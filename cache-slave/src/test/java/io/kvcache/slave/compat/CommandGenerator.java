@@ -259,6 +259,7 @@ public final class CommandGenerator {
         add(3, this::lpos);
         add(2, () -> command("RPOPLPUSH", listKey(), listKey()));
         add(2, this::lmove);
+        add(2, () -> multiPop("LMPOP", () -> clusterMode ? taggedKey() : listKey(), "LEFT", "RIGHT"));
         // hashes
         add(6, () -> hashSet("HSET"));
         add(2, () -> hashSet("HMSET"));
@@ -291,6 +292,8 @@ public final class CommandGenerator {
             add(1, () -> multiKey(withSetKeys(op + "STORE", 2 + random.nextInt(3))));
         }
         add(2, () -> elementScan("SSCAN", setKey(), "*", "1*", "?", "[ab]", "-*"));
+        add(2, () -> intersectionSize("SINTERCARD", () -> clusterMode ? taggedKey()
+                : SET_LEANING_KEYS.get(random.nextInt(SET_LEANING_KEYS.size()))));
         // sorted sets
         add(8, this::zadd);
         add(3, () -> command("ZINCRBY", zsetKey(), score(), member()));
@@ -312,6 +315,12 @@ public final class CommandGenerator {
         add(2, this::zrangestore);
         add(2, this::zrandmember);
         add(2, () -> elementScan("ZSCAN", zsetKey(), "*", "1*", "?", "[ab]", "-*"));
+        for (String op : List.of("ZUNION", "ZINTER", "ZDIFF")) {
+            add(1, () -> zsetAlgebra(op, false));
+            add(1, () -> zsetAlgebra(op + "STORE", true));
+        }
+        add(2, () -> intersectionSize("ZINTERCARD", this::zsetOrSetKey));
+        add(2, () -> multiPop("ZMPOP", () -> clusterMode ? taggedKey() : zsetKey(), "MIN", "MAX"));
         // the lex commands, on members of one score
         add(4, () -> command(zeroScored()));
         add(2, () -> command("ZLEXCOUNT", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS)));
@@ -321,6 +330,85 @@ public final class CommandGenerator {
         add(2, () -> command("ZRANGE", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS), option("BYLEX"),
                 random.nextBoolean() ? option("REV") : option("BYLEX")));
         add(1, () -> command("ZREM", LEX_KEY, member()));
+    }
+
+    /** A numkeys argument: mostly n, sometimes one Redis refuses. */
+    private String numkeys(int n) {
+        return random.nextInt(25) == 0 ? pick("0", "-1", "abc", "100", "", "9223372036854775807") : Integer.toString(n);
+    }
+
+    /** Either type a sorted-set operation takes; in cluster mode keys of one slot. */
+    private String zsetOrSetKey() {
+        if (clusterMode) {
+            return taggedKey();
+        }
+        if (random.nextInt(16) == 0) {
+            return key();
+        }
+        List<String> leaning = random.nextInt(3) == 0 ? SET_LEANING_KEYS : ZSET_LEANING_KEYS;
+        return leaning.get(random.nextInt(leaning.size()));
+    }
+
+    /** How many keys a command of several takes: mostly one or two, so that a wrong type is not too likely. */
+    private int keyCount() {
+        return random.nextInt(4) == 0 ? 3 : 1 + random.nextInt(2);
+    }
+
+    /** ZUNION|ZINTER|ZDIFF[STORE] [destination] numkeys key ... [WEIGHTS w ...] [AGGREGATE a] [WITHSCORES]. */
+    private byte[][] zsetAlgebra(String command, boolean store) {
+        List<String> args = new ArrayList<>(List.of(command));
+        if (store) {
+            args.add(zsetOrSetKey());
+        }
+        int n = keyCount();
+        args.add(numkeys(n));
+        for (int i = 0; i < n; i++) {
+            args.add(zsetOrSetKey());
+        }
+        boolean diff = command.startsWith("ZDIFF");
+        if (random.nextInt(diff ? 12 : 3) == 0) {
+            args.add(option("WEIGHTS"));
+            for (int i = 0; i < n; i++) {
+                args.add(random.nextInt(16) == 0 ? pick("abc", "nan", "inf", "-inf", "0", "") : pick("1", "2", "0.5", "-1", "3"));
+            }
+        }
+        if (random.nextInt(diff ? 12 : 3) == 0) {
+            args.add(option("AGGREGATE"));
+            args.add(random.nextInt(10) == 0 ? pick("AVG", "") : option(pick("SUM", "MIN", "MAX")));
+        }
+        if (random.nextInt(store ? 12 : 2) == 0) {
+            args.add(option("WITHSCORES"));
+        }
+        return command(args);
+    }
+
+    /** SINTERCARD|ZINTERCARD numkeys key ... [LIMIT n]. */
+    private byte[][] intersectionSize(String command, Supplier<String> key) {
+        List<String> args = new ArrayList<>(List.of(command));
+        int n = keyCount();
+        args.add(numkeys(n));
+        for (int i = 0; i < n; i++) {
+            args.add(key.get());
+        }
+        if (random.nextInt(3) == 0) {
+            addAll(args, option("LIMIT"), pick("0", "1", "2", "-1", "abc"));
+        }
+        return command(args);
+    }
+
+    /** LMPOP|ZMPOP numkeys key ... end [COUNT n]. */
+    private byte[][] multiPop(String command, Supplier<String> key, String firstEnd, String lastEnd) {
+        List<String> args = new ArrayList<>(List.of(command));
+        int n = keyCount();
+        args.add(numkeys(n));
+        for (int i = 0; i < n; i++) {
+            args.add(key.get());
+        }
+        args.add(random.nextInt(25) == 0 ? pick("UP", "", "COUNT") : option(pick(firstEnd, lastEnd)));
+        if (random.nextInt(2) == 0) {
+            addAll(args, option("COUNT"), random.nextInt(12) == 0 ? pick("0", "-1", "abc") : pick("1", "2", "3", "10"));
+        }
+        return command(args);
     }
 
     /** ZADD zlex 0 m [0 m ...]: members of score 0 only. */

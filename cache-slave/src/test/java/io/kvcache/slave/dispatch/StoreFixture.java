@@ -14,16 +14,9 @@ import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
+import io.kvcache.slave.store.DataCommands;
 import io.kvcache.slave.store.Eviction;
-import io.kvcache.slave.store.KeyCommands;
 import io.kvcache.slave.store.Keyspace;
-import io.kvcache.slave.store.BitCommands;
-import io.kvcache.slave.store.HashCommands;
-import io.kvcache.slave.store.ListCommands;
-import io.kvcache.slave.store.ObjectCommand;
-import io.kvcache.slave.store.SetCommands;
-import io.kvcache.slave.store.ZSetCommands;
-import io.kvcache.slave.store.StringCommands;
 
 /**
  * The store and dispatcher of one slave, wired as config/StoreConfiguration wires them, but
@@ -57,14 +50,7 @@ public final class StoreFixture {
         InfoReport info = new InfoReport(keyspace, clients, 7001, self::get);
         new ConnectionCommands(table, clients, null, "cluster").register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
-        new StringCommands(keyspace, 512L * 1024 * 1024).register(handlers);
-        new BitCommands(keyspace, 512L * 1024 * 1024).register(handlers);
-        new KeyCommands(keyspace).register(handlers);
-        new ListCommands(keyspace).register(handlers);
-        new HashCommands(keyspace).register(handlers);
-        new SetCommands(keyspace).register(handlers);
-        new ObjectCommand(keyspace, eviction).register(handlers);
-        new ZSetCommands(keyspace).register(handlers);
+        DataCommands.register(handlers, keyspace, eviction, 512L * 1024 * 1024);
         new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);
         dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);

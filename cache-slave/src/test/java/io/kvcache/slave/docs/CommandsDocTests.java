@@ -81,7 +81,8 @@ class CommandsDocTests {
         sb.append("# Commands\n\n")
                 .append("Generated from the command table (`cache-common/.../command/Commands.java`) by\n")
                 .append("`CommandsDocTests`; do not edit by hand. Arity counts the command name; a negative\n")
-                .append("arity means \"at least\". Keys are Redis's (first, last, step); the policies say how the\n")
+                .append("arity means \"at least\". Keys are Redis's (first, last, step), then as many as the argument\n")
+                .append("\"numkeys at\" says, right after it; the policies say how the\n")
                 .append("master routes and merges the command. Replies match Redis 7.0.15 byte for byte except\n")
                 .append("where a note says otherwise.\n\n")
                 .append("| command | arity | flags | keys | request policy | response policy | notes |\n")
@@ -90,7 +91,10 @@ class CommandsDocTests {
             String flags = java.util.Arrays.stream(CommandFlag.values()).filter(spec::is)
                     .map(CommandFlag::redisName).collect(Collectors.joining(" "));
             KeySpec k = spec.keys();
-            String keys = k.hasKeys() ? k.first() + ", " + k.last() + ", " + k.step() : "";
+            String keys = !k.hasKeys() ? ""
+                    : (k.first() > 0 ? k.first() + ", " + k.last() + ", " + k.step() : "")
+                    + (k.first() > 0 && k.movable() ? "; " : "")
+                    + (k.movable() ? "numkeys at " + k.numkeysAt() : "");
             sb.append("| ").append(spec.name().toUpperCase(java.util.Locale.ROOT))
                     .append(" | ").append(spec.arity())
                     .append(" | ").append(flags)

@@ -73,6 +73,21 @@ class ReplicationStreamTests {
     }
 
     @Test
+    void aMultiKeyPopReachesTheReplicaAsThePopOfTheKeyItEmptied() {
+        primary.call("RPUSH", "l2", "a", "b", "c");
+        primary.call("ZADD", "z2", "1", "x", "2", "y");
+        long before = backlog.end();
+        assertThat(primary.call("LMPOP", "2", "l1", "l2", "RIGHT", "COUNT", "5"))
+                .isEqualTo("*2\r\n$2\r\nl2\r\n*3\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n");
+        assertThat(primary.call("ZMPOP", "3", "l1", "l2", "z2", "MIN"))
+                .isEqualTo("*2\r\n$2\r\nz2\r\n*1\r\n*2\r\n$1\r\nx\r\n$1\r\n1\r\n");
+        assertThat(new String(backlog.read(before, Integer.MAX_VALUE), StandardCharsets.ISO_8859_1)).isEqualTo(
+                "*3\r\n$4\r\nRPOP\r\n$2\r\nl2\r\n$1\r\n3\r\n*3\r\n$7\r\nZPOPMIN\r\n$2\r\nz2\r\n$1\r\n1\r\n");
+        applyAll();
+        assertSameData();
+    }
+
+    @Test
     void keysExpireOnlyByThePrimarysDeletion() {
         primary.call("SET", "k", "v", "PX", "100");
         applyAll();
@@ -175,7 +190,7 @@ class ReplicationStreamTests {
         String key = "k" + random.nextInt(300);
         String other = "k" + random.nextInt(300);
         String value = Integer.toString(random.nextInt(1000));
-        switch (random.nextInt(25)) {
+        switch (random.nextInt(29)) {
             case 0 -> primary.call("SET", key, value);
             case 1 -> primary.call("SET", key, value, "EX", Integer.toString(1 + random.nextInt(5)));
             case 2 -> primary.call("INCR", "n" + key);
@@ -200,6 +215,10 @@ class ReplicationStreamTests {
             case 21 -> primary.call("ZINCRBY", "z" + key, "0.7", value);
             case 22 -> primary.call("ZPOPMIN", "z" + key);
             case 23 -> primary.call("ZREMRANGEBYSCORE", "z" + key, "(5", "+inf");
+            case 24 -> primary.call("LMPOP", "2", "l" + key, "l" + other, "RIGHT", "COUNT", "2");
+            case 25 -> primary.call("ZMPOP", "2", "z" + key, "z" + other, "MAX");
+            case 26 -> primary.call("ZUNIONSTORE", "z" + key, "2", "z" + other, "s" + other, "WEIGHTS", "2", "0.5");
+            case 27 -> primary.call("ZDIFFSTORE", "z" + key, "2", "z" + other, "z" + key);
             default -> primary.advance(random.nextInt(300)); // lets deadlines pass: lazy expiry
         }
     }
