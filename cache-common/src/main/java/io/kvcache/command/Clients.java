@@ -50,7 +50,10 @@ public final class Clients {
     }
 
     public void closed(String connectionId) {
-        sessions.remove(connectionId);
+        Session s = sessions.remove(connectionId);
+        if (s != null) {
+            s.disconnected();
+        }
     }
 
     public int connected() {

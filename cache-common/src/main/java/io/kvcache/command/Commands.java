@@ -114,6 +114,13 @@ public final class Commands {
     public static final CommandSpec RPOPLPUSH = move("rpoplpush", 3, WRITE, DENYOOM);
     public static final CommandSpec LMOVE = move("lmove", 5, WRITE, DENYOOM);
     public static final CommandSpec LMPOP = counted("lmpop", -4, 1, WRITE);
+    public static final CommandSpec BLPOP = blocking("blpop", -3, new KeySpec(1, -2, 1), WRITE, NOSCRIPT, BLOCKING);
+    public static final CommandSpec BRPOP = blocking("brpop", -3, new KeySpec(1, -2, 1), WRITE, NOSCRIPT, BLOCKING);
+    public static final CommandSpec BRPOPLPUSH = blocking("brpoplpush", 4, new KeySpec(1, 2, 1), WRITE, DENYOOM,
+            NOSCRIPT, BLOCKING);
+    public static final CommandSpec BLMOVE = blocking("blmove", 6, new KeySpec(1, 2, 1), WRITE, DENYOOM, NOSCRIPT,
+            BLOCKING);
+    public static final CommandSpec BLMPOP = blocking("blmpop", -5, KeySpec.counted(2), WRITE, BLOCKING);
 
     // Hashes (t_hash.c)
     public static final CommandSpec HSET = key("hset", -4, WRITE, DENYOOM, FAST);
@@ -178,6 +185,11 @@ public final class Commands {
     public static final CommandSpec ZRANDMEMBER = key("zrandmember", -2, READONLY);
     public static final CommandSpec ZSCAN = key("zscan", -3, READONLY);
     public static final CommandSpec ZMPOP = counted("zmpop", -4, 1, WRITE);
+    public static final CommandSpec BZPOPMIN = blocking("bzpopmin", -3, new KeySpec(1, -2, 1), WRITE, NOSCRIPT, FAST,
+            BLOCKING);
+    public static final CommandSpec BZPOPMAX = blocking("bzpopmax", -3, new KeySpec(1, -2, 1), WRITE, NOSCRIPT, FAST,
+            BLOCKING);
+    public static final CommandSpec BZMPOP = blocking("bzmpop", -5, KeySpec.counted(2), WRITE, BLOCKING);
     public static final CommandSpec ZUNION = counted("zunion", -3, 1, READONLY);
     public static final CommandSpec ZINTER = counted("zinter", -3, 1, READONLY);
     public static final CommandSpec ZDIFF = counted("zdiff", -3, 1, READONLY);
@@ -199,7 +211,7 @@ public final class Commands {
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
             TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, COPY, OBJECT,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
-            RPOPLPUSH, LMOVE, LMPOP,
+            RPOPLPUSH, LMOVE, LMPOP, BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP,
             HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,
             HINCRBYFLOAT, HRANDFIELD, HSCAN,
             SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP, SRANDMEMBER, SMOVE, SINTER, SINTERSTORE,
@@ -207,7 +219,7 @@ public final class Commands {
             ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD, ZREM, ZRANK, ZREVRANK, ZCOUNT, ZRANGE, ZRANGEBYSCORE,
             ZREVRANGEBYSCORE, ZREVRANGE, ZPOPMIN, ZPOPMAX, ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZREMRANGEBYLEX,
             ZLEXCOUNT, ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANGESTORE, ZRANDMEMBER, ZSCAN, ZMPOP, ZUNION, ZINTER, ZDIFF,
-            ZINTERCARD, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE);
+            ZINTERCARD, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, BZPOPMIN, BZPOPMAX, BZMPOP);
 
     private static Set<CommandFlag> flags(CommandFlag... flags) {
         return flags.length == 0 ? Set.of() : Set.copyOf(EnumSet.of(flags[0], flags));
@@ -233,6 +245,10 @@ public final class Commands {
     /** Keys counted by an argument (LMPOP numkeys key ...): all on one shard, as in Redis Cluster. */
     private static CommandSpec counted(String name, int arity, int numkeysAt, CommandFlag... flags) {
         return oneShard(name, arity, KeySpec.counted(numkeysAt), flags);
+    }
+
+    private static CommandSpec blocking(String name, int arity, KeySpec keys, CommandFlag... flags) {
+        return new CommandSpec(name, arity, flags(flags), keys, RequestPolicy.BLOCKING, ResponsePolicy.DEFAULT);
     }
 
     private static CommandSpec overwrite(String name, int arity, CommandFlag... flags) {

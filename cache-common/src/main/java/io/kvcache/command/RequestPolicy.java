@@ -16,5 +16,11 @@ public enum RequestPolicy {
     /** Answered by the proxy itself (PING, ECHO, HELLO, COMMAND, SELECT, QUIT, ...). */
     LOCAL,
     /** Keys may live on two shards and the proxy moves the element (RPOPLPUSH, LMOVE). */
-    TWO_KEYS_MOVE
+    TWO_KEYS_MOVE,
+    /**
+     * A blocking pop (BLPOP, BZPOPMIN, BLMOVE, ...): it waits on a connection of its own to the keys'
+     * shard, never on a shared one; keys on several shards are CROSSSLOT, but for BLMOVE and
+     * BRPOPLPUSH, whose element the proxy moves.
+     */
+    BLOCKING
 }

@@ -1,6 +1,9 @@
 package io.kvcache.command;
 
-/** What the server knows of one client connection. Used by the connection's own thread only. */
+/**
+ * What the server knows of one client connection. Used by the connection's own thread only, but
+ * for {@link #disconnected}, which the transport calls from any.
+ */
 public final class Session {
 
     private final long id;
@@ -13,6 +16,9 @@ public final class Session {
     private boolean readOnly;
     private boolean internal;
     private Runnable afterBatch;
+    private Blocking blocking;
+    private volatile boolean disconnected;
+    private volatile Runnable onDisconnect;
 
     public Session(long id, String connectionId, String address) {
         this.id = id;
@@ -91,6 +97,39 @@ public final class Session {
      */
     public void afterBatch(Runnable work) {
         this.afterBatch = work;
+    }
+
+    /**
+     * A blocking command (BLPOP, BZPOPMIN, BLMOVE, ...) found nothing to pop: the server suspends the
+     * client, as Redis's blockForKeys, instead of answering.
+     */
+    public void block(Blocking blocking) {
+        this.blocking = blocking;
+    }
+
+    /** Takes what the last command asked to wait for, or null when it answered. */
+    public Blocking takeBlocking() {
+        Blocking b = blocking;
+        blocking = null;
+        return b;
+    }
+
+    /** What to do once the connection is gone (a blocked client leaves its queues); null for nothing. */
+    public void onDisconnect(Runnable action) {
+        this.onDisconnect = action;
+    }
+
+    /** The connection closed, however it ended: runs the {@link #onDisconnect} action. Any thread. */
+    public void disconnected() {
+        disconnected = true;
+        Runnable action = onDisconnect;
+        if (action != null) {
+            action.run();
+        }
+    }
+
+    public boolean isDisconnected() {
+        return disconnected;
     }
 
     /** Takes the work left by {@link #afterBatch}, or null. */

@@ -30,7 +30,7 @@ import io.kvcache.protocol.RespWriter;
  * nothing stops being read (its unsent replies are what the output buffer limits judge). Everything here runs on the connection's loop; {@link #send} and
  * {@link #close} from other threads hand over to it.
  */
-final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Handler {
+public final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Handler {
 
     private final SocketChannel channel;
     private final IoLoop loop;
@@ -42,6 +42,8 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
     private boolean inFlight;
     /** No more reads: a protocol error ended the stream, or the peer closed its side. */
     private boolean readsDone;
+    /** Told when the peer stops sending while a batch is in flight (a client gone while it blocks). */
+    private volatile Runnable onPeerClosed;
     private final ArrayDeque<Object> unsent = new ArrayDeque<>(2);
     private int written;
     private boolean closed;
@@ -111,6 +113,10 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
                 closeNow();
                 return;
             }
+            Runnable peerClosed = onPeerClosed;
+            if (inFlight && peerClosed != null) {
+                peerClosed.run(); // Redis frees such a client at once; here its batch may end early
+            }
         } else if (inFlight && (n == 0 && reader.buffered() > 0 || reader.buffered() >= READ_AHEAD_LIMIT)) {
             interest(0); // no room, or enough read ahead, until the batch in flight is done
         }
@@ -151,6 +157,14 @@ final class RespNioConnection extends TcpConnectionSupport implements IoLoop.Han
         } finally {
             processing = false;
         }
+    }
+
+    /**
+     * What to do when the peer stops sending while a batch is in flight: the batch may be waiting
+     * (a blocking pop) for something nobody will read. The connection closes once it ends.
+     */
+    public void onPeerClosed(Runnable action) {
+        this.onPeerClosed = action;
     }
 
     @Override

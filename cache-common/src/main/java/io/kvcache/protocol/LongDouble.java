@@ -460,6 +460,36 @@ public final class LongDouble {
         return round(sum.signum() < 0, sum.abs(), e);
     }
 
+    /** The x87 product by an integer: exact, then rounded to nearest even (Redis's {@code ftval * 1000.0}). */
+    public LongDouble multiply(long factor) {
+        if (kind == NAN) {
+            return NaN;
+        }
+        boolean neg = negative ^ (factor < 0);
+        if (kind == INFINITE) {
+            return factor == 0 ? NaN : neg ? NEGATIVE_INFINITY : POSITIVE_INFINITY;
+        }
+        if (significand.signum() == 0 || factor == 0) {
+            return neg ? NEGATIVE_ZERO : ZERO;
+        }
+        return round(neg, significand.multiply(BigInteger.valueOf(factor).abs()), exponent);
+    }
+
+    /**
+     * C's {@code (long long)} of this value on x86_64: toward zero; NaN, the infinities and values
+     * outside the long range give the x87 "integer indefinite", {@code Long.MIN_VALUE}.
+     */
+    public long toLongTruncated() {
+        if (kind != FINITE) {
+            return Long.MIN_VALUE;
+        }
+        BigInteger v = exponent >= 0 ? significand.shiftLeft(exponent) : significand.shiftRight(-exponent);
+        if (v.bitLength() > 63) {
+            return Long.MIN_VALUE;
+        }
+        return negative ? -v.longValue() : v.longValue();
+    }
+
     public boolean isNaN() {
         return kind == NAN;
     }

@@ -197,6 +197,9 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         if (reader != null && policy.passwordRequired()) {
             reader.authenticationPending(true);
         }
+        if (connection instanceof io.kvcache.io.RespNioConnection nio) {
+            nio.onPeerClosed(session::disconnected); // a blocked client that left stops waiting
+        }
         open.put(id, new ClientConnection(id, connection, session, key, reader, new RespWriter(memory)));
     }
 

@@ -89,7 +89,7 @@ final class Redirects {
         return Arrays.equals(reply, TRYAGAIN);
     }
 
-    private static String shardNamed(byte[] reply) {
+    static String shardNamed(byte[] reply) {
         int from = reply[1] == 'A' ? ASK.length : MOVED.length;
         return new String(reply, from, reply.length - 2 - from, StandardCharsets.UTF_8);
     }

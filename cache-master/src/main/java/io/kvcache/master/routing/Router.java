@@ -60,6 +60,7 @@ public final class Router {
     private final LongAdder unknownCommands = new LongAdder();
     private final ShardLinks links;
     private final KeySettler settler;
+    private final BlockingPops blockingPops;
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
                   ClusterConfig config, long replyTimeoutMillis, KeySettler settler) {
@@ -72,6 +73,7 @@ public final class Router {
         this.localHandlers = new Handlers();
         this.settler = settler;
         this.links = new ShardLinks(topology, settler, replyTimeoutMillis);
+        this.blockingPops = new BlockingPops(topology, links, settler);
         connection.register(localHandlers);
         info.commandStats(stats);
     }
@@ -219,6 +221,7 @@ public final class Router {
                 case ALL_SHARDS -> allShards(spec, r, s, group, t, mayWait);
                 case ALL_NODES -> config.route(r, s, group, t, links);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t, mayWait);
+                case BLOCKING -> blocking(spec, r, s, group, t, mayWait);
             };
         } catch (ErrorReply e) {
             return ShardLinks.error(e.getMessage());
@@ -372,6 +375,23 @@ public final class Router {
         // Later requests of this batch must see the move done: wait for everything before it.
         links.await(group, s);
         return new ListMove(links, s).move(r.arg(1), source, r.arg(2), target, fromLeft, toLeft);
+    }
+
+    /**
+     * The blocking pops: after the batch's earlier requests, on a link of their own (BlockingPops);
+     * keys on several shards are CROSSSLOT, as in Redis Cluster, but for the two lists of BLMOVE
+     * and BRPOPLPUSH, between which the master moves the element.
+     */
+    private Object blocking(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t, boolean mayWait) {
+        boolean move = spec == Commands.BLMOVE || spec == Commands.BRPOPLPUSH;
+        if (!move && Fragmenter.placesOf(spec, r, t).size() > 1) {
+            return ShardLinks.error(CROSSSLOT);
+        }
+        if (!mayWait) {
+            return MUST_WAIT;
+        }
+        links.await(group, s);
+        return blockingPops.run(spec, r, s, topology.current());
     }
 
     private static boolean side(Request r, int i) {

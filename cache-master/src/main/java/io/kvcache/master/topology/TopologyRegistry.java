@@ -235,6 +235,11 @@ public final class TopologyRegistry {
         elections.shutdownNow();
     }
 
+    /** How links to the slaves are made (their greeting, timeouts): for connections outside the pools too. */
+    public UpstreamSettings upstreamSettings() {
+        return upstream;
+    }
+
     public Topology current() {
         return current;
     }

@@ -1,14 +1,20 @@
 package io.kvcache.slave.dispatch;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.command.Blocking;
 import io.kvcache.command.CommandErrors;
 import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
@@ -61,6 +67,13 @@ public final class CommandDispatcher {
     private KeyGuard guard;
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
+    /** Clients suspended by a blocking pop. Under lock. */
+    private final BlockedClients blocked = new BlockedClients();
+    /** True while {@link #serveReady} runs: what it resumes creates keys it will look at itself. */
+    private boolean serving;
+    /** Work for after the lock is released: the ends of batches that blocked and are now answered. */
+    private final List<Runnable> afterUnlock = new ArrayList<>();
+    private ScheduledExecutorService timeouts;
 
     /** A dispatcher without a memory limit (maxmemory 0) and without a password. */
     public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers) {
@@ -87,6 +100,7 @@ public final class CommandDispatcher {
             }
             bindings.put(spec, new Binding(spec, handler));
         }
+        keyspace.watch(blocked);
     }
 
     /** Installs replication's view of the writes (a slave in a cluster); none when alone. */
@@ -117,35 +131,251 @@ public final class CommandDispatcher {
     }
 
     /**
-     * Runs the requests in order, replies appended to out; stops after QUIT.
+     * Runs the requests in order, replies appended to out; stops after QUIT. Waits for a blocking
+     * command that suspends the batch (tests, tools; a port uses {@link #execute(List, Session, RespWriter, LongConsumer)}).
      *
      * @return the replication offset the batch's writes end at, or -1 when it wrote nothing. Only
      *         its own writes count: keys the server evicted or expired while it ran are replicated
      *         too, but a batch that only read (or a replica's REPLCONF ACK) does not wait for them.
      */
     public long execute(List<Request> requests, Session session, RespWriter out) {
+        java.util.concurrent.CompletableFuture<Long> ended = new java.util.concurrent.CompletableFuture<>();
+        execute(requests, session, out, ended::complete);
+        return ended.join();
+    }
+
+    /**
+     * Runs the requests in order, replies appended to out; stops after QUIT. end hears the
+     * replication offset the batch's writes end at (-1 when it wrote nothing) once every reply is in
+     * out: before this returns, unless a blocking pop found nothing and suspended the batch (Redis's
+     * blockForKeys); then from the thread that serves it (another client's push) or times it out,
+     * outside the store's lock. A client that disconnects while blocked leaves its queues, and end
+     * hears -1 at once.
+     */
+    public void execute(List<Request> requests, Session session, RespWriter out, LongConsumer end) {
+        long result = -1;
+        boolean suspended = false;
+        List<Runnable> ends;
         lock.lock();
         int n = requests.size();
         try {
-            long before = propagation == null ? 0 : propagation.offset();
-            long after = before;
+            long before = offset();
+            boolean wrote = false;
             lookUpAndPrefetch(requests); // a pipeline, or the batch a master coalesced
             for (int i = 0; i < n && !session.isClosing(); i++) {
                 CommandSpec spec = specs[i];
                 if (spec == null || !spec.keys().hasKeys()) {
                     pendingStats.flush(); // INFO, CONFIG RESETSTAT: they see every command before them
                 }
-                if (executeOne(spec, requests.get(i), session, out)) {
-                    after = propagation.offset();
+                wrote |= executeOne(spec, requests.get(i), session, out);
+                Blocking blocking = session.takeBlocking();
+                if (blocking != null) {
+                    BlockedClients.Suspended s = new BlockedClients.Suspended(session, requests, out, end, before);
+                    s.wrote = wrote;
+                    suspend(s, i, blocking);
+                    suspended = true;
+                    break;
                 }
+                serveReady();
             }
-            return after > before ? after : -1;
+            result = wrote ? offset() : -1;
         } finally {
             pendingStats.flush();
             Arrays.fill(specs, 0, n, null);
             keyspace.endBatch();
+            ends = takeAfterUnlock();
             lock.unlock();
         }
+        ends.forEach(Runnable::run);
+        if (!suspended) {
+            end.accept(result);
+        }
+    }
+
+    private long offset() {
+        return propagation == null ? 0 : propagation.offset();
+    }
+
+    /** The batch waits at its command index for a key to pop from. Under lock. */
+    private void suspend(BlockedClients.Suspended s, int index, Blocking blocking) {
+        s.index = index;
+        s.blocking = blocking;
+        blocked.add(s);
+        s.registered = true;
+        if (blocking.timeoutMillis() > 0) {
+            s.timeout = timeouts().schedule(() -> timedOut(s), blocking.timeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+        s.session.onDisconnect(() -> disconnected(s));
+        if (s.session.isDisconnected()) {
+            unregister(s); // gone before the hook was in place
+            afterUnlock.add(() -> s.end.accept(-1));
+        }
+    }
+
+    private void unregister(BlockedClients.Suspended s) {
+        blocked.remove(s);
+        s.registered = false;
+        if (s.timeout != null) {
+            s.timeout.cancel(false);
+            s.timeout = null;
+        }
+        s.session.onDisconnect(null);
+    }
+
+    /**
+     * Serves the clients blocked on keys created since the last look (handleClientsBlockedOnKeys):
+     * for each key, first blocked first, as long as the key holds a value of the type they wait
+     * for. A served client's batch goes on from its next command. Under lock.
+     */
+    private void serveReady() {
+        if (serving || !blocked.hasReady()) {
+            return;
+        }
+        serving = true;
+        try {
+            while (blocked.hasReady()) {
+                byte[] key = blocked.nextReady();
+                for (BlockedClients.Suspended s : blocked.waitingOn(key)) {
+                    String type = keyspace.typeOf(key);
+                    if (type == null) {
+                        break; // all popped
+                    }
+                    if (s.registered && type.equals(s.blocking.type())) {
+                        resume(s);
+                    }
+                }
+            }
+        } finally {
+            serving = false;
+        }
+    }
+
+    /** Runs the blocked command again; when it answers (an element, or an error), its batch goes on. */
+    private void resume(BlockedClients.Suspended s) {
+        Request r = s.requests.get(s.index);
+        boolean wrote = executeOne(table.lookup(r.arg(0)), r, s.session, s.out);
+        if (s.session.takeBlocking() != null) {
+            return; // another key of its own was the one created, still empty for it: it keeps its place
+        }
+        unregister(s);
+        s.wrote |= wrote;
+        continueBatch(s, s.index + 1);
+    }
+
+    /** Runs a resumed batch from request from on: to its end, or to its next blocking command. Under lock. */
+    private void continueBatch(BlockedClients.Suspended s, int from) {
+        for (int i = from; i < s.requests.size() && !s.session.isClosing(); i++) {
+            Request r = s.requests.get(i);
+            s.wrote |= executeOne(table.lookup(r.arg(0)), r, s.session, s.out);
+            Blocking blocking = s.session.takeBlocking();
+            if (blocking != null) {
+                suspend(s, i, blocking);
+                return;
+            }
+        }
+        long offset = s.wrote ? offset() : -1;
+        afterUnlock.add(() -> s.end.accept(offset));
+    }
+
+    /** The timeout passed: a null array (for every blocking command, BLMOVE's too), and the batch goes on. */
+    private void timedOut(BlockedClients.Suspended s) {
+        List<Runnable> ends;
+        lock.lock();
+        try {
+            if (!s.registered) {
+                return;
+            }
+            unregister(s);
+            s.out.nullArray();
+            continueBatch(s, s.index + 1);
+            serveReady();
+        } finally {
+            pendingStats.flush();
+            ends = takeAfterUnlock();
+            lock.unlock();
+        }
+        ends.forEach(Runnable::run);
+    }
+
+    /**
+     * The client went away while blocked: it leaves its queues, nothing is popped for it, and its
+     * batch ends where it is (so that its connection, whose peer is gone, can close).
+     */
+    private void disconnected(BlockedClients.Suspended s) {
+        boolean ended = false;
+        lock.lock();
+        try {
+            if (s.registered) {
+                unregister(s);
+                ended = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (ended) {
+            s.end.accept(-1);
+        }
+    }
+
+    /**
+     * Answers every blocked client whose command the fence now refuses (its keys moved to another
+     * shard: MOVED or ASK) or that a replica may not run, with that error, as Redis unblocks the
+     * clients of a slot that moved. Called when the ring or the role changes.
+     */
+    public void recheckBlocked() {
+        List<Runnable> ends;
+        lock.lock();
+        try {
+            for (BlockedClients.Suspended s : blocked.all()) {
+                if (!s.registered) {
+                    continue;
+                }
+                Request r = s.requests.get(s.index);
+                CommandSpec spec = table.lookup(r.arg(0));
+                String refusal = guard == null ? null : guard.check(spec, r);
+                if (refusal == null && propagation != null) {
+                    refusal = propagation.refuseWrite();
+                }
+                if (refusal != null) {
+                    unregister(s);
+                    error(s.out, refusal);
+                    continueBatch(s, s.index + 1);
+                }
+            }
+        } finally {
+            ends = takeAfterUnlock();
+            lock.unlock();
+        }
+        ends.forEach(Runnable::run);
+    }
+
+    /** How many clients wait in a blocking pop (INFO's blocked_clients). */
+    public int blockedClients() {
+        lock.lock();
+        try {
+            return blocked.count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Runnable> takeAfterUnlock() {
+        if (afterUnlock.isEmpty()) {
+            return List.of();
+        }
+        List<Runnable> taken = new ArrayList<>(afterUnlock);
+        afterUnlock.clear();
+        return taken;
+    }
+
+    private ScheduledExecutorService timeouts() {
+        if (timeouts == null) {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                    Thread.ofPlatform().name("blocking-timeouts").daemon().factory());
+            executor.setRemoveOnCancelPolicy(true);
+            timeouts = executor;
+        }
+        return timeouts;
     }
 
     /**
@@ -165,6 +395,7 @@ public final class CommandDispatcher {
             lookUpAndPrefetch(requests);
             for (int i = 0; i < n; i++) {
                 executeOne(specs[i], requests.get(i), session, scratch);
+                session.takeBlocking(); // a stream carries pops, not blocking commands: nothing waits here
                 scratch.reset();
             }
             Arrays.fill(specs, 0, n, null);

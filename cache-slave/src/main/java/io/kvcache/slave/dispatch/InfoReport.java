@@ -75,7 +75,7 @@ public final class InfoReport {
                     .field(out, "connected_clients", clients.connected())
                     .field(out, "cluster_connections", 0)
                     .field(out, "maxclients", clients.maxClients())
-                    .field(out, "blocked_clients", 0)
+                    .field(out, "blocked_clients", dispatcher.get().blockedClients())
                     .field(out, "tracking_clients", 0);
             case "memory" -> memory(out);
             case "persistence" -> header(out, "Persistence")

@@ -28,6 +28,7 @@ public final class Migration implements SmartLifecycle {
 
     private final String self;
     private final KeyOwnership ownership;
+    private final CommandDispatcher dispatcher;
     private final KeyExporter exporter;
     private final KeyImporter importer;
     private final ReplicationManager replication;
@@ -46,6 +47,7 @@ public final class Migration implements SmartLifecycle {
                 new MigrationClient(secret, self, properties.timeout()), properties);
         this.importer = new KeyImporter(self, ownership, replication, limits);
         this.settleTimeoutMillis = properties.settleTimeout().toMillis();
+        this.dispatcher = dispatcher;
         dispatcher.guard(ownership);
     }
 
@@ -63,6 +65,7 @@ public final class Migration implements SmartLifecycle {
         Placement current = placement();
         if (placement.version() > current.version()) {
             ownership.rings(placement.rings());
+            dispatcher.recheckBlocked(); // a client blocked on a key that is leaving waits for it where it goes
             log.info("Placement {}: ring {}{}", placement.version(), placement.committed(),
                     placement.isMoving() ? ", keys moving to ring " + placement.target() : "");
         }
@@ -71,6 +74,7 @@ public final class Migration implements SmartLifecycle {
 
     /** The role may have changed: an exporter may have to start or stop. */
     public void roleChanged() {
+        dispatcher.recheckBlocked();
         wake();
     }
 

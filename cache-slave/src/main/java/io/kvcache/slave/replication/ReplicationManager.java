@@ -197,9 +197,9 @@ public final class ReplicationManager {
      */
     public void execute(List<Request> requests, Session session, RespWriter out, Runnable done) {
         int mark = out.size();
-        long offset = dispatcher.execute(requests, session, out);
+        dispatcher.execute(requests, session, out,
+                offset -> answerOnceReplicated(offset, requests.size(), out, mark, done));
         Runnable after = session.takeAfterBatch();
-        answerOnceReplicated(offset, requests.size(), out, mark, done);
         if (after != null) {
             after.run(); // a replica's acknowledgement, now that the store's lock is free
         }
@@ -419,6 +419,7 @@ public final class ReplicationManager {
             keyspace.expiryMode(ExpiryMode.HIDE);
             return null;
         });
+        dispatcher.recheckBlocked(); // a blocked client hears the replica's refusal, and its proxy looks for the new primary
         endReplicas(true);
         log.warn("No longer primary: {}", why);
     }

@@ -69,7 +69,8 @@ class DataPortConfiguration {
                                         @Value("${kvcache.cluster.secret:}") String clusterSecret) {
         // In a cluster, replication decides when a write may be answered; alone, the store does.
         ReplicationManager manager = replication.getIfAvailable();
-        BatchExecutor executor = manager != null ? manager::execute : BatchExecutor.of(dispatcher::execute);
+        BatchExecutor executor = manager != null ? manager::execute
+                : (requests, session, out, done) -> dispatcher.execute(requests, session, out, offset -> done.run());
         return new RespServerEndpoint(executor, clients, dataPortOutbound, dataPortConnectionFactory,
                 properties.clientPolicy(!clusterSecret.isEmpty()), clientMemory);
     }

@@ -13,11 +13,14 @@ public final class DataCommands {
         new StringCommands(keyspace, protoMaxBulkLen).register(handlers);
         new BitCommands(keyspace, protoMaxBulkLen).register(handlers);
         new KeyCommands(keyspace).register(handlers);
-        new ListCommands(keyspace).register(handlers);
+        ListCommands lists = new ListCommands(keyspace);
+        lists.register(handlers);
         new HashCommands(keyspace).register(handlers);
         new SetCommands(keyspace).register(handlers);
         new ObjectCommand(keyspace, eviction).register(handlers);
-        new ZSetCommands(keyspace).register(handlers);
+        ZSetCommands zsets = new ZSetCommands(keyspace);
+        zsets.register(handlers);
         new ZSetAlgebra(keyspace).register(handlers);
+        new BlockingCommands(keyspace, lists, zsets).register(handlers);
     }
 }

@@ -168,7 +168,28 @@ public final class Keyspace {
     }
 
     /** Adds a key that is known to be absent. */
+    /** Told of every key created, while clients wait for keys (blocking pops); null otherwise. */
+    public interface KeyWatch {
+        void created(byte[] key);
+    }
+
+    private KeyWatch watch;
+
+    /** Tells watch of every key created from now on; null stops it. */
+    public void watch(KeyWatch watch) {
+        this.watch = watch;
+    }
+
+    /** The type of the key's value as TYPE names it, or null when there is none; no access is recorded. */
+    public String typeOf(byte[] key) {
+        Entry e = peek(key);
+        return e == null ? null : e.typeName();
+    }
+
     Entry add(byte[] key, Value value) {
+        if (watch != null) {
+            watch.created(key);
+        }
         Entry e = new Entry(key, hashes.of(key), value);
         if (snapshotting) {
             e.snapshotMark = snapshotGeneration; // born after the snapshot began: the stream carries it whole

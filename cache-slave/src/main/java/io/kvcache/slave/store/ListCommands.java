@@ -44,8 +44,8 @@ public final class ListCommands {
                 .on(LMPOP, this::lmpop);
     }
 
-    private static final byte[] LPOP_NAME = {'L', 'P', 'O', 'P'};
-    private static final byte[] RPOP_NAME = {'R', 'P', 'O', 'P'};
+    static final byte[] LPOP_NAME = {'L', 'P', 'O', 'P'};
+    static final byte[] RPOP_NAME = {'R', 'P', 'O', 'P'};
 
     /**
      * lmpopGenericCommand: the first key holding a list pops up to COUNT elements from the given
@@ -53,7 +53,13 @@ public final class ListCommands {
      * array. Only keys up to the first list are type checked, as in Redis.
      */
     private void lmpop(Request r, RespWriter out, Session s) {
-        MultiPop pop = MultiPop.parse(r, 1, "left", "right");
+        if (!mpop(r, out, MultiPop.parse(r, 1, "left", "right"))) {
+            out.nullArray();
+        }
+    }
+
+    /** LMPOP's pop once parsed (BLMPOP's too): false, with nothing written, when no key holds a list. */
+    boolean mpop(Request r, RespWriter out, MultiPop pop) {
         for (int k = 0; k < pop.numkeys(); k++) {
             byte[] key = r.arg(pop.keyAt(k));
             Entry e = db.lookup(key);
@@ -68,9 +74,9 @@ public final class ListCommands {
             }
             deleteIfEmpty(e, list);
             db.replicateAs(new Request(new byte[][] {pop.first() ? LPOP_NAME : RPOP_NAME, key, MultiPop.bytes(n)}));
-            return;
+            return true;
         }
-        out.nullArray();
+        return false;
     }
 
     /** pushGenericCommand; the X variants push only onto an existing list. */
@@ -369,7 +375,7 @@ public final class ListCommands {
         move(r, out, fromLeft, toLeft);
     }
 
-    private static boolean side(Request r, int i) {
+    static boolean side(Request r, int i) {
         if (r.is(i, "left")) {
             return true;
         } else if (r.is(i, "right")) {
@@ -379,7 +385,7 @@ public final class ListCommands {
     }
 
     /** lmoveGenericCommand: both types are checked before anything moves; source == destination rotates. */
-    private void move(Request r, RespWriter out, boolean fromLeft, boolean toLeft) {
+    void move(Request r, RespWriter out, boolean fromLeft, boolean toLeft) {
         Entry source = db.lookup(r.arg(1));
         if (source == null) {
             out.nullBulk();

@@ -492,8 +492,8 @@ public final class ZSetCommands {
         }
     }
 
-    private static final byte[] ZPOPMIN_NAME = "ZPOPMIN".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] ZPOPMAX_NAME = "ZPOPMAX".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final byte[] ZPOPMIN_NAME = "ZPOPMIN".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final byte[] ZPOPMAX_NAME = "ZPOPMAX".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /**
      * zmpopGenericCommand: the first key holding a sorted set pops up to COUNT members from the
@@ -501,7 +501,13 @@ public final class ZSetCommands {
      * count; none: a null array. Only keys up to the first sorted set are type checked, as in Redis.
      */
     private void zmpop(Request r, RespWriter out, Session s) {
-        MultiPop pop = MultiPop.parse(r, 1, "min", "max");
+        if (!mpop(r, out, MultiPop.parse(r, 1, "min", "max"))) {
+            out.nullArray();
+        }
+    }
+
+    /** ZMPOP's pop once parsed (BZMPOP's too): false, with nothing written, when no key holds a sorted set. */
+    boolean mpop(Request r, RespWriter out, MultiPop pop) {
         for (int k = 0; k < pop.numkeys(); k++) {
             byte[] key = r.arg(pop.keyAt(k));
             Entry e = db.lookup(key);
@@ -515,13 +521,13 @@ public final class ZSetCommands {
             }
             db.replicateAs(new Request(new byte[][] {pop.first() ? ZPOPMIN_NAME : ZPOPMAX_NAME, key,
                     MultiPop.bytes(popped.size())}));
-            return;
+            return true;
         }
-        out.nullArray();
+        return false;
     }
 
     /** Removes up to count members from the lowest (max: the highest) score; an emptied set is deleted. */
-    private List<ZSetValue.Scored> pop(Entry e, ZSetValue zset, long count, boolean max) {
+    List<ZSetValue.Scored> pop(Entry e, ZSetValue zset, long count, boolean max) {
         List<ZSetValue.Scored> popped = new ArrayList<>();
         Iterator<ZSetValue.Scored> it = zset.iterator(max);
         while (popped.size() < count && it.hasNext()) {

