@@ -45,7 +45,7 @@ final class BlockingPops {
 
     private static final byte[] NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final long RETRY_PAUSE_MILLIS = 50;
-    private static final int MAX_REDIRECTS = 16;
+    private static final int QUICK_REDIRECTS = 4;
 
     private final TopologyRegistry topology;
     private final ShardLinks links;
@@ -98,7 +98,10 @@ final class BlockingPops {
                 pause(); // no primary, or it went away: failover or restart
                 continue;
             }
-            if (Redirects.isRedirect(reply) && redirects++ < MAX_REDIRECTS) {
+            if (Redirects.isRedirect(reply)) {
+                if (++redirects > QUICK_REDIRECTS) {
+                    pause(); // the shards do not agree yet on where the keys are: a placement on its way
+                }
                 if (reply[1] == 'T') {
                     settler.settle(shard, r);
                 } else {

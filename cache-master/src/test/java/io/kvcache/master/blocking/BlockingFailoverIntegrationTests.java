@@ -55,6 +55,48 @@ class BlockingFailoverIntegrationTests {
         }
     }
 
+    @Test
+    void clientsBlockedOnKeysThatMoveWaitForThemOnTheirNewShard() throws Exception {
+        int keys = 24;
+        try (LocalCluster cluster = LocalCluster.builder().shards(1).replicas(1).start();
+             RawRedisClient producer = new RawRedisClient(cluster.clientAddress())) {
+            List<RawRedisClient> waiters = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < keys; i++) {
+                    RawRedisClient c = new RawRedisClient(cluster.clientAddress(), Duration.ofSeconds(60));
+                    waiters.add(c);
+                    c.sendRaw(RawRedisClient.encode(List.<byte[][]>of(argv("BLPOP", "wait:" + i, "0"))));
+                }
+                String first = new ShardReplicas(cluster).primary("slave1");
+                Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> BlockingPopsIntegrationTests.blockedClients(cluster, "slave1", first), n -> n == keys);
+
+                cluster.addSlave("slave2", "replica1"); // joins the ring on its own: about half the keys move to it
+                Awaitility.await("slave2 on the ring").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptions().until(() -> cluster.getJson("/admin/ring").path("shards").size() == 2
+                                && cluster.getJson("/admin/ring").path("movingTo").isEmpty());
+                long moved = java.util.stream.IntStream.range(0, keys)
+                        .filter(i -> cluster.shardOf("wait:" + i).equals("slave2")).count();
+                assertThat(moved).as("keys now on slave2").isPositive();
+                String second = new ShardReplicas(cluster).primary("slave2");
+                Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> BlockingPopsIntegrationTests.blockedClients(cluster, "slave2", second),
+                                n -> n == moved);
+
+                for (int i = 0; i < keys; i++) {
+                    String key = "wait:" + i;
+                    assertThat(call(producer, "RPUSH", key, "v" + i)).isEqualTo(":1\r\n");
+                    assertThat(text(waiters.get(i).readReply())).isEqualTo("*2\r\n$" + key.length() + "\r\n" + key
+                            + "\r\n$" + ("v" + i).length() + "\r\nv" + i + "\r\n");
+                }
+            } finally {
+                for (RawRedisClient c : waiters) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     private static String keyOn(LocalCluster cluster, String shard, String prefix) {
         for (int i = 1; ; i++) {
             if (cluster.shardOf(prefix + i).equals(shard)) {
