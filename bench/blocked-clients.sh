@@ -7,7 +7,8 @@
 #   without: redis-benchmark -c CLIENTS -P PIPELINE -t set,get -r KEYSPACE through the master;
 #   with:    BLOCKED clients (a python3 holder, one connection each) first send
 #            "BLPOP blocked:<i> 0" through the master and stay blocked (the run starts once the
-#            shards' INFO blocked_clients adds up to BLOCKED), then the same redis-benchmark run;
+#            shards' INFO blocked_clients adds up to BLOCKED), then, after SETTLE seconds (as before
+#            every run), the same redis-benchmark run;
 #            afterwards the holder closes its connections and the next round waits until no
 #            client is blocked any more.
 # The table gives the medians of each test's requests per second and their ratio, and the CPU
@@ -26,6 +27,9 @@
 #   REQUESTS=400000          requests per redis-benchmark run and test
 #   KEYSPACE=100000          redis-benchmark -r
 #   ROUNDS=3                 runs of each kind
+#   SETTLE=5                 seconds of quiet before every run, with or without blocked clients (the
+#                            1,000 connections' set-up, its allocations and compilations, is not
+#                            what is measured)
 #   MASTER_JAVA_OPTS="-Xms256m -Xmx1g"    SLAVE_JAVA_OPTS="-Xms1g -Xmx3g -XX:+UseParallelGC" (as ./kvcache start)
 #   KEEP_TMP=true            keep the logs (in /tmp/kvcache-bench.*)
 #
@@ -42,6 +46,7 @@ PIPELINE="${PIPELINE:-16}"
 REQUESTS="${REQUESTS:-400000}"
 KEYSPACE="${KEYSPACE:-100000}"
 ROUNDS="${ROUNDS:-3}"
+SETTLE="${SETTLE:-5}"
 read -r -a MASTER_OPTS <<<"${MASTER_JAVA_OPTS:--Xms256m -Xmx1g}"
 read -r -a SLAVE_OPTS <<<"${SLAVE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC}"
 
@@ -134,6 +139,7 @@ cluster_pids() {
 
 run() { # KIND: one redis-benchmark run; appends "test rps" lines to $BENCH_TMP/KIND and CPU per request
     local out pids ticks_before ticks_after
+    sleep "$SETTLE"
     mapfile -t pids < <(cluster_pids)
     ticks_before="$(cpu_ticks "${pids[@]}")"
     out="$(redis-benchmark -h 127.0.0.1 -p "$MASTER_PORT" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" \

@@ -45,6 +45,17 @@ public final class Arguments {
         return rangeLong(r, i, 0, Long.MAX_VALUE, message != null ? message : RespErrors.NOT_POSITIVE);
     }
 
+    /** getListPositionFromObjectOrReply: LEFT (true) or RIGHT (false), any case; else a syntax error. */
+    public static boolean listEnd(Request r, int i) {
+        if (r.is(i, "left")) {
+            return true;
+        }
+        if (r.is(i, "right")) {
+            return false;
+        }
+        throw SYNTAX;
+    }
+
     private static long parse(byte[] arg, ErrorReply error) {
         try {
             return RedisNumbers.parseLong(arg);

@@ -107,6 +107,11 @@ public final class Session {
         this.blocking = blocking;
     }
 
+    /** Whether the command that just ran asked to wait (not yet taken). */
+    public boolean isBlocking() {
+        return blocking != null;
+    }
+
     /** Takes what the last command asked to wait for, or null when it answered. */
     public Blocking takeBlocking() {
         Blocking b = blocking;

@@ -155,8 +155,8 @@ final class BlockingPops {
      * source (blocking), push it to the destination; on a failed push, put it back and answer the error.
      */
     private byte[] moveAcross(CommandSpec spec, Request r, Session s) {
-        boolean fromLeft = spec == BLMOVE && side(r, 3);
-        boolean toLeft = spec != BLMOVE || side(r, 4);
+        boolean fromLeft = spec == BLMOVE && Arguments.listEnd(r, 3);
+        boolean toLeft = spec != BLMOVE || Arguments.listEnd(r, 4);
         byte[] timeout = r.arg(spec == BLMOVE ? 5 : 3);
         byte[] source = r.arg(1);
         byte[] destination = r.arg(2);
@@ -258,16 +258,6 @@ final class BlockingPops {
 
     private static boolean isRefusedByReplica(byte[] reply) {
         return reply.length > 9 && reply[0] == '-' && new String(reply, 1, 8, StandardCharsets.US_ASCII).equals("READONLY");
-    }
-
-    private static boolean side(Request r, int i) {
-        if (r.is(i, "left")) {
-            return true;
-        }
-        if (r.is(i, "right")) {
-            return false;
-        }
-        throw Arguments.SYNTAX;
     }
 
     private static void pause() {

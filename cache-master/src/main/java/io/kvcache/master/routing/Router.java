@@ -367,8 +367,8 @@ public final class Router {
             return links.forward(source, r, s, group);
         }
         // RPOPLPUSH source destination is LMOVE source destination RIGHT LEFT.
-        boolean fromLeft = r.argc() > 3 && side(r, 3);
-        boolean toLeft = r.argc() <= 3 || side(r, 4);
+        boolean fromLeft = r.argc() > 3 && Arguments.listEnd(r, 3);
+        boolean toLeft = r.argc() <= 3 || Arguments.listEnd(r, 4);
         if (!mayWait) {
             return MUST_WAIT;
         }
@@ -392,16 +392,6 @@ public final class Router {
         }
         links.await(group, s);
         return blockingPops.run(spec, r, s, topology.current());
-    }
-
-    private static boolean side(Request r, int i) {
-        if (r.is(i, "left")) {
-            return true;
-        }
-        if (r.is(i, "right")) {
-            return false;
-        }
-        throw Arguments.SYNTAX;
     }
 
     private static void write(Object result, RespWriter out) {

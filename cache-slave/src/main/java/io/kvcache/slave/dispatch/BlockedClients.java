@@ -2,7 +2,6 @@ package io.kvcache.slave.dispatch;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.function.LongConsumer;
 
 import io.kvcache.command.Blocking;
 import io.kvcache.command.Session;
+import io.kvcache.protocol.ByteKey;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Keyspace;
@@ -48,20 +48,20 @@ final class BlockedClients implements Keyspace.KeyWatch {
         }
     }
 
-    private final Map<Key, ArrayDeque<Suspended>> byKey = new HashMap<>();
-    private final Set<Key> ready = new LinkedHashSet<>();
+    private final Map<ByteKey, ArrayDeque<Suspended>> byKey = new HashMap<>();
+    private final Set<ByteKey> ready = new LinkedHashSet<>();
     private int count;
 
     void add(Suspended s) {
         for (byte[] key : s.blocking.keys()) {
-            byKey.computeIfAbsent(new Key(key), k -> new ArrayDeque<>()).add(s);
+            byKey.computeIfAbsent(new ByteKey(key), k -> new ArrayDeque<>()).add(s);
         }
         count++;
     }
 
     void remove(Suspended s) {
         for (byte[] key : s.blocking.keys()) {
-            Key k = new Key(key);
+            ByteKey k = new ByteKey(key);
             ArrayDeque<Suspended> queue = byKey.get(k);
             if (queue != null && queue.remove(s) && queue.isEmpty()) {
                 byKey.remove(k);
@@ -78,7 +78,7 @@ final class BlockedClients implements Keyspace.KeyWatch {
     @Override
     public void created(byte[] key) {
         if (count > 0) {
-            Key k = new Key(key);
+            ByteKey k = new ByteKey(key);
             if (byKey.containsKey(k)) {
                 ready.add(k);
             }
@@ -91,14 +91,14 @@ final class BlockedClients implements Keyspace.KeyWatch {
 
     /** Takes the oldest ready key. */
     byte[] nextReady() {
-        Key k = ready.iterator().next();
+        ByteKey k = ready.iterator().next();
         ready.remove(k);
-        return k.bytes;
+        return k.bytes();
     }
 
     /** The clients waiting on key, first blocked first (a copy: serving them changes the queue). */
     List<Suspended> waitingOn(byte[] key) {
-        ArrayDeque<Suspended> queue = byKey.get(new Key(key));
+        ArrayDeque<Suspended> queue = byKey.get(new ByteKey(key));
         return queue == null ? List.of() : new ArrayList<>(queue);
     }
 
@@ -107,17 +107,5 @@ final class BlockedClients implements Keyspace.KeyWatch {
         Set<Suspended> all = new LinkedHashSet<>();
         byKey.values().forEach(all::addAll);
         return new ArrayList<>(all);
-    }
-
-    private record Key(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && Arrays.equals(bytes, k.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
     }
 }

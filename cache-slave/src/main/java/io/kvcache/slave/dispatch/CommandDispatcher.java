@@ -515,21 +515,23 @@ public final class CommandDispatcher {
             log.warn("Command {} failed: {}", spec.name(), e.toString());
             out.error("ERR " + (e instanceof OutOfMemoryError ? "out of memory" : "internal error"));
         }
-        // As Redis's call(): counted once run, so rejected commands and this very INFO are not.
+        // As Redis's call(): counted once run, so rejected commands and this very INFO are not; a
+        // command that blocked counts when it is served (updateStatsOnUnblock), and wrote nothing yet.
         boolean failed = out.size() > mark && out.byteAt(mark) == '-';
+        boolean blocked = session.isBlocking();
         if (applying) {
             if (failed) {
                 appliedStats.failed();
             }
-        } else {
+        } else if (!blocked) {
             pendingStats.called(spec, System.nanoTime() - start, failed);
         }
         if (failed) {
             countError(out, mark);
-        } else if (propagated) {
+        } else if (propagated && !blocked) {
             propagation.afterWrite(spec, request);
         }
-        return propagated && !failed;
+        return propagated && !failed && !blocked;
     }
 
     /**

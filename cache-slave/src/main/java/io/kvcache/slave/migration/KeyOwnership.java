@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import io.kvcache.cluster.Placement;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.KeySpec;
+import io.kvcache.protocol.ByteKey;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.slave.dispatch.KeyGuard;
@@ -32,7 +33,7 @@ final class KeyOwnership implements KeyGuard {
     private final String self;
     private final Keyspace keyspace;
     private final BooleanSupplier primary;
-    private final Set<Key> inFlight = new HashSet<>();
+    private final Set<ByteKey> inFlight = new HashSet<>();
     private volatile Placement.Rings rings = Placement.Rings.NONE;
 
     KeyOwnership(String self, Keyspace keyspace, BooleanSupplier primary) {
@@ -55,15 +56,15 @@ final class KeyOwnership implements KeyGuard {
     }
 
     boolean markInFlight(byte[] key) {
-        return inFlight.add(new Key(key));
+        return inFlight.add(new ByteKey(key));
     }
 
     void clearInFlight(byte[] key) {
-        inFlight.remove(new Key(key));
+        inFlight.remove(new ByteKey(key));
     }
 
     boolean isInFlight(byte[] key) {
-        return inFlight.contains(new Key(key));
+        return inFlight.contains(new ByteKey(key));
     }
 
     int inFlightCount() {
@@ -108,19 +109,5 @@ final class KeyOwnership implements KeyGuard {
             }
         }
         return askTo == null ? null : RespErrors.ASK + " " + askTo;
-    }
-
-    /** A key as a set element (in-flight keys are few: one batch's worth). */
-    private record Key(byte[] bytes) {
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && java.util.Arrays.equals(bytes, k.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(bytes);
-        }
     }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.kvcache.command.Arguments;
 import io.kvcache.command.Blocking;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
@@ -40,7 +41,7 @@ public final class BlockingCommands {
         h.on(BLPOP, (r, out, s) -> bpop(r, out, s, true))
                 .on(BRPOP, (r, out, s) -> bpop(r, out, s, false))
                 .on(BRPOPLPUSH, (r, out, s) -> bmove(r, out, s, false, true, 3))
-                .on(BLMOVE, (r, out, s) -> bmove(r, out, s, ListCommands.side(r, 3), ListCommands.side(r, 4), 5))
+                .on(BLMOVE, (r, out, s) -> bmove(r, out, s, Arguments.listEnd(r, 3), Arguments.listEnd(r, 4), 5))
                 .on(BLMPOP, this::blmpop)
                 .on(BZPOPMIN, (r, out, s) -> bzpop(r, out, s, false))
                 .on(BZPOPMAX, (r, out, s) -> bzpop(r, out, s, true))

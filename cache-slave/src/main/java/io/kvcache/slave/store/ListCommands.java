@@ -370,18 +370,9 @@ public final class ListCommands {
     }
 
     private void lmove(Request r, RespWriter out, Session s) {
-        boolean fromLeft = side(r, 3);
-        boolean toLeft = side(r, 4);
+        boolean fromLeft = Arguments.listEnd(r, 3);
+        boolean toLeft = Arguments.listEnd(r, 4);
         move(r, out, fromLeft, toLeft);
-    }
-
-    static boolean side(Request r, int i) {
-        if (r.is(i, "left")) {
-            return true;
-        } else if (r.is(i, "right")) {
-            return false;
-        }
-        throw Arguments.SYNTAX;
     }
 
     /** lmoveGenericCommand: both types are checked before anything moves; source == destination rotates. */

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.kvcache.command.Arguments;
 import io.kvcache.command.Handlers;
+import io.kvcache.protocol.ByteKey;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -175,13 +176,13 @@ public final class ZSetAlgebra {
     }
 
     private static List<ZSetValue.Scored> union(List<Source> sources, Aggregate aggregate) {
-        Map<Member, double[]> accumulator = new HashMap<>();
-        List<Member> order = new ArrayList<>();
+        Map<ByteKey, double[]> accumulator = new HashMap<>();
+        List<ByteKey> order = new ArrayList<>();
         for (Source source : sources) {
             for (Iterator<ZSetValue.Scored> it = source.iterator(); it.hasNext(); ) {
                 ZSetValue.Scored next = it.next();
                 double score = weighted(source.weight, next.score());
-                Member m = new Member(next.member());
+                ByteKey m = new ByteKey(next.member());
                 double[] total = accumulator.get(m);
                 if (total == null) {
                     accumulator.put(m, new double[] {score});
@@ -192,7 +193,7 @@ public final class ZSetAlgebra {
             }
         }
         List<ZSetValue.Scored> result = new ArrayList<>(order.size());
-        for (Member m : order) {
+        for (ByteKey m : order) {
             result.add(new ZSetValue.Scored(accumulator.get(m)[0], m.bytes()));
         }
         return result;
@@ -266,18 +267,5 @@ public final class ZSetAlgebra {
             case MIN -> value < target ? value : target;
             case MAX -> value > target ? value : target;
         };
-    }
-
-    /** A member as a map key: compared by its bytes. */
-    private record Member(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Member m && java.util.Arrays.equals(bytes, m.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(bytes);
-        }
     }
 }

@@ -88,6 +88,31 @@ class ReplicationStreamTests {
     }
 
     @Test
+    void aBlockedPopWritesNothingUntilServedThenReachesTheReplicaAsThePopThatServedIt() {
+        io.kvcache.command.Session waiter = primary.clients.session("waiter", "127.0.0.1:50001");
+        RespWriter out = new RespWriter();
+        java.util.concurrent.atomic.AtomicLong ended = new java.util.concurrent.atomic.AtomicLong(-2);
+        long before = backlog.end();
+        primary.dispatcher.execute(List.of(Request.of("BLPOP", "q", "0"), Request.of("LLEN", "q")), waiter, out,
+                ended::set);
+        assertThat(ended.get()).as("suspended").isEqualTo(-2);
+        assertThat(backlog.end()).as("a blocked command writes nothing").isEqualTo(before);
+        assertThat(primary.call("INFO", "clients")).contains("blocked_clients:1\r\n");
+
+        primary.call("RPUSH", "q", "a", "b");
+        assertThat(ended.get()).as("served, then its next command ran").isEqualTo(backlog.end());
+        assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("*2\r\n$1\r\nq\r\n$1\r\na\r\n:1\r\n");
+        assertThat(new String(backlog.read(before, Integer.MAX_VALUE), StandardCharsets.ISO_8859_1)).isEqualTo(
+                "*4\r\n$5\r\nRPUSH\r\n$1\r\nq\r\n$1\r\na\r\n$1\r\nb\r\n*2\r\n$4\r\nLPOP\r\n$1\r\nq\r\n");
+        assertThat(primary.call("INFO", "commandstats")).contains("cmdstat_blpop:calls=1,")
+                .as("counted once, when served");
+        assertThat(primary.call("INFO", "clients")).contains("blocked_clients:0\r\n");
+        applyAll();
+        assertSameData();
+    }
+
+    @Test
     void keysExpireOnlyByThePrimarysDeletion() {
         primary.call("SET", "k", "v", "PX", "100");
         applyAll();
