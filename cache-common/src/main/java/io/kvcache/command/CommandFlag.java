@@ -14,7 +14,9 @@ public enum CommandFlag {
     SKIP_MONITOR("skip_monitor"),
     FAST("fast"),
     NO_AUTH("no_auth"),
-    ALLOW_BUSY("allow_busy");
+    ALLOW_BUSY("allow_busy"),
+    /** A read that may change the value and reach replicas (PFCOUNT's cached cardinality). */
+    MAY_REPLICATE("may_replicate");
 
     private final String redisName;
 

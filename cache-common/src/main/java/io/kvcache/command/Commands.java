@@ -60,6 +60,7 @@ public final class Commands {
     public static final CommandSpec GETRANGE = key("getrange", 4, READONLY);
     public static final CommandSpec SUBSTR = key("substr", 4, READONLY);
     public static final CommandSpec SETRANGE = key("setrange", 4, WRITE, DENYOOM);
+    public static final CommandSpec LCS = oneShard("lcs", -3, new KeySpec(1, 2, 1), READONLY);
 
     // Bitmaps (bitops.c)
     public static final CommandSpec SETBIT = key("setbit", 4, WRITE, DENYOOM);
@@ -68,6 +69,12 @@ public final class Commands {
     public static final CommandSpec BITPOS = key("bitpos", -3, READONLY);
     /** BITOP op destkey key [key ...]: every key on one shard. */
     public static final CommandSpec BITOP = oneShard("bitop", -4, new KeySpec(2, -1, 1), WRITE, DENYOOM);
+
+    // HyperLogLog (hyperloglog.c): values are strings
+    public static final CommandSpec PFADD = key("pfadd", -2, WRITE, DENYOOM, FAST);
+    /** Several keys: the cardinality of their union, all on one shard (as Redis Cluster). */
+    public static final CommandSpec PFCOUNT = oneShard("pfcount", -2, new KeySpec(1, -1, 1), READONLY, MAY_REPLICATE);
+    public static final CommandSpec PFMERGE = oneShard("pfmerge", -2, new KeySpec(1, -1, 1), WRITE, DENYOOM);
 
     // Keys (db.c, expire.c)
     public static final CommandSpec DEL = keys("del", -2, 1, -1, 1, ResponsePolicy.AGG_SUM, WRITE);
@@ -206,8 +213,8 @@ public final class Commands {
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
             FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
-            INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE,
-            SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP,
+            INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
+            SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, PFADD, PFCOUNT, PFMERGE,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
             TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX, COPY, OBJECT,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,

@@ -487,6 +487,10 @@ public final class CommandDispatcher {
             return false;
         }
         boolean propagated = spec.isWrite() && propagation != null && !applying;
+        // A read that may change its value (PFCOUNT caching a cardinality) reaches replicas from a
+        // primary when it did; a replica runs it for itself.
+        boolean mayPropagate = !propagated && spec.is(CommandFlag.MAY_REPLICATE) && propagation != null && !applying
+                && propagation.refuseWrite() == null;
         if (propagated) {
             String refusal = propagation.refuseWrite();
             if (refusal != null) {
@@ -494,6 +498,8 @@ public final class CommandDispatcher {
                 error(out, refusal);
                 return false;
             }
+        }
+        if (propagated || mayPropagate) {
             propagation.beforeWrite(spec, request);
         }
         int mark = out.size();
@@ -526,12 +532,13 @@ public final class CommandDispatcher {
         } else if (!blocked) {
             pendingStats.called(spec, System.nanoTime() - start, failed);
         }
+        boolean replicated = !failed && !blocked && (propagated || mayPropagate && keyspace.hasReplicatedAs());
         if (failed) {
             countError(out, mark);
-        } else if (propagated && !blocked) {
+        } else if (replicated) {
             propagation.afterWrite(spec, request);
         }
-        return propagated && !failed && !blocked;
+        return replicated;
     }
 
     /**

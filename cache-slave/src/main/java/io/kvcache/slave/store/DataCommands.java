@@ -12,6 +12,8 @@ public final class DataCommands {
     public static void register(Handlers handlers, Keyspace keyspace, Eviction eviction, long protoMaxBulkLen) {
         new StringCommands(keyspace, protoMaxBulkLen).register(handlers);
         new BitCommands(keyspace, protoMaxBulkLen).register(handlers);
+        new LcsCommand(keyspace, protoMaxBulkLen).register(handlers);
+        new HyperLogLogCommands(keyspace).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         ListCommands lists = new ListCommands(keyspace);
         lists.register(handlers);

@@ -575,6 +575,11 @@ public final class Keyspace {
         replicatedAs = effect;
     }
 
+    /** Whether the command that just ran asked to reach replicas as something ({@link #replicateAs}). */
+    public boolean hasReplicatedAs() {
+        return replicatedAs != null;
+    }
+
     /** What the command that just ran asked to reach replicas as, or null; clears it. */
     public Request takeReplicatedAs() {
         Request effect = replicatedAs;

@@ -234,6 +234,14 @@ public final class CommandGenerator {
         add(2, () -> command("STRLEN", stringKey()));
         add(2, () -> command("GETRANGE", stringKey(), index(), index()));
         add(1, () -> command("SUBSTR", stringKey(), index(), index()));
+        add(1, () -> exact("SET", pick(LCS_KEYS), randomText("abcde", random.nextInt(14))));
+        add(2, this::lcs);
+        // HyperLogLog: strings of their own, read back raw too (GET, GETRANGE of the header) to compare bytes
+        add(4, this::pfadd);
+        add(3, () -> multiKey(withHllKeys("PFCOUNT", keyCount())));
+        add(1, () -> multiKey(withHllKeys("PFMERGE", 1 + keyCount())));
+        add(1, () -> command("GET", pick(HLL_KEYS)));
+        add(1, () -> exact("GETRANGE", pick(HLL_KEYS), pick("0", "4", "8", "15"), pick("4", "15", "-1")));
         add(3, () -> command("SETRANGE", stringKey(), offset(), value()));
         // bitmaps (strings)
         add(4, () -> command("SETBIT", stringKey(), bitOffset(), pick("0", "1", "1", "2", "-1", "abc")));
@@ -333,6 +341,55 @@ public final class CommandGenerator {
         add(2, () -> command("ZRANGE", LEX_KEY, pick(LEX_BOUNDS), pick(LEX_BOUNDS), option("BYLEX"),
                 random.nextBoolean() ? option("REV") : option("BYLEX")));
         add(1, () -> command("ZREM", LEX_KEY, member()));
+    }
+
+    /** The HyperLogLog keys (one slot, for PFCOUNT and PFMERGE of several in cluster mode). */
+    private static final String[] HLL_KEYS = {"{hll}a", "{hll}b", "{hll}c"};
+
+    /** PFADD key element ...: mostly a few elements, now and then hundreds (to turn a sparse one dense). */
+    private byte[][] pfadd() {
+        List<String> args = new ArrayList<>(List.of("PFADD",
+                !clusterMode && random.nextInt(15) == 0 ? pick("k0", "h0", "s0", "{lcs}a") : pick(HLL_KEYS)));
+        int elements = random.nextInt(20) == 0 ? 100 + random.nextInt(400) : random.nextInt(6);
+        for (int i = 0; i < elements; i++) {
+            args.add(random.nextInt(10) == 0 ? pick("", "a", "\u0000", "x y") : "e" + random.nextInt(200_000));
+        }
+        return exactList(args);
+    }
+
+    /** PFCOUNT or PFMERGE of HyperLogLog keys, now and then a key of another type (not in cluster mode). */
+    private List<String> withHllKeys(String command, int count) {
+        List<String> args = new ArrayList<>(List.of(command));
+        for (int i = 0; i < count; i++) {
+            args.add(!clusterMode && random.nextInt(20) == 0 ? pick("k0", "h0", "{lcs}a") : pick(HLL_KEYS));
+        }
+        return args;
+    }
+
+    /** Short strings of a few letters, so that LCS finds common runs (and its table stays small). */
+    private static final String[] LCS_KEYS = {"{lcs}a", "{lcs}b", "{lcs}c"};
+
+    private String randomText(String alphabet, int length) {
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    /** LCS a b [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]; now and then a key of another type. */
+    private byte[][] lcs() {
+        List<String> args = new ArrayList<>(List.of("LCS", pick(LCS_KEYS),
+                !clusterMode && random.nextInt(12) == 0 ? pick("h0", "k4", "s0") : pick(LCS_KEYS)));
+        for (int options = random.nextInt(4); options > 0; options--) {
+            switch (random.nextInt(5)) {
+                case 0 -> args.add(option("LEN"));
+                case 1, 2 -> args.add(option("IDX"));
+                case 3 -> addAll(args, option("MINMATCHLEN"), pick("0", "1", "2", "3", "-1", "abc"));
+                default -> args.add(option("WITHMATCHLEN"));
+            }
+        }
+        return command(args);
     }
 
     /** A numkeys argument: mostly n, sometimes one Redis refuses. */
