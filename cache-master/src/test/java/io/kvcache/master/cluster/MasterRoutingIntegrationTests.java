@@ -235,6 +235,25 @@ class MasterRoutingIntegrationTests {
     }
 
     @Test
+    void sortStoresOnlyWithinOneShardAndRefusesPatternsAsRedisClusterDoes() {
+        String[] pair = keysOnDifferentShards();
+        call(client, "RPUSH", pair[0], "3", "1", "2");
+
+        assertThat(call(client, "SORT", pair[0], "STORE", pair[1])).isEqualTo(CROSSSLOT);
+        assertThat(call(client, "EXISTS", pair[1])).isEqualTo(integer(0));
+        assertThat(call(client, "SORT", pair[0], "BY", "weight_*"))
+                .isEqualTo("-ERR BY option of SORT denied in Cluster mode.\r\n");
+        assertThat(call(client, "SORT", pair[0], "GET", "#"))
+                .isEqualTo("-ERR GET option of SORT denied in Cluster mode.\r\n");
+        assertThat(call(client, "SORT", pair[0], "DESC")).isEqualTo(array(List.of(bulk("3"), bulk("2"), bulk("1"))));
+
+        call(client, "RPUSH", "{s}list", "b", "a");
+        assertThat(call(client, "SORT", "{s}list", "ALPHA", "STORE", "{s}sorted")).isEqualTo(integer(2));
+        assertThat(call(client, "LRANGE", "{s}sorted", "0", "-1")).isEqualTo(array(List.of(bulk("a"), bulk("b"))));
+        assertThat(call(client, "SORT_RO", "{s}list", "BY", "nosort")).isEqualTo(array(List.of(bulk("b"), bulk("a"))));
+    }
+
+    @Test
     void msetAndExistsAcrossShardsSplitAndMerge() {
         String[] pair = keysOnDifferentShards();
 

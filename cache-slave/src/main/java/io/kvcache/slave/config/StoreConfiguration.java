@@ -86,7 +86,8 @@ class StoreConfiguration {
         ConnectionCommands connection = new ConnectionCommands(table, clients, clusterSecret, "cluster");
         connection.register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
-        DataCommands.register(handlers, keyspace, eviction, properties.protoMaxBulkLen().toBytes());
+        DataCommands.register(handlers, keyspace, eviction, properties.protoMaxBulkLen().toBytes(),
+                !clusterSecret.isEmpty());
         new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);

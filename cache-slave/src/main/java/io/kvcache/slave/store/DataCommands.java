@@ -8,12 +8,17 @@ public final class DataCommands {
     private DataCommands() {
     }
 
-    /** @param protoMaxBulkLen the largest string a command may build (proto-max-bulk-len) */
-    public static void register(Handlers handlers, Keyspace keyspace, Eviction eviction, long protoMaxBulkLen) {
+    /**
+     * @param protoMaxBulkLen the largest string a command may build (proto-max-bulk-len)
+     * @param cluster         a slave of a cluster (SORT refuses BY patterns and GET there, as Redis Cluster)
+     */
+    public static void register(Handlers handlers, Keyspace keyspace, Eviction eviction, long protoMaxBulkLen,
+                                boolean cluster) {
         new StringCommands(keyspace, protoMaxBulkLen).register(handlers);
         new BitCommands(keyspace, protoMaxBulkLen).register(handlers);
         new LcsCommand(keyspace, protoMaxBulkLen).register(handlers);
         new HyperLogLogCommands(keyspace).register(handlers);
+        new SortCommand(keyspace, cluster).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         ListCommands lists = new ListCommands(keyspace);
         lists.register(handlers);

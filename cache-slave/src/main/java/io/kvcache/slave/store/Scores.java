@@ -64,6 +64,33 @@ final class Scores {
         return v;
     }
 
+    /**
+     * SORT's strtod of a weight: the string ends at a NUL, as in C; leading blanks pass, an empty
+     * string is 0 (strtod parses nothing and nothing is left), nothing may follow the number, and
+     * neither ERANGE nor NaN passes.
+     */
+    static double parseSortWeight(byte[] s) {
+        int n = 0;
+        while (n < s.length && s[n] != 0) {
+            n++;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        int i = 0;
+        while (i < n && isSpace(s[i])) {
+            i++;
+        }
+        if (i == n) {
+            throw NotAScore.INSTANCE; // nothing parsed: what is left is the blanks
+        }
+        double v = strtod(n == s.length ? s : java.util.Arrays.copyOf(s, n), i);
+        if (Double.isNaN(v)) {
+            throw NotAScore.INSTANCE;
+        }
+        return v;
+    }
+
     /** A strict parse: ERANGE is an error. */
     private static double strtod(byte[] s, int from) {
         int i = from;

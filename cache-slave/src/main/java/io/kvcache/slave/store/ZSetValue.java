@@ -77,6 +77,11 @@ final class ZSetValue implements Value {
         return listpack;
     }
 
+    /** zsetConvert to a skiplist, for good (SORT does it to every sorted set it reads). */
+    void toSkiplist() {
+        listpack = false;
+    }
+
     /** An independent sorted set with the same members, scores and encoding (COPY). */
     ZSetValue copy() {
         ZSetValue c = new ZSetValue();

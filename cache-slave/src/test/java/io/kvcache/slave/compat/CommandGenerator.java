@@ -191,6 +191,12 @@ public final class CommandGenerator {
         add(2, () -> command("RENAME", sameSlotKey(), sameSlotKey()));
         add(2, () -> command("RENAMENX", sameSlotKey(), sameSlotKey()));
         add(3, this::copy);
+        add(3, this::sort);
+        add(1, () -> exact("RPUSH", clusterMode ? "{tag}sl" : pick(SORT_LISTS), pick(SORT_VALUES), pick(SORT_VALUES)));
+        if (!clusterMode) { // weights for SORT ... BY w_* and BY wh_*->f: integers, or words
+            add(1, () -> exact("SET", "w_" + pick(SORT_VALUES), pick(SORT_VALUES)));
+            add(1, () -> exact("HSET", "wh_" + pick(SORT_VALUES), "f", pick(SORT_VALUES)));
+        }
         add(2, this::keys);
         // OBJECT: no IDLETIME, whose seconds depend on when each server ran it
         add(4, () -> exact("OBJECT", option("ENCODING"), key()));
@@ -343,7 +349,57 @@ public final class CommandGenerator {
         add(1, () -> command("ZREM", LEX_KEY, member()));
     }
 
-    /** The HyperLogLog keys (one slot, for PFCOUNT and PFMERGE of several in cluster mode). */
+    /**
+     * Lists that only RPUSH fills and only SORT reads, with canonical integers and words only: their
+     * order is certain, and none of their elements (nor of the weights) is a number Redis parses with
+     * strtod (an empty string would be: it parses as 0). Redis 7.0's SORT tests errno after strtod
+     * without clearing it first, so a stale ERANGE left by an earlier command of the connection (a
+     * rejected 1e400) makes it refuse a valid "1.5"; integers it reads without strtod.
+     */
+    private static final String[] SORT_LISTS = {"sl:a", "sl:b"};
+    private static final String[] SORT_VALUES = {"0", "1", "2", "3", "10", "-5", "42", "100", "a", "b", "x y"};
+
+    /**
+     * SORT and SORT_RO with options drawn so that both servers must agree: the keys any command
+     * writes (a set among them, ordered by Redis's hash table, with numbers strtod must parse) are
+     * sorted ALPHA without BY only; the lists of {@link #SORT_LISTS} any way. No BY pattern nor GET in
+     * cluster mode (Redis Cluster refuses them), and keys of one slot there.
+     */
+    private byte[][] sort() {
+        boolean readOnly = random.nextInt(4) == 0;
+        boolean ownList = clusterMode ? random.nextInt(3) == 0 : random.nextInt(2) == 0;
+        String key = ownList ? (clusterMode ? "{tag}sl" : pick(SORT_LISTS))
+                : clusterMode ? taggedKey() : pick(listKey(), setKey(), zsetKey());
+        List<String> args = new ArrayList<>(List.of(readOnly ? "SORT_RO" : "SORT", key));
+        boolean alpha = !ownList || random.nextInt(3) == 0;
+        boolean byPattern = ownList && !clusterMode && random.nextInt(3) == 0;
+        boolean byConstant = ownList && !byPattern && random.nextInt(4) == 0;
+        if (byPattern) {
+            addAll(args, option("BY"), pick("w_*", "wh_*->f", "nokey_*"));
+        } else if (byConstant) {
+            addAll(args, option("BY"), pick("nosort", "constant"));
+        }
+        if (random.nextInt(3) == 0 && !(alpha && byPattern)) { // pqsort is not stable: ties must not reach it
+            addAll(args, option("LIMIT"), pick("0", "1", "2", "-1", "100", "abc"), pick("0", "1", "3", "-1", "100"));
+        }
+        if (!clusterMode && random.nextInt(4) == 0) {
+            for (int g = 1 + random.nextInt(2); g > 0; g--) {
+                addAll(args, option("GET"), pick("#", "w_*", "wh_*->f", "w_*->f", "nostar"));
+            }
+        }
+        if (random.nextBoolean()) {
+            args.add(option(pick("ASC", "DESC")));
+        }
+        if (alpha) {
+            args.add(option("ALPHA"));
+        }
+        if (!readOnly && random.nextInt(3) == 0) {
+            addAll(args, option("STORE"), clusterMode ? taggedKey() : pick("sorted", listKey()));
+        }
+        return command(args);
+    }
+
+    /** HyperLogLog keys: (one slot, for PFCOUNT and PFMERGE of several in cluster mode). */
     private static final String[] HLL_KEYS = {"{hll}a", "{hll}b", "{hll}c"};
 
     /** PFADD key element ...: mostly a few elements, now and then hundreds (to turn a sparse one dense). */

@@ -50,7 +50,7 @@ public final class StoreFixture {
         InfoReport info = new InfoReport(keyspace, clients, 7001, self::get);
         new ConnectionCommands(table, clients, null, "cluster").register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
-        DataCommands.register(handlers, keyspace, eviction, 512L * 1024 * 1024);
+        DataCommands.register(handlers, keyspace, eviction, 512L * 1024 * 1024, false);
         new ConfigCommands(eviction, keyspace, Map.of()).register(handlers);
         extra.accept(handlers);
         dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);
