@@ -102,6 +102,8 @@ public final class Commands {
     /** SORT key ... [STORE destination]: both keys on one shard. */
     public static final CommandSpec SORT = oneShard("sort", -2, KeySpec.firstAndAfter("store"), WRITE, DENYOOM);
     public static final CommandSpec SORT_RO = key("sort_ro", -2, READONLY);
+    /** MEMORY USAGE key [SAMPLES n], PURGE, HELP (whose lack of a key any shard answers). */
+    public static final CommandSpec MEMORY = oneShard("memory", -2, new KeySpec(2, 2, 1), READONLY);
     public static final CommandSpec RENAME = oneShard("rename", 3, new KeySpec(1, 2, 1), WRITE);
     public static final CommandSpec RENAMENX = oneShard("renamenx", 3, new KeySpec(1, 2, 1), WRITE, FAST);
 
@@ -219,7 +221,7 @@ public final class Commands {
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
             SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, PFADD, PFCOUNT, PFMERGE,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
-            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, SORT, SORT_RO, RENAME, RENAMENX, COPY, OBJECT,
+            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, SORT, SORT_RO, RENAME, RENAMENX, COPY, OBJECT, MEMORY,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
             RPOPLPUSH, LMOVE, LMPOP, BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP,
             HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,

@@ -239,6 +239,12 @@ public final class Keyspace {
     }
 
     /** {@link Footprint#value} of the entry's value, without reading a string value. */
+    /** MEMORY USAGE: the bytes accounted for the key (entry, key, value), or null when it is absent. */
+    public Long memoryUsage(byte[] key) {
+        Entry e = peek(key);
+        return e == null ? null : Footprint.key(e.key) + valueFootprint(e);
+    }
+
     private static long valueFootprint(Entry e) {
         return e.stringFootprint >= 0 ? e.stringFootprint : Footprint.value(e.value);
     }

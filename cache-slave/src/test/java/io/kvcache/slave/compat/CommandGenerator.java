@@ -192,6 +192,16 @@ public final class CommandGenerator {
         add(2, () -> command("RENAMENX", sameSlotKey(), sameSlotKey()));
         add(3, this::copy);
         add(3, this::sort);
+        // MEMORY: the byte counts are this store's, not jemalloc's; compared are nil, errors and help
+        add(1, () -> switch (random.nextInt(6)) {
+            case 0 -> exact("MEMORY", option("USAGE"), "nokey");
+            case 1 -> exact("MEMORY", option("USAGE"), "nokey", option("SAMPLES"), pick("0", "5", "-1", "abc"));
+            case 2 -> exact("MEMORY", option("USAGE"), key(), pick("SAMPLES", "junk"));
+            case 3 -> exact("MEMORY", option(pick("HELP", "PURGE")));
+            case 4 -> exact("MEMORY", option(pick("USAGE", "HELP", "PURGE")), pick("x", "nokey", "SAMPLES", "1"),
+                    pick("x", "SAMPLES", "1"));
+            default -> exact("MEMORY", pick("foo", "DOCTORS", ""));
+        });
         add(1, () -> exact("RPUSH", clusterMode ? "{tag}sl" : pick(SORT_LISTS), pick(SORT_VALUES), pick(SORT_VALUES)));
         if (!clusterMode) { // weights for SORT ... BY w_* and BY wh_*->f: integers, or words
             add(1, () -> exact("SET", "w_" + pick(SORT_VALUES), pick(SORT_VALUES)));
