@@ -68,6 +68,8 @@ public final class Commands {
     public static final CommandSpec BITCOUNT = key("bitcount", -2, READONLY);
     public static final CommandSpec BITPOS = key("bitpos", -3, READONLY);
     /** BITOP op destkey key [key ...]: every key on one shard. */
+    public static final CommandSpec BITFIELD = key("bitfield", -2, WRITE, DENYOOM);
+    public static final CommandSpec BITFIELD_RO = key("bitfield_ro", -2, READONLY, FAST);
     public static final CommandSpec BITOP = oneShard("bitop", -4, new KeySpec(2, -1, 1), WRITE, DENYOOM);
 
     // HyperLogLog (hyperloglog.c): values are strings
@@ -219,7 +221,7 @@ public final class Commands {
             FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
-            SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, PFADD, PFCOUNT, PFMERGE,
+            SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO, PFADD, PFCOUNT, PFMERGE,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
             TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, SORT, SORT_RO, RENAME, RENAMENX, COPY, OBJECT, MEMORY,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,

@@ -44,11 +44,23 @@ public final class BitCommands {
 
     /** getBitOffsetFromArgument (without the #offset form of BITFIELD). */
     private long offset(Request r, int i) {
+        return bitOffset(r.arg(i), 0, maxBulkLength);
+    }
+
+    /**
+     * getBitOffsetFromArgument: an offset in bits below proto-max-bulk-len bytes; with bits > 0
+     * (BITFIELD), "#n" is the n-th field of that width.
+     */
+    static long bitOffset(byte[] arg, int bits, long maxBulkLength) {
+        boolean hash = bits > 0 && arg.length > 0 && arg[0] == '#';
         long offset;
         try {
-            offset = RedisNumbers.parseLong(r.arg(i));
+            offset = RedisNumbers.parseLong(arg, hash ? 1 : 0, arg.length);
         } catch (RedisNumbers.NotANumber e) {
             throw BAD_OFFSET;
+        }
+        if (hash) {
+            offset *= bits;
         }
         if (offset < 0 || (offset >> 3) >= maxBulkLength) {
             throw BAD_OFFSET;

@@ -17,6 +17,7 @@ public final class DataCommands {
         new StringCommands(keyspace, protoMaxBulkLen).register(handlers);
         new BitCommands(keyspace, protoMaxBulkLen).register(handlers);
         new LcsCommand(keyspace, protoMaxBulkLen).register(handlers);
+        new BitfieldCommand(keyspace, protoMaxBulkLen).register(handlers);
         new HyperLogLogCommands(keyspace).register(handlers);
         new SortCommand(keyspace, cluster).register(handlers);
         new MemoryCommand(keyspace).register(handlers);
