@@ -104,6 +104,8 @@ public final class Commands {
     /** SORT key ... [STORE destination]: both keys on one shard. */
     public static final CommandSpec SORT = oneShard("sort", -2, KeySpec.firstAndAfter("store"), WRITE, DENYOOM);
     public static final CommandSpec SORT_RO = key("sort_ro", -2, READONLY);
+    public static final CommandSpec DUMP = key("dump", 2, READONLY);
+    public static final CommandSpec RESTORE = key("restore", -4, WRITE, DENYOOM);
     /** MEMORY USAGE key [SAMPLES n], PURGE, HELP (whose lack of a key any shard answers). */
     public static final CommandSpec MEMORY = oneShard("memory", -2, new KeySpec(2, 2, 1), READONLY);
     public static final CommandSpec RENAME = oneShard("rename", 3, new KeySpec(1, 2, 1), WRITE);
@@ -223,7 +225,7 @@ public final class Commands {
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
             SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO, PFADD, PFCOUNT, PFMERGE,
             DEL, UNLINK, EXISTS, TOUCH, TYPE, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME,
-            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, SORT, SORT_RO, RENAME, RENAMENX, COPY, OBJECT, MEMORY,
+            TTL, PTTL, PERSIST, KEYS, SCAN, RANDOMKEY, SORT, SORT_RO, DUMP, RESTORE, RENAME, RENAMENX, COPY, OBJECT, MEMORY,
             LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LTRIM, LREM, LPOS,
             RPOPLPUSH, LMOVE, LMPOP, BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP,
             HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HLEN, HSTRLEN, HEXISTS, HKEYS, HVALS, HGETALL, HINCRBY,

@@ -35,6 +35,18 @@ final class AccessClock {
         return (minutes(nowMillis) << 8) | LFU_INIT_VAL;
     }
 
+    /** RESTORE ... FREQ f: this minute, counter f. */
+    static int lfuWithCounter(long nowMillis, int counter) {
+        return (minutes(nowMillis) << 8) | counter;
+    }
+
+    /** RESTORE ... IDLETIME s: the LRU clock s seconds ago (objectSetLRUOrLFU, wrapping as it does). */
+    static int lruIdle(long nowMillis, long idleSeconds) {
+        long clock = lru(nowMillis);
+        long stamp = clock - idleSeconds * 1000 / LRU_CLOCK_RESOLUTION;
+        return (int) (stamp < 0 ? (clock + LRU_CLOCK_MAX / 2) % LRU_CLOCK_MAX : stamp);
+    }
+
     /** updateLFU: decay the counter for the minutes that passed, then count this access. */
     static int lfuTouched(int stamp, long nowMillis, int logFactor, int decayMinutes) {
         int counter = lfuLogIncr(lfuDecayed(stamp, nowMillis, decayMinutes), logFactor);

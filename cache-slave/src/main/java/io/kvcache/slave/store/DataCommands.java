@@ -21,6 +21,7 @@ public final class DataCommands {
         new HyperLogLogCommands(keyspace).register(handlers);
         new SortCommand(keyspace, cluster).register(handlers);
         new MemoryCommand(keyspace).register(handlers);
+        new DumpCommands(keyspace).register(handlers);
         new KeyCommands(keyspace).register(handlers);
         ListCommands lists = new ListCommands(keyspace);
         lists.register(handlers);

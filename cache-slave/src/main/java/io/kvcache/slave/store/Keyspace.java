@@ -297,6 +297,15 @@ public final class Keyspace {
         memory.add(-(Footprint.key(e.key) + valueFootprint(e)));
     }
 
+    /** objectSetLRUOrLFU: RESTORE's FREQ under an LFU policy, its IDLETIME under the others; -1 for none. */
+    void restoreAccess(Entry e, long lfuFreq, long lruIdleSeconds) {
+        if (lfu && lfuFreq >= 0) {
+            e.access = AccessClock.lfuWithCounter(now, (int) lfuFreq);
+        } else if (!lfu && lruIdleSeconds >= 0) {
+            e.access = AccessClock.lruIdle(now, lruIdleSeconds);
+        }
+    }
+
     void setExpire(Entry e, long whenMillis) {
         e.expireAt = whenMillis;
         if (e.volatileSlot < 0) {

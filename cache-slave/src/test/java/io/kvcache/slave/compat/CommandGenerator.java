@@ -192,6 +192,7 @@ public final class CommandGenerator {
         add(2, () -> command("RENAMENX", sameSlotKey(), sameSlotKey()));
         add(3, this::copy);
         add(3, this::sort);
+        add(2, this::restore);
         // MEMORY: the byte counts are this store's, not jemalloc's; compared are nil, errors and help
         add(1, () -> switch (random.nextInt(6)) {
             case 0 -> exact("MEMORY", option("USAGE"), "nokey");
@@ -457,6 +458,29 @@ public final class CommandGenerator {
             }
         }
         return command(args);
+    }
+
+    /**
+     * Redis 7.0's DUMP of a string, a list, an intset, a sorted set and a hash (listpack encodings),
+     * taken from redis-server: RESTORE of them must build the same values on both servers.
+     */
+    private static final String[] DUMPS = {
+            "\u0000\u0005hello\n\u0000cr\u00dfve4 \n",
+            "\u0012\u0001\u0002\u000f\u000f\u0000\u0000\u0000\u0003\u0000\u0081a\u0002\u0081b\u0002\u0003\u0001\u00ff\n\u0000\u00dc\u00a1\u00e6}P\u0005PH",
+            "\u000b\u000c\u0002\u0000\u0000\u0000\u0002\u0000\u0000\u0000\u0001\u0000\u0002\u0000\n\u0000oy8\u00b14\u00eb .",
+            "\u0011\u0014\u0014\u0000\u0000\u0000\u0004\u0000\u0081a\u0002\u0001\u0001\u0081b\u0002\u00832.5\u0004\u00ff\n\u0000\u00d4Ln\u00a4\u00f6D\u00d9\u00d7",
+            "\u0010\u0012\u0012\u0000\u0000\u0000\u0004\u0000\u0081f\u0002\u0081v\u0002\u0081n\u0002\u0001\u0001\u00ff\n\u0000\u00fc\u00e4\u0008\u00f1y\"\u00e0\u0016"};
+
+    /** RESTORE of Redis's own payloads (and of broken ones), DUMP of keys that are not there. */
+    private byte[][] restore() {
+        String key = clusterMode ? taggedKey() : key();
+        return switch (random.nextInt(6)) {
+            case 0, 1, 2 -> exact("RESTORE", key, pick("0", "0", "100000", "-1", "abc"), pick(DUMPS),
+                    random.nextBoolean() ? option("REPLACE") : option(pick("ABSTTL", "REPLACE")));
+            case 3 -> exact("RESTORE", key, "0", pick("garbage", "", pick(DUMPS).substring(1)));
+            case 4 -> exact("RESTORE", key, "0", pick(DUMPS), option(pick("IDLETIME", "FREQ")), pick("-1", "5", "300"));
+            default -> exact("DUMP", pick("nokey", "{tag}nokey"));
+        };
     }
 
     /** BITFIELD[_RO] key with up to 4 GET / SET / INCRBY / OVERFLOW operations, valid or not. */
