@@ -3,7 +3,7 @@
 # measured through one kvcache master on loopback.
 #
 # A master and 2 shards (REPLICAS replicas each, default 2, as ./kvcache start) start on free
-# loopback ports. Then, ROUNDS times, alternating:
+# loopback ports. Then, ROUNDS times, alternating (and the order of the two swapped every round):
 #   without: redis-benchmark -c CLIENTS -P PIPELINE -t set,get -r KEYSPACE through the master;
 #   with:    BLOCKED clients (a python3 holder, one connection each) first send
 #            "BLPOP blocked:<i> 0" through the master and stay blocked (the run starts once the
@@ -154,11 +154,20 @@ run() { # KIND: one redis-benchmark run; appends "test rps" lines to $BENCH_TMP/
 log "warm-up"
 redis-benchmark -h 127.0.0.1 -p "$MASTER_PORT" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" -r "$KEYSPACE" \
     -t set,get -q >/dev/null
+# The order alternates round by round (without-with, then with-without), so that a machine that
+# speeds up or slows down through the run does not favour one kind.
 for round in $(seq 1 "$ROUNDS"); do
-    run without
-    start_holder
-    run with
-    stop_holder
+    if ((round % 2 == 1)); then
+        run without
+        start_holder
+        run with
+        stop_holder
+    else
+        start_holder
+        run with
+        stop_holder
+        run without
+    fi
 done
 
 med() { # FILE TEST

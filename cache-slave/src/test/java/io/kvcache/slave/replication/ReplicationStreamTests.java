@@ -215,7 +215,7 @@ class ReplicationStreamTests {
         String key = "k" + random.nextInt(300);
         String other = "k" + random.nextInt(300);
         String value = Integer.toString(random.nextInt(1000));
-        switch (random.nextInt(29)) {
+        switch (random.nextInt(35)) {
             case 0 -> primary.call("SET", key, value);
             case 1 -> primary.call("SET", key, value, "EX", Integer.toString(1 + random.nextInt(5)));
             case 2 -> primary.call("INCR", "n" + key);
@@ -244,6 +244,12 @@ class ReplicationStreamTests {
             case 25 -> primary.call("ZMPOP", "2", "z" + key, "z" + other, "MAX");
             case 26 -> primary.call("ZUNIONSTORE", "z" + key, "2", "z" + other, "s" + other, "WEIGHTS", "2", "0.5");
             case 27 -> primary.call("ZDIFFSTORE", "z" + key, "2", "z" + other, "z" + key);
+            case 28 -> primary.call("PFADD", "hll" + key, value, value + "x", "e" + random.nextInt(100_000));
+            case 29 -> primary.call("PFCOUNT", "hll" + key); // caches the cardinality in the value
+            case 30 -> primary.call("PFMERGE", "hll" + key, "hll" + other);
+            case 31 -> primary.call("SORT", "l" + key, "ALPHA", "STORE", "l" + other);
+            case 32 -> primary.call("BITFIELD", key, "INCRBY", "u8", "#" + random.nextInt(4), value);
+            case 33 -> primary.call("LMPOP", "1", "l" + key, "LEFT");
             default -> primary.advance(random.nextInt(300)); // lets deadlines pass: lazy expiry
         }
     }
