@@ -97,6 +97,59 @@ class BlockingFailoverIntegrationTests {
         }
     }
 
+    @Test
+    void blmovesBetweenTwoShardsMoveEachElementOnceWhileAJoinMovesTheirKeys() throws Exception {
+        int movers = 12;
+        try (LocalCluster cluster = LocalCluster.builder().shards(2).replicas(1).start();
+             RawRedisClient producer = new RawRedisClient(cluster.clientAddress())) {
+            List<RawRedisClient> clients = new java.util.ArrayList<>();
+            List<String> sources = new java.util.ArrayList<>();
+            List<String> destinations = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; sources.size() < movers; i++) {
+                    String source = "src:" + i;
+                    String destination = keyOff(cluster, cluster.shardOf(source), "dst:" + i + ":");
+                    RawRedisClient c = new RawRedisClient(cluster.clientAddress(), Duration.ofSeconds(60));
+                    clients.add(c);
+                    sources.add(source);
+                    destinations.add(destination);
+                    c.sendRaw(RawRedisClient.encode(List.<byte[][]>of(
+                            argv("BLMOVE", source, destination, "LEFT", "RIGHT", "0"))));
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> blockedOn(cluster, "slave1") + blockedOn(cluster, "slave2"), n -> n == movers);
+
+                cluster.addSlave("slave3", "replica1"); // joins on its own: some sources and destinations move to it
+                Awaitility.await("slave3 on the ring").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                        .ignoreExceptions().until(() -> cluster.getJson("/admin/ring").path("shards").size() == 3
+                                && cluster.getJson("/admin/ring").path("movingTo").isEmpty());
+                assertThat(java.util.stream.Stream.concat(sources.stream(), destinations.stream())
+                        .filter(k -> cluster.shardOf(k).equals("slave3")).count()).as("keys moved to slave3").isPositive();
+                Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> blockedOn(cluster, "slave1") + blockedOn(cluster, "slave2") + blockedOn(cluster, "slave3"),
+                                n -> n == movers);
+
+                for (int i = 0; i < movers; i++) {
+                    assertThat(call(producer, "RPUSH", sources.get(i), "e" + i, "kept" + i)).isEqualTo(":2\r\n");
+                    String element = "e" + i;
+                    assertThat(text(clients.get(i).readReply())).isEqualTo("$" + element.length() + "\r\n" + element + "\r\n");
+                    assertThat(call(producer, "LRANGE", destinations.get(i), "0", "-1"))
+                            .isEqualTo("*1\r\n$" + element.length() + "\r\n" + element + "\r\n");
+                    assertThat(call(producer, "LRANGE", sources.get(i), "0", "-1"))
+                            .isEqualTo("*1\r\n$" + ("kept" + i).length() + "\r\nkept" + i + "\r\n");
+                }
+            } finally {
+                for (RawRedisClient c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private static int blockedOn(LocalCluster cluster, String shard) throws java.io.IOException {
+        return BlockingPopsIntegrationTests.blockedClients(cluster, shard, new ShardReplicas(cluster).primary(shard));
+    }
+
     private static String keyOn(LocalCluster cluster, String shard, String prefix) {
         for (int i = 1; ; i++) {
             if (cluster.shardOf(prefix + i).equals(shard)) {
