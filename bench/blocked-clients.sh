@@ -30,6 +30,8 @@
 #   SETTLE=5                 seconds of quiet before every run, with or without blocked clients (the
 #                            1,000 connections' set-up, its allocations and compilations, is not
 #                            what is measured)
+#   SLAVE_ARGS="..."         extra kvcache arguments of every slave (e.g. ./kvcache start's
+#                            "--kvcache.slave.maxmemory=400mb --kvcache.replication.min-replicas-to-write=1")
 #   MASTER_JAVA_OPTS="-Xms256m -Xmx1g"    SLAVE_JAVA_OPTS="-Xms1g -Xmx3g -XX:+UseParallelGC" (as ./kvcache start)
 #   KEEP_TMP=true            keep the logs (in /tmp/kvcache-bench.*)
 #
@@ -49,6 +51,7 @@ ROUNDS="${ROUNDS:-3}"
 SETTLE="${SETTLE:-5}"
 read -r -a MASTER_OPTS <<<"${MASTER_JAVA_OPTS:--Xms256m -Xmx1g}"
 read -r -a SLAVE_OPTS <<<"${SLAVE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC}"
+read -r -a EXTRA_SLAVE_ARGS <<<"${SLAVE_ARGS:-}"
 
 bench_init
 command -v python3 >/dev/null || die "python3 is not installed"
@@ -74,7 +77,7 @@ for shard in slave1 slave2; do
         "$JAVA" "${SLAVE_OPTS[@]}" -jar "$SLAVE" --kvcache.slave.port="$port" --kvcache.slave.http-port="$http" \
             --kvcache.slave.shard="$shard" --kvcache.slave.replica-id="replica$r" \
             --kvcache.slave.master="127.0.0.1:$ENROLLMENT_PORT" --kvcache.cluster.secret="$SECRET" \
-            >"$BENCH_TMP/$shard-replica$r.log" 2>&1 &
+            "${EXTRA_SLAVE_ARGS[@]}" >"$BENCH_TMP/$shard-replica$r.log" 2>&1 &
         BENCH_PIDS+=("$!")
         SLAVE_PORTS+=("$port")
         wait_ping "$port" "$!" 120 "$SECRET"
