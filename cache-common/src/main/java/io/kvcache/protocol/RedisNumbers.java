@@ -20,6 +20,11 @@ public final class RedisNumbers {
     private RedisNumbers() {
     }
 
+    /** The decimal digits of v, as Redis writes an integer into a string (ll2string). */
+    public static byte[] toBytes(long v) {
+        return Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     public static long parseLong(byte[] s) {
         return parseLong(s, 0, s.length);
     }

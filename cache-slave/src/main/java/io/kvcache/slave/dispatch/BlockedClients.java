@@ -30,8 +30,7 @@ final class BlockedClients implements Keyspace.KeyWatch {
         final List<Request> requests;
         final RespWriter out;
         final LongConsumer end;
-        /** The replication offset when the batch began; whether any of its commands wrote. */
-        final long offsetBefore;
+        /** Whether any of its commands wrote. */
         boolean wrote;
         int index;
         Blocking blocking;
@@ -39,12 +38,11 @@ final class BlockedClients implements Keyspace.KeyWatch {
         /** In the queues, waiting. */
         boolean registered;
 
-        Suspended(Session session, List<Request> requests, RespWriter out, LongConsumer end, long offsetBefore) {
+        Suspended(Session session, List<Request> requests, RespWriter out, LongConsumer end) {
             this.session = session;
             this.requests = requests;
             this.out = out;
             this.end = end;
-            this.offsetBefore = offsetBefore;
         }
     }
 

@@ -159,7 +159,6 @@ public final class CommandDispatcher {
         lock.lock();
         int n = requests.size();
         try {
-            long before = offset();
             boolean wrote = false;
             lookUpAndPrefetch(requests); // a pipeline, or the batch a master coalesced
             for (int i = 0; i < n && !session.isClosing(); i++) {
@@ -170,7 +169,7 @@ public final class CommandDispatcher {
                 wrote |= executeOne(spec, requests.get(i), session, out);
                 Blocking blocking = session.takeBlocking();
                 if (blocking != null) {
-                    BlockedClients.Suspended s = new BlockedClients.Suspended(session, requests, out, end, before);
+                    BlockedClients.Suspended s = new BlockedClients.Suspended(session, requests, out, end);
                     s.wrote = wrote;
                     suspend(s, i, blocking);
                     suspended = true;

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import io.kvcache.command.Arguments;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
+import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -112,7 +113,7 @@ final class DumpCommands {
             db.setExpire(e, deadline);
             if (!absTtl) {
                 byte[][] argv = Arrays.copyOf(r.argv(), r.argc() + 1);
-                argv[2] = Long.toString(deadline).getBytes(StandardCharsets.US_ASCII);
+                argv[2] = RedisNumbers.toBytes(deadline);
                 argv[r.argc()] = ABSTTL;
                 db.replicateAs(new Request(argv));
             }

@@ -185,7 +185,7 @@ public final class HashCommands {
             throw new ErrorReply(RespErrors.OVERFLOW);
         }
         value += increment;
-        writeHash(r).put(r.arg(2), Long.toString(value).getBytes(StandardCharsets.US_ASCII));
+        writeHash(r).put(r.arg(2), RedisNumbers.toBytes(value));
         out.integer(value);
     }
 

@@ -104,17 +104,11 @@ final class HyperLogLog {
     }
 
     long cachedCardinality() {
-        long card = 0;
-        for (int i = 7; i >= 0; i--) {
-            card = (card << 8) | (buf[8 + i] & 0xff);
-        }
-        return card;
+        return LittleEndian.read(buf, 8, 8);
     }
 
     void cacheCardinality(long card) {
-        for (int i = 0; i < 8; i++) {
-            buf[8 + i] = (byte) (card >>> (8 * i));
-        }
+        LittleEndian.put(buf, 8, card, 8);
     }
 
     /** The register histogram (hllDenseRegHisto, hllSparseRegHisto); null when the sparse form is corrupt. */
@@ -493,10 +487,7 @@ final class HyperLogLog {
         long h = seed ^ (len * m);
         int end = len - (len & 7);
         for (int i = 0; i < end; i += 8) {
-            long k = 0;
-            for (int b = 7; b >= 0; b--) {
-                k = (k << 8) | (key[i + b] & 0xffL);
-            }
+            long k = LittleEndian.read(key, i, 8);
             k *= m;
             k ^= k >>> r;
             k *= m;

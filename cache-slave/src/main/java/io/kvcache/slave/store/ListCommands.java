@@ -6,6 +6,7 @@ import java.util.Arrays;
 
 import io.kvcache.command.Arguments;
 import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
@@ -73,7 +74,7 @@ public final class ListCommands {
                 out.bulk(pop.first() ? list.removeFirst() : list.removeLast());
             }
             deleteIfEmpty(e, list);
-            db.replicateAs(new Request(new byte[][] {pop.first() ? LPOP_NAME : RPOP_NAME, key, MultiPop.bytes(n)}));
+            db.replicateAs(new Request(new byte[][] {pop.first() ? LPOP_NAME : RPOP_NAME, key, RedisNumbers.toBytes(n)}));
             return true;
         }
         return false;

@@ -1,8 +1,9 @@
 package io.kvcache.slave.store;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+
+import io.kvcache.protocol.RedisNumbers;
 
 /**
  * Reads Redis's compact encodings found in DUMP payloads: a listpack (listpack.c: total bytes and
@@ -19,7 +20,7 @@ final class Listpack {
         if (lp.length < 7) {
             throw new RdbValue.BadFormat();
         }
-        long total = u32(lp, 0);
+        long total = LittleEndian.u32(lp, 0);
         if (total != lp.length || (lp[lp.length - 1] & 0xff) != 0xff) {
             throw new RdbValue.BadFormat();
         }
@@ -29,7 +30,7 @@ final class Listpack {
             int enc = lp[p] & 0xff;
             int start = p;
             if ((enc & 0x80) == 0) {
-                out.add(decimal(enc & 0x7f));
+                out.add(RedisNumbers.toBytes(enc & 0x7f));
                 p += 1;
             } else if ((enc & 0xc0) == 0x80) {
                 int len = enc & 0x3f;
@@ -37,7 +38,7 @@ final class Listpack {
                 p += 1 + len;
             } else if ((enc & 0xe0) == 0xc0) {
                 int v = ((enc & 0x1f) << 8) | (lp[p + 1] & 0xff);
-                out.add(decimal(v >= 1 << 12 ? v - (1 << 13) : v));
+                out.add(RedisNumbers.toBytes(v >= 1 << 12 ? v - (1 << 13) : v));
                 p += 2;
             } else if ((enc & 0xf0) == 0xe0) {
                 int len = ((enc & 0x0f) << 8) | (lp[p + 1] & 0xff);
@@ -46,24 +47,24 @@ final class Listpack {
             } else {
                 switch (enc) {
                     case 0xf0 -> {
-                        int len = (int) u32(lp, p + 1);
+                        int len = (int) LittleEndian.u32(lp, p + 1);
                         out.add(java.util.Arrays.copyOfRange(lp, p + 5, p + 5 + len));
                         p += 5 + len;
                     }
                     case 0xf1 -> {
-                        out.add(decimal((short) le(lp, p + 1, 2)));
+                        out.add(RedisNumbers.toBytes((short) LittleEndian.read(lp, p + 1, 2)));
                         p += 3;
                     }
                     case 0xf2 -> {
-                        out.add(decimal(((int) le(lp, p + 1, 3) << 8) >> 8));
+                        out.add(RedisNumbers.toBytes(((int) LittleEndian.read(lp, p + 1, 3) << 8) >> 8));
                         p += 4;
                     }
                     case 0xf3 -> {
-                        out.add(decimal((int) le(lp, p + 1, 4)));
+                        out.add(RedisNumbers.toBytes((int) LittleEndian.read(lp, p + 1, 4)));
                         p += 5;
                     }
                     case 0xf4 -> {
-                        out.add(decimal(le(lp, p + 1, 8)));
+                        out.add(RedisNumbers.toBytes(LittleEndian.read(lp, p + 1, 8)));
                         p += 9;
                     }
                     default -> throw new RdbValue.BadFormat();
@@ -85,15 +86,15 @@ final class Listpack {
         if (is.length < 8) {
             throw new RdbValue.BadFormat();
         }
-        int width = (int) u32(is, 0);
-        long count = u32(is, 4);
+        int width = (int) LittleEndian.u32(is, 0);
+        long count = LittleEndian.u32(is, 4);
         if (width != 2 && width != 4 && width != 8 || 8 + count * width != is.length) {
             throw new RdbValue.BadFormat();
         }
         List<byte[]> out = new ArrayList<>((int) count);
         for (int i = 0; i < count; i++) {
-            long v = le(is, 8 + i * width, width);
-            out.add(decimal(width == 2 ? (short) v : width == 4 ? (int) v : v));
+            long v = LittleEndian.read(is, 8 + i * width, width);
+            out.add(RedisNumbers.toBytes(width == 2 ? (short) v : width == 4 ? (int) v : v));
         }
         return out;
     }
@@ -103,19 +104,6 @@ final class Listpack {
         return len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
     }
 
-    private static long u32(byte[] b, int at) {
-        return le(b, at, 4) & 0xffffffffL;
-    }
 
-    private static long le(byte[] b, int at, int n) {
-        long v = 0;
-        for (int i = n - 1; i >= 0; i--) {
-            v = (v << 8) | (b[at + i] & 0xff);
-        }
-        return v;
-    }
 
-    private static byte[] decimal(long v) {
-        return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
-    }
 }

@@ -1,8 +1,9 @@
 package io.kvcache.slave.store;
 
-import java.nio.charset.StandardCharsets;
+
 
 import io.kvcache.command.Arguments;
+import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 
@@ -45,7 +46,4 @@ record MultiPop(int numkeysAt, int numkeys, boolean first, long count) {
         return new MultiPop(numkeysAt, (int) numkeys, first, count == -1 ? 1 : count);
     }
 
-    static byte[] bytes(long n) {
-        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
-    }
 }

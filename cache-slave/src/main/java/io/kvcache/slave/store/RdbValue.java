@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
+import io.kvcache.protocol.RedisNumbers;
+
 /**
  * Values in Redis's RDB serialization, as DUMP writes them and RESTORE reads them (rdb.c): the
  * value's type and body, then the RDB version (2 bytes) and a CRC-64 (Jones, 8 bytes), both little
@@ -68,10 +70,7 @@ final class RdbValue {
                 for (Iterator<ZSetValue.Scored> it = z.iterator(false); it.hasNext(); ) {
                     ZSetValue.Scored m = it.next();
                     string(out, m.member());
-                    long bits = Double.doubleToRawLongBits(m.score());
-                    for (int i = 0; i < 8; i++) {
-                        out.write((int) (bits >>> (8 * i)));
-                    }
+                    LittleEndian.write(out, Double.doubleToRawLongBits(m.score()), 8);
                 }
             }
             case HashValue h -> {
@@ -81,12 +80,8 @@ final class RdbValue {
                 pairs.forEach(p -> string(out, p));
             }
         }
-        out.write(VERSION & 0xff);
-        out.write(VERSION >>> 8);
-        long crc = Crc64.of(out.toByteArray());
-        for (int i = 0; i < 8; i++) {
-            out.write((int) (crc >>> (8 * i)));
-        }
+        LittleEndian.write(out, VERSION, 2);
+        LittleEndian.write(out, Crc64.of(out.toByteArray()), 8);
         return out.toByteArray();
     }
 
@@ -121,15 +116,10 @@ final class RdbValue {
         if (payload.length < 10) {
             return false;
         }
-        int version = (payload[payload.length - 10] & 0xff) | (payload[payload.length - 9] & 0xff) << 8;
-        if (version > VERSION) {
+        if (LittleEndian.read(payload, payload.length - 10, 2) > VERSION) {
             return false;
         }
-        long crc = 0;
-        for (int i = 7; i >= 0; i--) {
-            crc = (crc << 8) | (payload[payload.length - 8 + i] & 0xff);
-        }
-        return Crc64.of(payload, 0, payload.length - 8) == crc;
+        return Crc64.of(payload, 0, payload.length - 8) == LittleEndian.read(payload, payload.length - 8, 8);
     }
 
     /** rdbLoadObjectType and rdbLoadObject of a verified payload; BadFormat when Redis would refuse it. */
@@ -304,9 +294,9 @@ final class RdbValue {
                 return s;
             }
             return switch (first & 0x3f) {
-                case 0 -> decimal((byte) u8());
-                case 1 -> decimal((short) (u8() | u8() << 8));
-                case 2 -> decimal(u8() | u8() << 8 | u8() << 16 | u8() << 24);
+                case 0 -> RedisNumbers.toBytes((byte) u8());
+                case 1 -> RedisNumbers.toBytes((short) (u8() | u8() << 8));
+                case 2 -> RedisNumbers.toBytes(u8() | u8() << 8 | u8() << 16 | u8() << 24);
                 case 3 -> {
                     long compressed = length();
                     long length = length();
@@ -322,11 +312,12 @@ final class RdbValue {
         }
 
         double binaryDouble() {
-            long bits = 0;
-            for (int i = 0; i < 8; i++) {
-                bits |= (long) u8() << (8 * i);
+            if (end - pos < 8) {
+                throw new BadFormat();
             }
-            return Double.longBitsToDouble(bits);
+            double v = Double.longBitsToDouble(LittleEndian.read(b, pos, 8));
+            pos += 8;
+            return v;
         }
 
         /** rdbLoadDoubleValue: 253 nan, 254 +inf, 255 -inf, else that many ASCII bytes. */
@@ -349,10 +340,6 @@ final class RdbValue {
                     }
                 }
             };
-        }
-
-        private static byte[] decimal(long v) {
-            return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
         }
     }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
+import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.RespWriter;
 
 /**
@@ -88,7 +89,7 @@ final class StateEncoder {
 
     static void encodeDeadline(Entry e, RespWriter out) {
         if (e.hasExpiry()) {
-            out.array(3).bulk(PEXPIREAT).bulk(e.key).bulk(Long.toString(e.expireAt).getBytes(StandardCharsets.US_ASCII));
+            out.array(3).bulk(PEXPIREAT).bulk(e.key).bulk(RedisNumbers.toBytes(e.expireAt));
         } else {
             out.array(2).bulk(PERSIST).bulk(e.key);
         }

@@ -281,7 +281,7 @@ public final class StringCommands {
             throw new ErrorReply(RespErrors.OVERFLOW);
         }
         value += increment;
-        byte[] encoded = Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+        byte[] encoded = RedisNumbers.toBytes(value);
         if (e == null) {
             db.add(r.arg(1), StringValue.of(encoded));
         } else {

@@ -13,6 +13,7 @@ import io.kvcache.command.Handlers;
 import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
@@ -520,7 +521,7 @@ public final class ZSetCommands {
                 out.array(2).bulk(m.member()).bulk(Scores.formatBytes(m.score()));
             }
             db.replicateAs(new Request(new byte[][] {pop.first() ? ZPOPMIN_NAME : ZPOPMAX_NAME, key,
-                    MultiPop.bytes(popped.size())}));
+                    RedisNumbers.toBytes(popped.size())}));
             return true;
         }
         return false;

@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,23 +20,9 @@ import io.kvcache.slave.dispatch.StoreFixture;
  * LZF-compressed strings): the value read back is the same on both sides, and RESTORE's refusals
  * are Redis's.
  */
-class DumpRestoreComparisonTests {
+class DumpRestoreComparisonTests extends AgainstRedisServer {
 
-    private static RedisServerProcess redis;
-    private static RawRedisClient client;
     private final StoreFixture kvcache = new StoreFixture();
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServerProcess.start();
-        client = new RawRedisClient(redis.address());
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        client.close();
-        redis.close();
-    }
 
     @BeforeEach
     void flush() throws Exception {

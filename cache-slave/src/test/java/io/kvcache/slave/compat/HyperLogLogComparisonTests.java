@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.kvcache.slave.dispatch.StoreFixture;
@@ -18,23 +16,9 @@ import io.kvcache.slave.dispatch.StoreFixture;
  * growing until they turn dense, counts, cached counts, merges of sparse and dense ones, and the
  * errors for values that are not HyperLogLogs.
  */
-class HyperLogLogComparisonTests {
+class HyperLogLogComparisonTests extends AgainstRedisServer {
 
-    private static RedisServerProcess redis;
-    private static RawRedisClient client;
     private final StoreFixture kvcache = new StoreFixture();
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServerProcess.start();
-        client = new RawRedisClient(redis.address());
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        client.close();
-        redis.close();
-    }
 
     @Test
     void sparseToDenseCountsAndMergesAreRedissBytes() throws Exception {
