@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +31,11 @@ import io.kvcache.slave.compat.RawRedisClient;
  * ever goes backwards;</li>
  * <li>lists {@code l:i}, appended to by mutators with elements nobody else sends;</li>
  * <li>hashes {@code h:i} (a twelfth as many as lists) of two fields, which must arrive whole and in order;</li>
+ * <li>as many sets {@code t:i} of three members, which must arrive whole;</li>
+ * <li>as many sorted sets {@code z:i} of three members, which must arrive whole, with their scores, in order;</li>
+ * <li>as many HyperLogLogs {@code p:i} of five elements, whose bytes (Redis's layout, registers and cached
+ * cardinality) must arrive as they were, and whose count with them;</li>
+ * <li>as many bitmaps {@code b:i} of three bits set with SETBIT, which must arrive byte for byte;</li>
  * <li>strings {@code e:i} with a TTL short enough to pass while keys move: at the end they must be gone.</li>
  * </ul>
  * Each mutator owns a disjoint slice of the keys, so "the last acknowledged value" is well defined. A
@@ -40,6 +46,9 @@ final class PreloadedKeys implements AutoCloseable {
 
     static final int SHORT_TTL_KEYS = 2_000;
     private static final int PIPELINE = 2_000;
+    private static final int HYPERLOGLOG_ELEMENTS = 5;
+    /** The byte of a HyperLogLog's header whose top bit marks its cached cardinality stale (Redis's card[7]). */
+    private static final int HLL_STALE_BYTE = 15;
 
     private final InetSocketAddress master;
     private final int strings;
@@ -52,6 +61,10 @@ final class PreloadedKeys implements AutoCloseable {
     private volatile boolean stopping;
     /** When every short-TTL key's deadline has passed (System.nanoTime), set by load. */
     private volatile long shortTtlPassedNanos;
+    /** Each HyperLogLog's bytes as GET returned them after load, then after the last verify's PFCOUNT. */
+    private final Map<String, byte[]> hyperLogLogs = new HashMap<>();
+    /** Each HyperLogLog's count, read after load without caching it. */
+    private final Map<String, Long> hyperLogLogCounts = new HashMap<>();
 
     PreloadedKeys(InetSocketAddress master, int strings, int counters, int lists) {
         this.master = master;
@@ -72,19 +85,41 @@ final class PreloadedKeys implements AutoCloseable {
         for (int i = 0; i < lists; i++) {
             keys.add("l:" + i);
         }
-        for (int i = 0; i < hashes(); i++) {
+        for (int i = 0; i < fewOfEach(); i++) {
             keys.add("h:" + i);
+            keys.add("t:" + i);
+            keys.add("z:" + i);
+            keys.add("p:" + i);
+            keys.add("b:" + i);
         }
         return keys;
     }
 
     int size() {
-        return strings + counters + lists + hashes();
+        return strings + counters + lists + 5 * fewOfEach();
     }
 
-    /** A few hashes: enough to move some of every shard's, few enough to keep the load as it was. */
-    private int hashes() {
+    /**
+     * How many hashes, sets, sorted sets, HyperLogLogs and bitmaps, each: enough to move some of every
+     * shard's, few enough to keep the load as it was.
+     */
+    private int fewOfEach() {
         return lists / 12;
+    }
+
+    /** The bits set in bitmap {@code b:i}: in its first byte, its second or third, and its ninth to twelfth. */
+    private static int[] bitOffsets(int i) {
+        return new int[] {i % 8, 8 + i % 13, 64 + i % 29};
+    }
+
+    /** The bytes of bitmap {@code b:i}, as SETBIT makes them: bit 0 is the most significant of byte 0. */
+    private static byte[] bitmap(int i) {
+        int[] offsets = bitOffsets(i);
+        byte[] bytes = new byte[offsets[offsets.length - 1] / 8 + 1];
+        for (int offset : offsets) {
+            bytes[offset / 8] |= (byte) (0x80 >>> (offset % 8));
+        }
+        return bytes;
     }
 
     /** Writes every key through the master, pipelined; short-TTL keys expire in {@code shortTtl}. */
@@ -103,8 +138,21 @@ final class PreloadedKeys implements AutoCloseable {
                 batch.add(argv("RPUSH", "l:" + i, "l" + i + "-a", "l" + i + "-b"));
                 flushIfFull(client, batch);
             }
-            for (int i = 0; i < hashes(); i++) {
+            for (int i = 0; i < fewOfEach(); i++) {
                 batch.add(argv("HSET", "h:" + i, "a", "h" + i + "-a", "b", "h" + i + "-b"));
+                batch.add(argv("SADD", "t:" + i, "t" + i + "-a", "t" + i + "-b", "t" + i + "-c"));
+                // added out of their order, which the scores give
+                batch.add(argv("ZADD", "z:" + i, "30", "z" + i + "-a", "-2", "z" + i + "-b", "1.5", "z" + i + "-c"));
+                String[] pfadd = new String[2 + HYPERLOGLOG_ELEMENTS];
+                pfadd[0] = "PFADD";
+                pfadd[1] = "p:" + i;
+                for (int e = 0; e < HYPERLOGLOG_ELEMENTS; e++) {
+                    pfadd[2 + e] = "p" + i + "-" + e;
+                }
+                batch.add(argv(pfadd));
+                for (int offset : bitOffsets(i)) {
+                    batch.add(argv("SETBIT", "b:" + i, Integer.toString(offset), "1"));
+                }
                 flushIfFull(client, batch);
             }
             for (int i = 0; i < SHORT_TTL_KEYS; i++) {
@@ -112,10 +160,35 @@ final class PreloadedKeys implements AutoCloseable {
                 flushIfFull(client, batch);
             }
             flush(client, batch);
+            readHyperLogLogs(client);
         }
         // Each deadline is at most shortTtl after its SET was answered; a little more for the
         // server's strictly-after rule.
         shortTtlPassedNanos = System.nanoTime() + shortTtl.plusMillis(5).toNanos();
+    }
+
+    /**
+     * Keeps each HyperLogLog's bytes as PFADD left them (their cached cardinality stale), and its count:
+     * a PFCOUNT of two keys (here the same one twice) counts their union without caching it, so the
+     * bytes stay as they were. Five elements count five, or four when two of them share a register.
+     */
+    private void readHyperLogLogs(RawRedisClient client) throws IOException {
+        for (List<String> part : chunks(fewKeys("p:"))) {
+            List<byte[][]> batch = new ArrayList<>();
+            part.forEach(k -> batch.add(argv("PFCOUNT", k, k)));
+            part.forEach(k -> batch.add(argv("GET", k)));
+            List<byte[]> replies = client.pipeline(batch);
+            for (int j = 0; j < part.size(); j++) {
+                String key = part.get(j);
+                long count = Replies.integer(replies.get(j));
+                assertThat(count).as("count of %s", key).isBetween(HYPERLOGLOG_ELEMENTS - 1L, (long) HYPERLOGLOG_ELEMENTS);
+                hyperLogLogCounts.put(key, count);
+                byte[] bytes = Replies.bulk(replies.get(part.size() + j));
+                assertThat(bytes).as("HyperLogLog %s", key).startsWith("HYLL".getBytes(StandardCharsets.US_ASCII));
+                assertThat(bytes[HLL_STALE_BYTE] & 0x80).as("%s's cached cardinality, stale after PFADD", key).isNotZero();
+                hyperLogLogs.put(key, bytes);
+            }
+        }
     }
 
     private static String initial(int i) {
@@ -207,8 +280,10 @@ final class PreloadedKeys implements AutoCloseable {
     /**
      * Reads every key through the master: strings hold their last acknowledged value (their TTL, if
      * they had one, still running), counters their initial value plus the acknowledged increments,
-     * lists their two initial elements then every acknowledged one, once, in order; short-TTL keys are
-     * gone.
+     * lists their two initial elements then every acknowledged one, once, in order; hashes, sets, sorted
+     * sets and bitmaps what they were loaded with; HyperLogLogs the bytes they held before the move and
+     * their count; short-TTL keys are gone. Each HyperLogLog is then counted, which caches its cardinality
+     * (a write that reaches its replicas): a later verify expects the bytes with it.
      */
     void verify() throws IOException {
         Map<String, String> lastString = new HashMap<>();
@@ -290,11 +365,7 @@ final class PreloadedKeys implements AutoCloseable {
                             .isEqualTo(expected);
                 }
             }
-            keys.clear();
-            for (int i = 0; i < hashes(); i++) {
-                keys.add("h:" + i);
-            }
-            for (List<String> part : chunks(keys)) {
+            for (List<String> part : chunks(fewKeys("h:"))) {
                 batch.clear();
                 part.forEach(k -> batch.add(argv("HGETALL", k)));
                 List<byte[]> replies = client.pipeline(batch);
@@ -308,6 +379,10 @@ final class PreloadedKeys implements AutoCloseable {
                             .containsExactly("a", "h" + n + "-a", "b", "h" + n + "-b");
                 }
             }
+            verifySets(client);
+            verifySortedSets(client);
+            verifyHyperLogLogs(client);
+            verifyBitmaps(client);
             keys.clear();
             for (int i = 0; i < SHORT_TTL_KEYS; i++) {
                 keys.add("e:" + i);
@@ -324,6 +399,85 @@ final class PreloadedKeys implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private void verifySets(RawRedisClient client) throws IOException {
+        for (List<String> part : chunks(fewKeys("t:"))) {
+            List<byte[]> replies = client.pipeline(part.stream().map(k -> argv("SMEMBERS", k)).toList());
+            for (int j = 0; j < part.size(); j++) {
+                String n = part.get(j).substring(2);
+                assertThat(texts(replies.get(j))).as("set %s: its members, in any order", part.get(j))
+                        .containsExactlyInAnyOrder("t" + n + "-a", "t" + n + "-b", "t" + n + "-c");
+            }
+        }
+    }
+
+    private void verifySortedSets(RawRedisClient client) throws IOException {
+        for (List<String> part : chunks(fewKeys("z:"))) {
+            List<byte[]> replies = client.pipeline(
+                    part.stream().map(k -> argv("ZRANGE", k, "0", "-1", "WITHSCORES")).toList());
+            for (int j = 0; j < part.size(); j++) {
+                String n = part.get(j).substring(2);
+                assertThat(texts(replies.get(j))).as("sorted set %s: its members and scores, in order", part.get(j))
+                        .containsExactly("z" + n + "-b", "-2", "z" + n + "-c", "1.5", "z" + n + "-a", "30");
+            }
+        }
+    }
+
+    /**
+     * Each HyperLogLog holds the bytes it held before (GET), counts as it did (PFCOUNT, which caches a
+     * stale cardinality and changes nothing else), and its bytes with the cardinality cached are kept for
+     * the next verify.
+     */
+    private void verifyHyperLogLogs(RawRedisClient client) throws IOException {
+        for (List<String> part : chunks(fewKeys("p:"))) {
+            List<byte[][]> batch = new ArrayList<>();
+            part.forEach(k -> batch.add(argv("GET", k)));
+            part.forEach(k -> batch.add(argv("PFCOUNT", k)));
+            part.forEach(k -> batch.add(argv("GET", k)));
+            List<byte[]> replies = client.pipeline(batch);
+            for (int j = 0; j < part.size(); j++) {
+                String key = part.get(j);
+                byte[] before = hyperLogLogs.get(key);
+                assertThat(Replies.bulk(replies.get(j))).as("HyperLogLog %s: its bytes", key).isEqualTo(before);
+                assertThat(Replies.integer(replies.get(part.size() + j))).as("PFCOUNT %s", key)
+                        .isEqualTo(hyperLogLogCounts.get(key));
+                byte[] counted = Replies.bulk(replies.get(2 * part.size() + j));
+                assertThat(counted[HLL_STALE_BYTE] & 0x80).as("%s's cardinality, cached by PFCOUNT", key).isZero();
+                assertThat(Arrays.copyOfRange(counted, HLL_STALE_BYTE + 1, counted.length))
+                        .as("%s's registers, after PFCOUNT", key)
+                        .isEqualTo(Arrays.copyOfRange(before, HLL_STALE_BYTE + 1, before.length));
+                hyperLogLogs.put(key, counted);
+            }
+        }
+    }
+
+    private void verifyBitmaps(RawRedisClient client) throws IOException {
+        for (List<String> part : chunks(fewKeys("b:"))) {
+            List<byte[]> replies = client.pipeline(part.stream().map(k -> argv("GET", k)).toList());
+            for (int j = 0; j < part.size(); j++) {
+                int i = Integer.parseInt(part.get(j).substring(2));
+                assertThat(Replies.bulk(replies.get(j))).as("bitmap %s: its bytes", part.get(j)).isEqualTo(bitmap(i));
+            }
+        }
+    }
+
+    /** {@code prefix + i} for each of the few keys of a type. */
+    private List<String> fewKeys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < fewOfEach(); i++) {
+            keys.add(prefix + i);
+        }
+        return keys;
+    }
+
+    /** The elements of an array reply of bulk strings. */
+    private static List<String> texts(byte[] reply) {
+        List<String> texts = new ArrayList<>();
+        for (byte[] e : Replies.elements(reply)) {
+            texts.add(text(e));
+        }
+        return texts;
     }
 
     private static List<List<String>> chunks(List<String> keys) {

@@ -35,20 +35,21 @@ import io.kvcache.slave.compat.RawRedisClient;
 
 /**
  * Scale out and in while clients write and read (docs/rebalancing.md): 2 shards of 2 replicas hold
- * 200,000 keys (strings with and without TTL, counters, lists); writers create keys and change the
- * loaded ones, readers watch counters; a third shard joins, then a shard is drained. After each move:
- * every key holds its last acknowledged value, counters equal their acknowledged increments, lists hold
- * every acknowledged element once and in order, keys whose TTL passed are gone, no counter was ever
- * read going backwards, every key lives on exactly the shard that owns it on the ring, and the replicas
- * of each shard hold the same data. The second test does the same with the master killed (SIGKILL)
- * and restarted in the middle of each move; the third with the source's and then the destination's
- * primary lost in the middle of a move.
+ * 200,000 keys (strings with and without TTL, counters, lists; a few hashes, sets, sorted sets,
+ * HyperLogLogs and bitmaps); writers create keys and change the loaded ones, readers watch counters; a
+ * third shard joins, then a shard is drained. After each move: every key holds its last acknowledged
+ * value, counters equal their acknowledged increments, lists hold every acknowledged element once and
+ * in order, the keys of the other types what they were loaded with (HyperLogLogs byte for byte), keys
+ * whose TTL passed are gone, no counter was ever read going backwards, every key lives on exactly the
+ * shard that owns it on the ring, and the replicas of each shard hold the same data. The second test
+ * does the same with the master killed (SIGKILL) and restarted in the middle of each move; the third
+ * with the source's and then the destination's primary lost in the middle of a move.
  */
 class RebalanceIntegrationTests {
 
     private static final int STRINGS = 80_000;
     private static final int COUNTERS = 60_000;
-    private static final int LISTS = 60_000; // and a twelfth as many hashes
+    private static final int LISTS = 60_000; // and a twelfth as many of each other type
     private static final Duration MOVE_TIMEOUT = Duration.ofMinutes(3);
 
     private final HttpClient http = HttpClient.newHttpClient();

@@ -229,7 +229,7 @@ class EvictionTests {
         for (int i = 0; i < 20_000; i++) {
             String key = "k" + random.nextInt(200);
             String value = "x".repeat(random.nextInt(300));
-            switch (random.nextInt(23)) {
+            switch (random.nextInt(27)) {
                 case 0 -> store.call("SET", key, value);
                 case 1 -> store.call("APPEND", key, value);
                 case 2 -> store.call("SETRANGE", key, Integer.toString(random.nextInt(400)), value);
@@ -252,7 +252,12 @@ class EvictionTests {
                 case 19 -> store.call("ZADD", "z" + key, Integer.toString(random.nextInt(9)), value, "1.5", "m");
                 case 20 -> store.call("ZPOPMAX", "z" + key, "2");
                 case 21 -> store.call("ZINCRBY", "z" + key, "2", "m");
-                default -> store.call("DEL", key, "l" + key, "h" + key, "s" + key, "z" + key);
+                // one PFADD in ten makes its HyperLogLog dense (past hll-sparse-max-bytes)
+                case 22 -> store.call(pfadd("p" + key, random, random.nextInt(10) == 0 ? 2_000 : random.nextInt(40)));
+                case 23 -> store.call("PFCOUNT", "p" + key); // caches the cardinality: a new value
+                case 24 -> store.call("PFMERGE", "p" + key, "p" + key, "pk" + random.nextInt(200));
+                case 25 -> store.call("SETBIT", "b" + key, Integer.toString(random.nextInt(4000)), random.nextBoolean() ? "1" : "0");
+                default -> store.call("DEL", key, "l" + key, "h" + key, "s" + key, "z" + key, "p" + key, "b" + key);
             }
             if (i % 1000 == 0) {
                 assertThat(store.keyspace.dataBytes()).isEqualTo(recount());
@@ -310,6 +315,17 @@ class EvictionTests {
         assertThat(store.keyspace.dataBytes() - before).isEqualTo(56 + 24 + 128 + 2 * 32 + 24 + 24 + 64);
         store.call("ZPOPMIN", "z");
         assertThat(store.keyspace.dataBytes()).as("an emptied sorted set is deleted").isEqualTo(before);
+    }
+
+    /** PFADD key and n random elements. */
+    private static String[] pfadd(String key, Random random, int n) {
+        String[] argv = new String[2 + n];
+        argv[0] = "PFADD";
+        argv[1] = key;
+        for (int i = 0; i < n; i++) {
+            argv[2 + i] = Integer.toString(random.nextInt(1_000_000));
+        }
+        return argv;
     }
 
     /** The keys' and values' bytes counted from scratch. */
