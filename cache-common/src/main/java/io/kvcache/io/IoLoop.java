@@ -15,6 +15,8 @@ import java.util.function.BooleanSupplier;
 
 import org.springframework.core.log.LogAccessor;
 
+import io.kvcache.protocol.SharedReadBuffer;
+
 /**
  * One I/O thread with its selector, as a Netty event loop or a twemproxy worker: it serves every
  * channel registered with it, runs tasks other threads hand it, and, once a turn's events and tasks
@@ -40,6 +42,7 @@ public final class IoLoop implements Executor {
     private List<Runnable> endOfTurn = new ArrayList<>();
     private List<Runnable> spareEndOfTurn = new ArrayList<>();
     private final List<BooleanSupplier> ticks = new ArrayList<>();
+    private final SharedReadBuffer readBuffer = new SharedReadBuffer();
     private final int index;
     private long nextTick = System.nanoTime();
     private volatile boolean running = true;
@@ -80,6 +83,11 @@ public final class IoLoop implements Executor {
     /** Loop thread only: runs r once this turn's events and tasks are handled. */
     public void atEndOfTurn(Runnable r) {
         endOfTurn.add(r);
+    }
+
+    /** The buffer this loop's connections read into while they hold nothing unparsed. Loop thread only. */
+    public SharedReadBuffer readBuffer() {
+        return readBuffer;
     }
 
     /** This loop's place among its {@link IoLoops}. */

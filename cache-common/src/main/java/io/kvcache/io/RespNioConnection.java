@@ -100,9 +100,17 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
      * which would cost two epoll_ctl calls per request.
      */
     private void read() throws IOException {
+        try {
+            readAndProcess();
+        } finally {
+            reader.giveBack(); // before this loop reads for any other connection
+        }
+    }
+
+    private void readAndProcess() throws IOException {
         int n;
         try {
-            n = reader.readFrom(channel);
+            n = reader.readFrom(channel, loop.readBuffer());
         } catch (OutOfMemoryError e) {
             n = 0; // the reader failed its budget: its next parse reports it
         }

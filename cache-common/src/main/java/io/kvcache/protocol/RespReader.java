@@ -27,7 +27,8 @@ public final class RespReader {
 
     /** Bulks at least this long are read straight into their own array (Redis's PROTO_MBULK_BIG_ARG). */
     static final int BIG_ARG = 32 * 1024;
-    private static final int INITIAL_BUFFER = 16 * 1024;
+    static final int INITIAL_BUFFER = 16 * 1024;
+    private static final byte[] NO_BUFFER = {};
     private static final int SHRINK_ABOVE = 1024 * 1024;
 
     private static final int TYPE_NONE = 0;
@@ -36,9 +37,13 @@ public final class RespReader {
 
     private final ProtocolLimits limits;
 
-    private byte[] buf = new byte[INITIAL_BUFFER];
+    /** Allocated when bytes first arrive; while {@link #borrowing}, the lender's. */
+    private byte[] buf = NO_BUFFER;
     private int start;
     private int end;
+    /** The I/O thread's buffer this reader reads into whenever it holds nothing unparsed, or null. */
+    private SharedReadBuffer lender;
+    private boolean borrowing;
 
     private int reqType = TYPE_NONE;
     private int multibulkRemaining;
@@ -86,6 +91,49 @@ public final class RespReader {
      */
     public int readFrom(ReadableByteChannel in) throws IOException {
         return readInto((b, off, len) -> in.read(ByteBuffer.wrap(b, off, len)));
+    }
+
+    /**
+     * Reads as {@link #readFrom(ReadableByteChannel)}, into the thread's shared buffer when this
+     * reader holds nothing unparsed. The caller parses what it can, then calls {@link #giveBack()}
+     * before the thread reads for another connection.
+     */
+    public int readFrom(ReadableByteChannel in, SharedReadBuffer shared) throws IOException {
+        if (!borrowing && !shared.lent && start == end && bigArg == null && !failed) {
+            lender = shared;
+            shared.lent = true;
+            borrowing = true;
+            buf = shared.bytes;
+            start = end = 0;
+        }
+        return readFrom(in);
+    }
+
+    /** Returns the shared buffer, moving what is left unparsed into a buffer of this reader's own. */
+    public void giveBack() {
+        if (!borrowing) {
+            return;
+        }
+        stopBorrowing();
+        int left = end - start;
+        buf = left == 0 ? NO_BUFFER : Arrays.copyOfRange(buf, start, start + Math.max(left, INITIAL_BUFFER));
+        start = 0;
+        end = left;
+        if (left > 0 && !covers(0)) {
+            overBudget = true; // the next parse fails the connection, as a buffer that cannot grow
+        }
+    }
+
+    private void stopBorrowing() {
+        if (borrowing) {
+            borrowing = false;
+            lender.lent = false;
+        }
+    }
+
+    /** What this reader's buffer costs it: nothing while it is the lender's. */
+    int ownBytes() {
+        return borrowing ? 0 : buf.length;
     }
 
     /** A source of bytes: a stream's or a channel's read into part of an array. */
@@ -331,7 +379,7 @@ public final class RespReader {
         Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc), raw);
         argv = null;
         pendingArgBytes = 0;
-        memory.shrinkTo(buf.length); // the arguments belong to the request now
+        memory.shrinkTo(ownBytes()); // the arguments belong to the request now
         return request;
     }
 
@@ -366,7 +414,7 @@ public final class RespReader {
      * An argument is counted with the array header and reference it costs on the heap.
      */
     private boolean covers(long extra) {
-        long holding = buf.length + (bigArg == null ? 0 : bigArg.length) + pendingArgBytes + 24L * argc + extra;
+        long holding = ownBytes() + (bigArg == null ? 0 : bigArg.length) + pendingArgBytes + 24L * argc + extra;
         return memory.cover(holding);
     }
 
@@ -386,7 +434,8 @@ public final class RespReader {
 
     private ProtocolError fail(String reply) {
         failed = true;
-        buf = new byte[16];
+        stopBorrowing();
+        buf = NO_BUFFER;
         start = end = 0;
         argv = null;
         bigArg = null;
@@ -405,18 +454,23 @@ public final class RespReader {
             start = 0;
         }
         if (end == buf.length) {
-            if (!covers(buf.length)) {
+            int size = Math.max(INITIAL_BUFFER, buf.length * 2);
+            if (!covers(size - ownBytes())) {
                 overBudget = true;
                 return false;
             }
-            buf = Arrays.copyOf(buf, buf.length * 2);
+            buf = Arrays.copyOf(buf, size);
+            stopBorrowing(); // one long request: it goes on in a buffer of its own
         }
         return true;
     }
 
     private void compactWhenIdle() {
         start = end = 0;
-        if (buf.length > SHRINK_ABOVE) {
+        if (lender != null && !borrowing && buf != NO_BUFFER) {
+            buf = NO_BUFFER; // its next read borrows again
+            memory.shrinkTo(0);
+        } else if (buf.length > SHRINK_ABOVE) {
             buf = new byte[INITIAL_BUFFER];
             memory.shrinkTo(buf.length);
         }

@@ -36,9 +36,13 @@ public final class RespWriter {
     private static final byte[] NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
     private static final int SHRINK_ABOVE = 1024 * 1024;
-    private static final int INITIAL = 4096;
+    /** Enough for a pipelined batch of small replies; a connection that needs more grows once and keeps it. */
+    private static final int INITIAL = 1024;
+    private static final byte[] NO_BUFFER = {};
 
-    private byte[] buf;
+    /** Allocated at the first reply: a connection that waits (a client blocked in BLPOP) holds none. */
+    private byte[] buf = NO_BUFFER;
+    private final int initialCapacity;
     private int len;
     private final ClientMemory.Share memory;
     private long limit = Long.MAX_VALUE;
@@ -59,7 +63,7 @@ public final class RespWriter {
     }
 
     private RespWriter(int initialCapacity, ClientMemory memory) {
-        this.buf = new byte[initialCapacity];
+        this.initialCapacity = initialCapacity;
         this.memory = memory.share();
     }
 
@@ -261,8 +265,8 @@ public final class RespWriter {
         watcher = null;
         // A buffer that took budget goes back at once: a writer outlives no reservation.
         if (buf.length > SHRINK_ABOVE || memory.reserved() > 0) {
-            buf = new byte[INITIAL];
-            memory.shrinkTo(buf.length);
+            buf = NO_BUFFER;
+            memory.shrinkTo(0);
         }
     }
 
@@ -334,7 +338,7 @@ public final class RespWriter {
             if (needed > Integer.MAX_VALUE - 16) {
                 throw new IllegalStateException("reply too large");
             }
-            int size = (int) Math.max(needed, Math.min((long) buf.length * 2, Integer.MAX_VALUE - 16));
+            int size = (int) Math.max(Math.max(needed, initialCapacity), Math.min((long) buf.length * 2, Integer.MAX_VALUE - 16));
             if (!memory.cover(size)) {
                 discardAll();
                 return false;
@@ -359,8 +363,8 @@ public final class RespWriter {
         discarding = true;
         len = 0;
         if (buf.length > SHRINK_ABOVE) {
-            buf = new byte[INITIAL];
-            memory.shrinkTo(buf.length);
+            buf = NO_BUFFER;
+            memory.shrinkTo(0);
         }
         if (watcher != null) {
             watcher.overflowed();

@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -192,6 +194,52 @@ class RespReaderTests {
         }
         drain(reader, out);
         assertThat(out).isEqualTo(c.expected);
+    }
+
+    /**
+     * Two connections of one I/O thread, their reads interleaved, both reading into the thread's
+     * shared buffer whenever they hold nothing unparsed: each parses what it would alone. Every
+     * third turn the second reads while the first still holds the buffer, as if it had not given it
+     * back yet, and so reads into a buffer of its own.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpus")
+    void inputReadByTwoReadersSharingOneBufferParsesTheSameRequests(Case c) throws IOException {
+        Random random = new Random(c.name.hashCode() + 1);
+        int maxChunk = c.input.length > 1_000_000 ? 70_000 : 3_000;
+        SharedReadBuffer shared = new SharedReadBuffer();
+        List<ReadableByteChannel> in = List.of(
+                Channels.newChannel(new TricklingInputStream(c.input, random, maxChunk)),
+                Channels.newChannel(new TricklingInputStream(c.input, random, maxChunk)));
+        List<RespReader> readers = List.of(new RespReader(c.limits), new RespReader(c.limits));
+        List<List<Object>> out = List.of(new ArrayList<>(), new ArrayList<>());
+        boolean[] done = new boolean[2];
+        for (int turn = 0; !done[0] || !done[1]; turn++) {
+            if (turn % 3 == 2 && !done[0] && !done[1]) {
+                int first = readers.get(0).readFrom(in.get(0), shared);
+                int second = readers.get(1).readFrom(in.get(1), shared);
+                for (int r = 0; r < 2; r++) {
+                    drain(readers.get(r), out.get(r));
+                    readers.get(r).giveBack();
+                    done[r] = (r == 0 ? first : second) < 0 || endedInError(out.get(r));
+                }
+                continue;
+            }
+            int r = turn % 2;
+            if (!done[r]) {
+                int n = readers.get(r).readFrom(in.get(r), shared);
+                drain(readers.get(r), out.get(r));
+                readers.get(r).giveBack();
+                done[r] = n < 0 || endedInError(out.get(r));
+            }
+        }
+        assertThat(out.get(0)).isEqualTo(c.expected);
+        assertThat(out.get(1)).isEqualTo(c.expected);
+        assertThat(shared.lent).as("the shared buffer is back").isFalse();
+    }
+
+    private static boolean endedInError(List<Object> out) {
+        return !out.isEmpty() && out.getLast() instanceof ProtocolError;
     }
 
     /**
@@ -616,6 +664,40 @@ class RespReaderTests {
         assertThat(reader.next()).isNull();
         assertThat(reader.buffered()).isZero();
         assertThat(reader.readFrom(in)).isEqualTo(-1);
+    }
+
+    @Test
+    void aReaderWithNothingUnparsedHoldsNoBufferOfItsOwn() throws IOException {
+        SharedReadBuffer shared = new SharedReadBuffer();
+        RespReader reader = new RespReader(DEFAULTS);
+        assertThat(reader.ownBytes()).as("before any read").isZero();
+        byte[] set = mb("SET", "key", "value");
+        byte[] twoAndAHalf = concat(mb("PING"), mb("GET", "key"), Arrays.copyOf(set, 10));
+
+        assertThat(reader.readFrom(Channels.newChannel(new ByteArrayInputStream(twoAndAHalf)), shared))
+                .isEqualTo(twoAndAHalf.length);
+        assertThat(reader.next()).isEqualTo(req("PING"));
+        assertThat(reader.next()).isEqualTo(req("GET", "key"));
+        assertThat(reader.next()).isNull();
+        reader.giveBack();
+        assertThat(shared.lent).isFalse();
+        assertThat(reader.buffered()).as("\"SE\": SET's headers are parsed already").isEqualTo(2);
+        assertThat(reader.ownBytes()).as("what is left, kept").isPositive();
+
+        byte[] rest = Arrays.copyOfRange(set, 10, set.length);
+        reader.readFrom(Channels.newChannel(new ByteArrayInputStream(rest)), shared);
+        assertThat(shared.lent).as("a reader with bytes pending reads into its own buffer").isFalse();
+        assertThat(reader.next()).isEqualTo(req("SET", "key", "value"));
+        assertThat(reader.next()).isNull();
+        reader.giveBack();
+        assertThat(reader.ownBytes()).as("all parsed: its buffer dropped").isZero();
+
+        reader.readFrom(Channels.newChannel(new ByteArrayInputStream(mb("PING"))), shared);
+        assertThat(shared.lent).as("empty again: it borrows").isTrue();
+        assertThat(reader.next()).isEqualTo(req("PING"));
+        reader.giveBack();
+        assertThat(shared.lent).isFalse();
+        assertThat(reader.ownBytes()).isZero();
     }
 
     @Test
