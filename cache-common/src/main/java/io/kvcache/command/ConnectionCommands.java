@@ -308,6 +308,14 @@ public final class ConnectionCommands {
                 sb.append(clientLine(each)).append('\n');
             }
             out.bulk(sb.toString());
+        } else if (r.is(1, "unblock")) {
+            if (r.argc() < 3) {
+                throw new ErrorReply(RespErrors.wrongArity("client|unblock"));
+            }
+            if (r.argc() > 4) {
+                throw new ErrorReply(String.format(RespErrors.SUBCOMMAND_SYNTAX_FORMAT, r.text(1), "CLIENT"));
+            }
+            out.integer(unblock(r) ? 1 : 0);
         } else if (r.is(1, "help") && r.argc() == 2) {
             helpReply(out, List.of("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                     "GETNAME", "    Return the name of the current connection.",
@@ -315,10 +323,31 @@ public final class ConnectionCommands {
                     "INFO", "    Return information about the current client connection.",
                     "LIST", "    Return information about client connections.",
                     "SETNAME <name>", "    Assign the name <name> to the current connection.",
+                    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                    "    Unblock the specified blocked client.",
                     "HELP", "    Print this help."));
         } else {
             throw unknownSubcommand(r, "CLIENT");
         }
+    }
+
+    /** CLIENT UNBLOCK id [TIMEOUT|ERROR]: the reason is checked before the id, as Redis does. */
+    private boolean unblock(Request r) {
+        boolean withError = false;
+        if (r.argc() == 4) {
+            if (r.is(3, "error")) {
+                withError = true;
+            } else if (!r.is(3, "timeout")) {
+                throw new ErrorReply(RespErrors.UNBLOCK_REASON);
+            }
+        }
+        long id = Arguments.longArg(r, 2);
+        for (Session each : clients.all()) {
+            if (each.id() == id) {
+                return each.unblock(withError);
+            }
+        }
+        return false;
     }
 
     private static String clientLine(Session s) {

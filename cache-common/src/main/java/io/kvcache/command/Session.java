@@ -19,6 +19,7 @@ public final class Session {
     private Blocking blocking;
     private volatile boolean disconnected;
     private volatile Runnable onDisconnect;
+    private volatile Unblocker onUnblock;
 
     public Session(long id, String connectionId, String address) {
         this.id = id;
@@ -117,6 +118,24 @@ public final class Session {
         Blocking b = blocking;
         blocking = null;
         return b;
+    }
+
+    /** What CLIENT UNBLOCK does to a client that waits in a blocking command. */
+    @FunctionalInterface
+    public interface Unblocker {
+        /** @return whether the client was still waiting and is now answered (TIMEOUT's reply, or the error) */
+        boolean unblock(boolean withError);
+    }
+
+    /** What CLIENT UNBLOCK does while this client waits; null once it no longer waits. */
+    public void onUnblock(Unblocker action) {
+        this.onUnblock = action;
+    }
+
+    /** CLIENT UNBLOCK from another connection, any thread: whether this client waited and no longer does. */
+    public boolean unblock(boolean withError) {
+        Unblocker action = onUnblock;
+        return action != null && action.unblock(withError);
     }
 
     /** What to do once the connection is gone (a blocked client leaves its queues); null for nothing. */

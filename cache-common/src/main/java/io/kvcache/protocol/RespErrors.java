@@ -14,6 +14,9 @@ public final class RespErrors {
     public static final String OVERFLOW = "ERR increment or decrement would overflow";
     public static final String INCR_NAN_OR_INF = "ERR increment would produce NaN or Infinity";
     public static final String NO_SUCH_KEY = "ERR no such key";
+    /** What a client blocked in a blocking command gets from CLIENT UNBLOCK ... ERROR. */
+    public static final String UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    public static final String UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
     public static final String INDEX_OUT_OF_RANGE = "ERR index out of range";
     public static final String DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range";
     public static final String SELECT_NOT_INTEGER = "ERR value is not an integer or out of range";
@@ -25,6 +28,9 @@ public final class RespErrors {
             "ERR NX and XX, GT or LT options at the same time are not compatible";
     public static final String EXPIRE_OPTIONS_GT_LT = "ERR GT and LT options at the same time are not compatible";
     public static final String UNKNOWN_SUBCOMMAND_FORMAT = "ERR unknown subcommand '%s'. Try %s HELP.";
+    /** A known subcommand given more arguments than its code reads (addReplySubcommandSyntaxError). */
+    public static final String SUBCOMMAND_SYNTAX_FORMAT =
+            "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.";
     public static final String LPOS_RANK =
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
                     + "or use negative to start from the end of the list";

@@ -44,6 +44,7 @@ final class BlockingPops {
     private static final Logger log = LoggerFactory.getLogger(BlockingPops.class);
 
     private static final byte[] NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UNBLOCKED = ("-" + RespErrors.UNBLOCKED + "\r\n").getBytes(StandardCharsets.US_ASCII);
     private static final long RETRY_PAUSE_MILLIS = 50;
     private static final int QUICK_REDIRECTS = 4;
 
@@ -71,8 +72,39 @@ final class BlockingPops {
         return waitFor(spec, r, s);
     }
 
+    /**
+     * CLIENT UNBLOCK's order to a client waiting here: the reply it gets instead (set once) and the
+     * link its command waits on, whose output is cut so that its shard lets the command go.
+     */
+    private static final class Unblocking {
+        private volatile byte[] reply;
+        private volatile DedicatedLink link;
+
+        synchronized boolean unblock(boolean withError) {
+            if (reply != null) {
+                return false;
+            }
+            reply = withError ? UNBLOCKED : NULL_ARRAY; // as a timeout: a null array
+            DedicatedLink waitingOn = link;
+            if (waitingOn != null) {
+                waitingOn.shutdownOutput();
+            }
+            return true;
+        }
+    }
+
     /** Sends the command to the shard of its keys until it answers there, following the keys and the primary. */
     private byte[] waitFor(CommandSpec spec, Request r, Session s) {
+        Unblocking unblocking = new Unblocking();
+        s.onUnblock(unblocking::unblock);
+        try {
+            return waitFor(spec, r, s, unblocking);
+        } finally {
+            s.onUnblock(null);
+        }
+    }
+
+    private byte[] waitFor(CommandSpec spec, Request r, Session s, Unblocking unblocking) {
         int timeoutAt = timeoutIndex(spec, r);
         double seconds = seconds(r.arg(timeoutAt));
         // Not a number: sent as it is, the shard answers Redis's error at once.
@@ -81,6 +113,9 @@ final class BlockingPops {
         String askedShard = null;
         int redirects = 0;
         while (!s.isDisconnected()) {
+            if (unblocking.reply != null) {
+                return unblocking.reply;
+            }
             Request attempt = r;
             if (deadline != Long.MAX_VALUE) {
                 long left = deadline - System.currentTimeMillis();
@@ -93,10 +128,15 @@ final class BlockingPops {
             Shard shard = askedShard != null ? t.shards().get(askedShard) : shardOf(spec, r, t);
             askedShard = null;
             Replica primary = shard == null ? null : shard.primary();
-            byte[] reply = primary == null ? null : callOnce(primary, attempt, s);
+            byte[] reply = primary == null ? null : callOnce(primary, attempt, s, unblocking);
             if (reply == null) {
-                pause(); // no primary, or it went away: failover or restart
+                if (unblocking.reply == null) {
+                    pause(); // no primary, or it went away: failover or restart
+                }
                 continue;
+            }
+            if (unblocking.reply != null && !s.isDisconnected() && !Redirects.isRedirect(reply) && !isRefusedByReplica(reply)) {
+                return reply; // served before CLIENT UNBLOCK reached its shard: what it popped is its
             }
             if (Redirects.isRedirect(reply)) {
                 if (++redirects > QUICK_REDIRECTS) {
@@ -122,7 +162,7 @@ final class BlockingPops {
     }
 
     /** One attempt on a link of its own: the reply, or null when the connection failed without one. */
-    private byte[] callOnce(Replica primary, Request attempt, Session s) {
+    private byte[] callOnce(Replica primary, Request attempt, Session s, Unblocking unblocking) {
         DedicatedLink link;
         try {
             link = pool.take(primary.dataAddress());
@@ -130,14 +170,16 @@ final class BlockingPops {
             return null;
         }
         s.onDisconnect(link::shutdownOutput);
-        if (s.isDisconnected()) {
-            link.shutdownOutput();
+        unblocking.link = link;
+        if (s.isDisconnected() || unblocking.reply != null) {
+            link.shutdownOutput(); // gone or unblocked before the hooks were in place
         }
         try {
             link.write(attempt.encode());
             byte[] reply = link.read();
             s.onDisconnect(null);
-            if (s.isDisconnected()) {
+            unblocking.link = null;
+            if (s.isDisconnected() || unblocking.reply != null) {
                 link.close();
             } else {
                 pool.give(link);
@@ -145,6 +187,7 @@ final class BlockingPops {
             return reply;
         } catch (IOException e) {
             s.onDisconnect(null);
+            unblocking.link = null;
             link.close();
             return null;
         }

@@ -148,6 +148,33 @@ class BlockingPopsIntegrationTests {
     }
 
     @Test
+    void clientUnblockAnswersAsATimeoutOrWithUnblockedAndNothingIsPopped() throws IOException {
+        RawRedisClient c = client();
+        String id = call(c, "CLIENT", "ID").substring(1).trim();
+        c.sendRaw(RawRedisClient.encode(List.of(argv("BLPOP", queue, "0"), argv("PING"))));
+        awaitBlocked(queue, 1);
+        assertThat(call(producer, "CLIENT", "UNBLOCK", id)).isEqualTo(":1\r\n");
+        assertThat(text(c.readReply())).isEqualTo("*-1\r\n");
+        assertThat(text(c.readReply())).as("the command pipelined behind it").isEqualTo("+PONG\r\n");
+        awaitBlocked(queue, 0);
+
+        // Between two shards, BLMOVE waits as a BLMPOP on the source's: unblocked there.
+        c.sendRaw(RawRedisClient.encode(List.<byte[][]>of(argv("BLMOVE", queue, elsewhere, "LEFT", "RIGHT", "0"))));
+        awaitBlocked(queue, 1);
+        assertThat(call(producer, "CLIENT", "UNBLOCK", id, "ERROR")).isEqualTo(":1\r\n");
+        assertThat(text(c.readReply())).isEqualTo("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+        awaitBlocked(queue, 0);
+
+        assertThat(call(producer, "CLIENT", "UNBLOCK", id)).as("not blocked").isEqualTo(":0\r\n");
+        assertThat(call(producer, "CLIENT", "UNBLOCK", id, "LATER"))
+                .isEqualTo("-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
+        assertThat(call(producer, "RPUSH", queue, "kept")).isEqualTo(":1\r\n");
+        assertThat(call(producer, "LRANGE", queue, "0", "-1")).isEqualTo("*1\r\n$4\r\nkept\r\n");
+        assertThat(call(producer, "EXISTS", elsewhere)).isEqualTo(":0\r\n");
+        assertThat(call(c, "PING")).isEqualTo("+PONG\r\n");
+    }
+
+    @Test
     void keysOnTwoShardsAreCrossSlot() throws IOException {
         assertThat(call(producer, "BLPOP", queue, elsewhere, "0"))
                 .isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");

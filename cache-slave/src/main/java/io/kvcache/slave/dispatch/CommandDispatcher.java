@@ -205,6 +205,7 @@ public final class CommandDispatcher {
             s.timeout = timeouts().schedule(() -> timedOut(s), blocking.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
         s.session.onDisconnect(() -> disconnected(s));
+        s.session.onUnblock(withError -> unblocked(s, withError));
         if (s.session.isDisconnected()) {
             unregister(s); // gone before the hook was in place
             afterUnlock.add(() -> s.end.accept(-1));
@@ -219,6 +220,7 @@ public final class CommandDispatcher {
             s.timeout = null;
         }
         s.session.onDisconnect(null);
+        s.session.onUnblock(null);
     }
 
     /**
@@ -294,6 +296,37 @@ public final class CommandDispatcher {
             lock.unlock();
         }
         ends.forEach(Runnable::run);
+    }
+
+    /**
+     * CLIENT UNBLOCK: answered as its timeout would answer it, or with UNBLOCKED, and its batch goes
+     * on. Usually from a CLIENT UNBLOCK this dispatcher runs, so under its lock already: the batch's
+     * end then waits for that command's unlock.
+     */
+    private boolean unblocked(BlockedClients.Suspended s, boolean withError) {
+        List<Runnable> ends = List.of();
+        lock.lock();
+        try {
+            if (!s.registered) {
+                return false;
+            }
+            unregister(s);
+            if (withError) {
+                error(s.out, RespErrors.UNBLOCKED);
+            } else {
+                s.out.nullArray();
+            }
+            continueBatch(s, s.index + 1);
+            serveReady();
+            return true;
+        } finally {
+            if (lock.getHoldCount() == 1) {
+                pendingStats.flush();
+                ends = takeAfterUnlock();
+            }
+            lock.unlock();
+            ends.forEach(Runnable::run);
+        }
     }
 
     /**

@@ -33,7 +33,7 @@ class CommandsDocTests {
             Map.entry("hello", "RESP2 only: `HELLO 3` answers `-NOPROTO unsupported protocol version`;"
                     + " clients such as Lettuce then fall back to RESP2."),
             Map.entry("command", "COMMAND, COUNT, LIST, INFO, GETKEYS, HELP; `COMMAND DOCS` answers an empty list."),
-            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, HELP."),
+            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, UNBLOCK (TIMEOUT or ERROR; through the master, its own clients), HELP."),
             Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
                     + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
