@@ -202,7 +202,7 @@ public final class CommandDispatcher {
         blocked.add(s);
         s.registered = true;
         if (blocking.timeoutMillis() > 0) {
-            s.timeout = timeouts().schedule(() -> timedOut(s), blocking.timeoutMillis(), TimeUnit.MILLISECONDS);
+            s.timeout = timeouts().schedule(() -> unblocked(s, false), blocking.timeoutMillis(), TimeUnit.MILLISECONDS);
         }
         s.session.onDisconnect(() -> disconnected(s));
         s.session.onUnblock(withError -> unblocked(s, withError));
@@ -278,30 +278,12 @@ public final class CommandDispatcher {
         afterUnlock.add(() -> s.end.accept(offset));
     }
 
-    /** The timeout passed: a null array (for every blocking command, BLMOVE's too), and the batch goes on. */
-    private void timedOut(BlockedClients.Suspended s) {
-        List<Runnable> ends;
-        lock.lock();
-        try {
-            if (!s.registered) {
-                return;
-            }
-            unregister(s);
-            s.out.nullArray();
-            continueBatch(s, s.index + 1);
-            serveReady();
-        } finally {
-            pendingStats.flush();
-            ends = takeAfterUnlock();
-            lock.unlock();
-        }
-        ends.forEach(Runnable::run);
-    }
-
     /**
-     * CLIENT UNBLOCK: answered as its timeout would answer it, or with UNBLOCKED, and its batch goes
-     * on. Usually from a CLIENT UNBLOCK this dispatcher runs, so under its lock already: the batch's
-     * end then waits for that command's unlock.
+     * Its timeout passed, or CLIENT UNBLOCK came: a null array (for every blocking command, BLMOVE's
+     * too), or UNBLOCKED, and the batch goes on. CLIENT UNBLOCK runs in this dispatcher, under its lock
+     * already: the batch's end then waits for that command's unlock.
+     *
+     * @return whether it was still blocked
      */
     private boolean unblocked(BlockedClients.Suspended s, boolean withError) {
         List<Runnable> ends = List.of();
