@@ -331,10 +331,25 @@ run_benchmark() {
         LPUSH) redis-cli -h 127.0.0.1 -p "$port" del mylist >/dev/null ;;
         RPOP) fill_list "$port" "$n" ;;
     esac
+    local -A role_pids=() role_before=()
+    group_by_role "$cfg" role_pids
+    local role
+    for role in "${!role_pids[@]}"; do
+        # shellcheck disable=SC2086 # a list of PIDs
+        role_before[$role]="$(cpu_ticks ${role_pids[$role]})"
+    done
     before="$(cpu_ticks "${pids[@]}")"
     out="$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$n" -P "$pipeline" \
         -t "${test,,}" "${random[@]}" --csv 2>/dev/null)" || die "redis-benchmark failed against $cfg: $out"
     after="$(cpu_ticks "${pids[@]}")"
+    local split=""
+    for role in master primaries replicas; do
+        [[ -n "${role_pids[$role]:-}" ]] || continue
+        # shellcheck disable=SC2086
+        split+="$(awk -v r="$role" -v t="$(($(cpu_ticks ${role_pids[$role]}) - ${role_before[$role]}))" \
+            -v hz="$CLK_TCK" -v n="$n" 'BEGIN { printf " %s %.2f", r, t * 1000000 / hz / n }')"
+    done
+    log "$cfg $test -P $pipeline: CPU us/req by role:$split"
     awk -F, -v test="$test" -v n="$n" -v cpu_us="$(((after - before) * 1000000 / CLK_TCK))" '
         { gsub(/"/, "") }
         NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
@@ -344,6 +359,21 @@ run_benchmark() {
             found = 1
         }
         END { if (!found) exit 1 }' <<<"$out" || die "could not parse redis-benchmark output: $out"
+}
+
+# group_by_role CONFIG ARRAY: ARRAY[master|primaries|replicas] = the PIDs of each role, the
+# slaves' roles as the master's /admin/slaves names them now.
+group_by_role() {
+    local cfg="$1" shard id role
+    local -n groups="$2"
+    groups[master]="${MASTER_PID[$cfg]}"
+    while read -r shard id role; do
+        [[ -n "${SLAVE_PID[$cfg/$shard/$id]:-}" ]] || continue
+        [[ "$role" == primary ]] && role=primaries || role=replicas
+        groups[$role]+="${SLAVE_PID[$cfg/$shard/$id]} "
+    done < <(curl -fsS --max-time 5 -H "Authorization: Bearer $KVCACHE_ADMIN_TOKEN" \
+        "http://127.0.0.1:${MASTER_HTTP[$cfg]}/admin/slaves" 2>/dev/null |
+        jq -r '.shards[] | .name as $s | .replicas[] | "\($s) \(.id) \(.role)"')
 }
 
 # fill_list PORT N: mylist holds exactly N elements (RPUSHes of 1,000 each through redis-cli --pipe).
