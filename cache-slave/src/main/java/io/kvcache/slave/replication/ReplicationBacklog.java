@@ -1,5 +1,7 @@
 package io.kvcache.slave.replication;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -8,6 +10,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #start()} to {@link #end()}, kept in fixed-size segments and trimmed from the front
  * once they exceed the capacity. Appends come under the store's lock; each replica's poll
  * reads from its own offset. A replica asking for bytes already trimmed needs a full sync.
+ * <p>
+ * The segments live outside the heap, as Redis's backlog lives outside any collector: on the heap,
+ * 64 MB of young segments were copied by every young collection until they were tenured, which
+ * made a slave's young pauses 80-200 ms under a write load (JFR, docs/benchmarks.md). Segments are
+ * allocated as the backlog first fills and then reused: trimmed ones and those a reset drops go to
+ * a pool, so direct memory is never left for the collector to free.
  */
 public final class ReplicationBacklog {
 
@@ -15,14 +23,11 @@ public final class ReplicationBacklog {
 
     private final long capacity;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayList<byte[]> segments = new ArrayList<>();
+    private final ArrayList<ByteBuffer> segments = new ArrayList<>();
+    /** Segments to reuse before allocating: trimmed from the front, or dropped by a reset. */
+    private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
     /** Offset of the first byte of the first segment (may be before start after a trim). */
     private long segmentsStart;
-    /**
-     * The segment trimmed last, reused by the next append: a full backlog then allocates nothing,
-     * where a new 64 KB array per segment would be copied by every young collection it survives.
-     */
-    private byte[] spare;
     private long start;
     private long end;
 
@@ -39,17 +44,16 @@ public final class ReplicationBacklog {
             int written = 0;
             while (written < length) {
                 if (end == segmentsStart + (long) segments.size() * SEGMENT) {
-                    segments.add(spare != null ? spare : new byte[SEGMENT]);
-                    spare = null;
+                    segments.add(newSegment());
                 }
                 int used = (int) (end - segmentsStart - (long) (segments.size() - 1) * SEGMENT);
                 int n = Math.min(length - written, SEGMENT - used);
-                System.arraycopy(bytes, offset + written, segments.getLast(), used, n);
+                segments.getLast().put(used, bytes, offset + written, n);
                 written += n;
                 end += n;
             }
             while (end - segmentsStart > capacity + SEGMENT && segments.size() > 1) {
-                spare = segments.removeFirst();
+                pool.push(segments.removeFirst());
                 segmentsStart += SEGMENT;
             }
             start = Math.max(start, segmentsStart);
@@ -62,13 +66,14 @@ public final class ReplicationBacklog {
     public void reset(long offset) {
         lock.lock();
         try {
+            pool.addAll(segments);
             segments.clear();
             segmentsStart = offset - offset % SEGMENT;
             start = offset;
             end = offset;
             // The segment holding the offset starts before it; its leading bytes are never read.
             if (offset % SEGMENT != 0) {
-                segments.add(new byte[SEGMENT]);
+                segments.add(newSegment());
             }
         } finally {
             lock.unlock();
@@ -118,7 +123,7 @@ public final class ReplicationBacklog {
                 int index = (int) ((position - segmentsStart) / SEGMENT);
                 int within = (int) ((position - segmentsStart) % SEGMENT);
                 int n = (int) Math.min(SEGMENT - within, stop - position);
-                System.arraycopy(segments.get(index), within, out, copied, n);
+                segments.get(index).get(within, out, copied, n);
                 copied += n;
                 position += n;
             }
@@ -126,5 +131,10 @@ public final class ReplicationBacklog {
         } finally {
             lock.unlock();
         }
+    }
+
+    private ByteBuffer newSegment() {
+        ByteBuffer pooled = pool.poll();
+        return pooled != null ? pooled : ByteBuffer.allocateDirect(SEGMENT);
     }
 }
