@@ -25,6 +25,8 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
     private final ProtocolLimits limits;
     private final ClientMemory memory;
     private final Map<Object, RespReader> readers = new ConcurrentHashMap<>();
+    /** Set before the port opens (see {@link #withoutRaw()}). */
+    private boolean keepRaw = true;
     private final EndOfStream endOfStream;
 
     /**
@@ -48,9 +50,19 @@ public final class RespDeserializer implements Deserializer<RequestBatch> {
         RuntimeException create(String message);
     }
 
+    /**
+     * Requests come without {@link Request#raw} (see {@link RespReader#withoutRaw()}): for a port
+     * that executes its requests and never forwards them, one copy less per request.
+     */
+    public RespDeserializer withoutRaw() {
+        keepRaw = false;
+        return this;
+    }
+
     /** The parse state of a connection, created before its first read (to set its authentication state). */
     public RespReader reader(Object stateKey) {
-        return readers.computeIfAbsent(stateKey, k -> new RespReader(limits, memory));
+        return readers.computeIfAbsent(stateKey, k -> keepRaw ? new RespReader(limits, memory)
+                : new RespReader(limits, memory).withoutRaw());
     }
 
     @Override

@@ -60,6 +60,9 @@ public final class RespReader {
     private boolean authPending;
     /** Whether requests keep the bytes they arrived as ({@link Request#raw}), for forwarding or logging them. */
     private boolean keepRaw = true;
+    /** The last request's command name, shared by the next one of the same name (a copy less per request). */
+    private byte[] lastName;
+    private static final int MAX_SHARED_NAME = 32;
     private final ClientMemory.Share memory;
     /** A buffer could not grow within the client memory budget: the next call to next() fails. */
     private boolean overBudget;
@@ -354,8 +357,13 @@ public final class RespReader {
                 bigArg = null;
                 start += 2;
             } else if (end - start >= bulkLen + 2) {
-                arg = Arrays.copyOfRange(buf, start, start + (int) bulkLen);
-                start += (int) bulkLen + 2;
+                int argEnd = start + (int) bulkLen;
+                if (argc == 0 && lastName != null && Arrays.equals(buf, start, argEnd, lastName, 0, lastName.length)) {
+                    arg = lastName; // the command of the request before: a pipeline repeats it, and nothing writes to a name
+                } else {
+                    arg = Arrays.copyOfRange(buf, start, argEnd);
+                }
+                start = argEnd + 2;
             } else if (bulkLen >= BIG_ARG) {
                 if (!startBigArg()) {
                     return fail(null);
@@ -377,6 +385,7 @@ public final class RespReader {
         }
         byte[] raw = keepRaw && rawFrom >= 0 && start - rawFrom <= Request.MAX_RAW ? Arrays.copyOfRange(buf, rawFrom, start) : null;
         Request request = new Request(argc == argv.length ? argv : Arrays.copyOf(argv, argc), raw);
+        lastName = argv[0].length <= MAX_SHARED_NAME ? argv[0] : null; // a reader holds no large argument
         argv = null;
         pendingArgBytes = 0;
         memory.shrinkTo(ownBytes()); // the arguments belong to the request now

@@ -253,6 +253,17 @@ public final class RespWriter {
         return at;
     }
 
+    /** Takes a range of bytes (valid during the call only). */
+    @FunctionalInterface
+    public interface ByteRangeSink {
+        void accept(byte[] bytes, int offset, int length);
+    }
+
+    /** Hands the content to sink without copying it (as {@link #toByteArray()} would). */
+    public void contentTo(ByteRangeSink sink) {
+        sink.accept(buf, 0, len);
+    }
+
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
     }

@@ -31,23 +31,35 @@ public final class RespPorts {
     private RespPorts() {
     }
 
-    /** A port with Redis's default tcp-keepalive and no client memory budget. */
+    /** What becomes of a port's requests: whether they must keep the bytes they came as. */
+    public enum Requests {
+        /** Forwarded to another server as they came (the master's client port): kept raw. */
+        FORWARDED,
+        /** Executed where they arrive: parsed into their arguments only. */
+        EXECUTED
+    }
+
+    /** A port that executes its requests, with Redis's default tcp-keepalive and no client memory budget. */
     public static RespNioServerConnectionFactory serverFactory(String name, int port, String bindAddress,
                                                                ProtocolLimits limits, IoLoops loops) {
-        return serverFactory(name, port, bindAddress, limits, ClientMemory.UNLIMITED, TCP_KEEPALIVE, loops);
+        return serverFactory(name, port, bindAddress, limits, ClientMemory.UNLIMITED, TCP_KEEPALIVE, loops,
+                Requests.EXECUTED);
     }
 
     /**
      * @param memory       the heap all clients' unfinished requests and unsent replies may take together
      * @param tcpKeepalive Redis's tcp-keepalive: idle time before the first probe (zero for no keepalive)
      * @param loops        the I/O threads that serve the port's connections
+     * @param requests     whether requests are forwarded as they came or executed here
      */
     public static RespNioServerConnectionFactory serverFactory(String name, int port, String bindAddress,
                                                                ProtocolLimits limits, ClientMemory memory,
-                                                               Duration tcpKeepalive, IoLoops loops) {
+                                                               Duration tcpKeepalive, IoLoops loops,
+                                                               Requests requests) {
         RespNioServerConnectionFactory factory = new RespNioServerConnectionFactory(port, loops);
         factory.setLocalAddress(bindAddress);
-        factory.setDeserializer(new RespDeserializer(limits, memory, SoftEndOfStreamException::new));
+        RespDeserializer deserializer = new RespDeserializer(limits, memory, SoftEndOfStreamException::new);
+        factory.setDeserializer(requests == Requests.FORWARDED ? deserializer : deserializer.withoutRaw());
         factory.setSerializer(new RespSerializer());
         factory.setMapper(new RespMessageMapper());
         factory.setSoTcpNoDelay(true);

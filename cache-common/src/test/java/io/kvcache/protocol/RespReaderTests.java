@@ -401,6 +401,18 @@ class RespReaderTests {
                 err(RespErrors.PROTOCOL_INVALID_BULK));
     }
 
+    /** A pipeline repeats its command: a name like the request before's is that request's array, any other a copy. */
+    @Test
+    void aRequestNamedAsTheOneBeforeSharesItsName() {
+        byte[] input = concat(mb("SET", "a", "1"), mb("SET", "b", "2"), mb("SETEX", "c", "9", "3"), mb("SET", "d", "4"),
+                mb("SE", "e"));
+        List<Object> out = parse(DEFAULTS, input);
+        assertThat(out).containsExactly(req("SET", "a", "1"), req("SET", "b", "2"), req("SETEX", "c", "9", "3"),
+                req("SET", "d", "4"), req("SE", "e"));
+        assertThat(((Request) out.get(1)).arg(0)).isSameAs(((Request) out.get(0)).arg(0));
+        assertThat(((Request) out.get(3)).arg(0)).isNotSameAs(((Request) out.get(0)).arg(0));
+    }
+
     @Test
     void multibulkLengthsAreParsedAsRedisString2ll() {
         for (String bad : List.of("*abc", "*-", "*", "*+1", "*01", "* 1", "*1 ", "*-0", "*2147483648",

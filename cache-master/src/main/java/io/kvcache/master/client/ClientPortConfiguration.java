@@ -32,7 +32,7 @@ class ClientPortConfiguration {
     RespNioServerConnectionFactory clientPortConnectionFactory(MasterProperties properties, ClientMemory clientMemory,
                                                                IoLoops ioLoops) {
         return RespPorts.serverFactory("client-port", properties.port(), properties.bind(), properties.limits(),
-                clientMemory, properties.tcpKeepalive(), ioLoops);
+                clientMemory, properties.tcpKeepalive(), ioLoops, RespPorts.Requests.FORWARDED);
     }
 
     @Bean

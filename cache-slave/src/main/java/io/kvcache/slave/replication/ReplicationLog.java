@@ -59,6 +59,7 @@ public final class ReplicationLog implements WritePropagation {
     private final Supplier<String> writeRefusal;
     private final Runnable grew;
     private final RespWriter scratch = new RespWriter(1024);
+    private final RespWriter.ByteRangeSink toBacklog;
 
     /**
      * @param writeRefusal null while this slave is its shard's primary, else the reason to refuse writes
@@ -69,6 +70,7 @@ public final class ReplicationLog implements WritePropagation {
                           Runnable grew) {
         this.keyspace = keyspace;
         this.backlog = backlog;
+        this.toBacklog = backlog::append;
         this.writeRefusal = writeRefusal;
         this.grew = grew;
         keyspace.onDeletedByServer(this::deletedByServer);
@@ -99,15 +101,13 @@ public final class ReplicationLog implements WritePropagation {
     public void afterWrite(CommandSpec spec, Request request) {
         Request rewritten = keyspace.takeReplicatedAs();
         if (rewritten != null) {
-            byte[] encoded = rewritten.encode();
-            backlog.append(encoded, 0, encoded.length);
+            append(rewritten);
             return;
         }
         Effect effect = EFFECTS.get(spec);
         // SET key value with no option reads no clock: its effect is itself (and the common case).
         if (effect == null || (spec == SET && request.argc() == 3)) {
-            byte[] encoded = request.encode();
-            backlog.append(encoded, 0, encoded.length);
+            append(request);
             return;
         }
         if (effect == Effect.VALUE) {
@@ -132,10 +132,21 @@ public final class ReplicationLog implements WritePropagation {
         }
     }
 
+    /**
+     * Appends the request as RESP, encoded into the backlog through the scratch writer: the data
+     * port keeps no raw copy of its requests, and no array is made per write.
+     */
+    private void append(Request request) {
+        scratch.array(request.argc());
+        for (int i = 0; i < request.argc(); i++) {
+            scratch.bulk(request.arg(i));
+        }
+        flush();
+    }
+
     private void flush() {
         if (!scratch.isEmpty()) {
-            byte[] bytes = scratch.toByteArray();
-            backlog.append(bytes, 0, bytes.length);
+            scratch.contentTo(toBacklog);
             scratch.reset();
         }
     }

@@ -29,6 +29,7 @@ final class StreamParser {
     static int parse(byte[] body, int from, int to, long maxBulk, List<Request> out) {
         int complete = from;
         int p = from;
+        byte[] name = null; // the last command's name: a stream repeats the same few
         while (p < to) {
             if (body[p] != '*') {
                 throw malformed("expected '*'", p);
@@ -66,11 +67,17 @@ final class StreamParser {
                     return complete;
                 }
                 q += 2;
-                argv[i] = Arrays.copyOfRange(body, q, q + (int) length);
-                q += (int) length + 2;
+                int end = q + (int) length;
+                if (i == 0 && name != null && Arrays.equals(body, q, end, name, 0, name.length)) {
+                    argv[0] = name; // the same command as the one before: no copy (nothing writes to a name)
+                } else {
+                    argv[i] = Arrays.copyOfRange(body, q, end);
+                }
+                q = end + 2;
             }
             if (count > 0) {
                 out.add(new Request(argv));
+                name = argv[0];
             }
             p = q;
             complete = q;

@@ -44,7 +44,7 @@ class DataPortConfiguration {
     RespNioServerConnectionFactory dataPortConnectionFactory(SlaveProperties properties, ClientMemory clientMemory,
                                                              IoLoops dataPortLoops) {
         return RespPorts.serverFactory("data-port", properties.port(), properties.bind(), properties.limits(),
-                clientMemory, properties.tcpKeepalive(), dataPortLoops);
+                clientMemory, properties.tcpKeepalive(), dataPortLoops, RespPorts.Requests.EXECUTED);
     }
 
     @Bean

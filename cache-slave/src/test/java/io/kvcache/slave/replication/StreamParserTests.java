@@ -47,6 +47,19 @@ class StreamParserTests {
         }
     }
 
+    /** A stream repeats a few command names: a name like the one before it is not copied again, any other is. */
+    @Test
+    void aCommandNamedAsTheOneBeforeSharesItsName() {
+        List<Request> commands = List.of(Request.of("SET", "a", "1"), Request.of("SET", "b", "2"),
+                Request.of("SETEX", "c", "9", "3"), Request.of("SET", "d", "4"), Request.of("SE", "e"));
+        byte[] stream = encode(commands);
+        List<Request> out = new ArrayList<>();
+        StreamParser.parse(stream, 0, stream.length, MAX_BULK, out);
+        assertThat(out).usingElementComparator(StreamParserTests::compare).containsExactlyElementsOf(commands);
+        assertThat(out.get(1).arg(0)).isSameAs(out.get(0).arg(0));
+        assertThat(out.get(3).arg(0)).isNotSameAs(out.get(0).arg(0));
+    }
+
     @Test
     void anEmptyMultibulkIsSkippedAsRedisSkipsIt() {
         byte[] stream = "*0\r\n*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
