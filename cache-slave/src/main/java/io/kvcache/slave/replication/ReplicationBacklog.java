@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ReplicationBacklog {
 
-    private static final int SEGMENT = 64 * 1024;
+    static final int SEGMENT = 64 * 1024;
 
     private final long capacity;
     private final ReentrantLock lock = new ReentrantLock();

@@ -1,5 +1,9 @@
 package io.kvcache.slave.replication;
 
+import java.lang.management.ManagementFactory;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -19,7 +23,22 @@ class ReplicationConfiguration {
 
     @Bean
     ReplicationBacklog replicationBacklog(ReplicationProperties properties) {
-        return new ReplicationBacklog(properties.backlogSize().toBytes());
+        long size = properties.backlogSize().toBytes();
+        long directMax = maxDirectMemory();
+        // Checked now rather than by an append that fails under the store's lock once the stream fills it.
+        if (size + ReplicationBacklog.SEGMENT > directMax) {
+            throw new IllegalStateException("kvcache.replication.backlog-size (" + size + " bytes) does not fit the JVM's "
+                    + "direct memory (" + directMax + " bytes): raise -XX:MaxDirectMemorySize (by default the maximum heap)");
+        }
+        return new ReplicationBacklog(size);
+    }
+
+    /** -XX:MaxDirectMemorySize, which defaults to the maximum heap. */
+    private static long maxDirectMemory() {
+        String option = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("MaxDirectMemorySize").getValue();
+        long value = Long.parseLong(option);
+        return value > 0 ? value : Runtime.getRuntime().maxMemory();
     }
 
     @Bean(destroyMethod = "stop")
