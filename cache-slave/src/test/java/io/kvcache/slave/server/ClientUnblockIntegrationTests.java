@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.kvcache.slave.compat.RedisServerProcess;
 import io.kvcache.slave.support.RunningSlave;
@@ -28,12 +29,13 @@ import io.kvcache.slave.support.RunningSlave;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClientUnblockIntegrationTests {
 
+    @RegisterExtension
+    static final RedisServerProcess REDIS = new RedisServerProcess();
+
     private static RunningSlave slave;
-    private static RedisServerProcess redis;
 
     @BeforeAll
     static void start() {
-        redis = RedisServerProcess.start();
         slave = RunningSlave.start();
     }
 
@@ -42,14 +44,11 @@ class ClientUnblockIntegrationTests {
         if (slave != null) {
             slave.close();
         }
-        if (redis != null) {
-            redis.close();
-        }
     }
 
     @Test
     void unblockedClientsHearWhatRedisSendsThemAndLoseNothing() throws IOException {
-        List<String> fromRedis = conversation(redis.address());
+        List<String> fromRedis = conversation(REDIS.address());
         List<String> fromKvcache = conversation(slave.address());
         assertThat(fromKvcache).isEqualTo(fromRedis);
         assertThat(fromRedis).contains("*-1\r\n", "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n", ":0\r\n",

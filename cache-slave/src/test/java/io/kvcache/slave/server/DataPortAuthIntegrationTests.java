@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.kvcache.slave.compat.RedisServerProcess;
 import io.kvcache.slave.support.RunningSlave;
@@ -32,12 +33,13 @@ class DataPortAuthIntegrationTests {
     private static final String SECRET = "cluster-" + UUID.randomUUID();
     private static final String NOAUTH = "-NOAUTH Authentication required.\r\n";
 
+    @RegisterExtension
+    static final RedisServerProcess REDIS = new RedisServerProcess("--requirepass", SECRET);
+
     private static RunningSlave slave;
-    private static RedisServerProcess redis;
 
     @BeforeAll
     static void start() {
-        redis = RedisServerProcess.start("--requirepass", SECRET);
         slave = RunningSlave.start("--kvcache.cluster.secret=" + SECRET);
     }
 
@@ -45,9 +47,6 @@ class DataPortAuthIntegrationTests {
     static void stop() {
         if (slave != null) {
             slave.close();
-        }
-        if (redis != null) {
-            redis.close();
         }
     }
 
@@ -90,7 +89,7 @@ class DataPortAuthIntegrationTests {
                 new String[] {"GET", "k"},
                 new String[] {"AUTH", "default", SECRET},
                 new String[] {"DEL", "k"});
-        List<String> fromRedis = converse(redis.address(), beforeAuth);
+        List<String> fromRedis = converse(REDIS.address(), beforeAuth);
         List<String> fromSlave = converse(slave.address(), beforeAuth);
         assertThat(fromSlave).isEqualTo(fromRedis);
         // What that conversation is, so that a Redis that changed its mind would show here too.
@@ -109,7 +108,7 @@ class DataPortAuthIntegrationTests {
 
     @Test
     void inlineCommandsAndQuitBeforeAuthAnswerAsRedis() throws IOException {
-        for (InetSocketAddress server : List.of(redis.address(), slave.address())) {
+        for (InetSocketAddress server : List.of(REDIS.address(), slave.address())) {
             try (RespConnection c = RespConnection.open(server)) {
                 c.send("PING\r\nGET k\r\n");
                 assertThat(c.readReplyString()).as("%s", server).isEqualTo(NOAUTH);
@@ -126,7 +125,7 @@ class DataPortAuthIntegrationTests {
         String[] offending = {"*11\r\n", "*1\r\n$16385\r\n"};
         for (String request : offending) {
             List<String> answers = new ArrayList<>();
-            for (InetSocketAddress server : List.of(redis.address(), slave.address())) {
+            for (InetSocketAddress server : List.of(REDIS.address(), slave.address())) {
                 try (RespConnection c = RespConnection.open(server)) {
                     c.send(request);
                     answers.add(c.readReplyString());
