@@ -22,5 +22,10 @@ public enum RequestPolicy {
      * shard, never on a shared one; keys on several shards are CROSSSLOT, but for BLMOVE and
      * BRPOPLPUSH, whose element the proxy moves.
      */
-    BLOCKING
+    BLOCKING,
+    /**
+     * MULTI, EXEC, DISCARD: the proxy queues the transaction itself and sends it whole, as one
+     * contiguous MULTI ... EXEC, to the one shard all its keys live on.
+     */
+    TRANSACTION
 }

@@ -17,6 +17,7 @@ public final class Session {
     private boolean internal;
     private Runnable afterBatch;
     private Blocking blocking;
+    private Transaction transaction;
     private volatile boolean disconnected;
     private volatile Runnable onDisconnect;
     private volatile Unblocker onUnblock;
@@ -98,6 +99,22 @@ public final class Session {
      */
     public void afterBatch(Runnable work) {
         this.afterBatch = work;
+    }
+
+    /** The open transaction (after MULTI, before EXEC or DISCARD), or null. */
+    public Transaction transaction() {
+        return transaction;
+    }
+
+    /** MULTI: commands are queued from now on. */
+    public Transaction beginTransaction() {
+        transaction = new Transaction();
+        return transaction;
+    }
+
+    /** EXEC or DISCARD: the queue is gone, commands run again. */
+    public void endTransaction() {
+        transaction = null;
     }
 
     /**

@@ -44,6 +44,13 @@ public final class RespErrors {
     public static final String COUNT_NOT_POSITIVE = "ERR count should be greater than 0";
     public static final String LPOS_MAXLEN = "ERR MAXLEN can't be negative";
 
+    // Transactions (multi.c)
+    public static final String MULTI_NESTED = "ERR MULTI calls can not be nested";
+    public static final String EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI";
+    public static final String DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI";
+    /** server.c shared.execaborterr: EXEC of a transaction one of whose commands was refused while queued. */
+    public static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+
     // Redirections while keys move between shards (cluster.c): answered by slaves, resolved by the master.
     /** {@code ASK <shard>}: the key moved (or would be created) on that shard; ask there. */
     public static final String ASK = "ASK";

@@ -41,7 +41,7 @@ final class Redirects {
         for (int i = 0; i < group.expected().size(); i++) {
             PendingReply p = group.expected().get(i);
             byte[] reply = p.reply();
-            if (reply != null && isRedirect(reply)) {
+            if (reply != null && p.redirectable() && isRedirect(reply)) {
                 p.replace(follow(p, reply, s));
             }
         }
@@ -73,7 +73,7 @@ final class Redirects {
     static boolean anyIn(ReplyGroup group) {
         for (PendingReply p : group.expected()) {
             byte[] reply = p.reply();
-            if (reply != null && isRedirect(reply)) {
+            if (reply != null && p.redirectable() && isRedirect(reply)) {
                 return true;
             }
         }

@@ -61,6 +61,7 @@ public final class Router {
     private final ShardLinks links;
     private final KeySettler settler;
     private final BlockingPops blockingPops;
+    private final Transactions transactions;
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
                   ClusterConfig config, long replyTimeoutMillis, KeySettler settler) {
@@ -74,6 +75,7 @@ public final class Router {
         this.settler = settler;
         this.links = new ShardLinks(topology, settler, replyTimeoutMillis);
         this.blockingPops = new BlockingPops(topology, links, settler);
+        this.transactions = new Transactions(localHandlers, links);
         connection.register(localHandlers);
         info.commandStats(stats);
     }
@@ -201,16 +203,19 @@ public final class Router {
         CommandSpec spec = table.lookup(r.arg(0));
         if (spec == null) {
             unknownCommands.increment();
-            return ShardLinks.error(CommandErrors.unknownCommand(r));
+            return Transactions.refused(null, CommandErrors.unknownCommand(r), s);
         }
         String arityError = CommandErrors.checkArity(spec, r.argc());
         if (arityError != null) {
             stats.rejected(spec);
-            return ShardLinks.error(arityError);
+            return Transactions.refused(spec, arityError, s);
         }
         if (connection.authRequired(s, spec)) {
             stats.rejected(spec);
-            return ShardLinks.error(ConnectionCommands.NOAUTH);
+            return Transactions.refused(spec, ConnectionCommands.NOAUTH, s);
+        }
+        if (Transactions.queues(spec, s)) {
+            return transactions.queue(spec, r, s, t);
         }
         ran[index] = spec;
         try {
@@ -222,6 +227,7 @@ public final class Router {
                 case ALL_NODES -> config.route(r, s, group, t, links);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t, mayWait);
                 case BLOCKING -> blocking(spec, r, s, group, t, mayWait);
+                case TRANSACTION -> transactions.run(spec, s, group, t);
             };
         } catch (ErrorReply e) {
             return ShardLinks.error(e.getMessage());
@@ -399,6 +405,7 @@ public final class Router {
             case Merge merge -> merge.writeTo(out);
             case ScanStep step -> step.writeTo(out);
             case MasterInfo.Collected collected -> collected.writeTo(out);
+            case Transactions.Exec exec -> exec.writeTo(out);
             default -> out.raw(ShardLinks.reply(result));
         }
     }

@@ -79,6 +79,30 @@ final class ShardLinks {
         return reply;
     }
 
+    /**
+     * Sends requests to a shard's primary back to back on one link (a transaction's MULTI ...
+     * EXEC, which nothing of another client may split), their replies relayed as they come.
+     *
+     * @return the pending replies, in order, or the error bytes when the shard cannot be served
+     */
+    Object forwardTogether(Shard shard, List<Request> requests, Session s, ReplyGroup group) {
+        if (shard == null) {
+            return error(CLUSTER_DOWN);
+        }
+        Replica target = shard.primary();
+        if (target == null) {
+            return error(SLOT_NOT_SERVED);
+        }
+        List<byte[]> encoded = new java.util.ArrayList<>(requests.size());
+        List<PendingReply> replies = new java.util.ArrayList<>(requests.size());
+        for (Request r : requests) {
+            encoded.add(r.encode());
+            replies.add(group.expectAsIs(r, shard.name()));
+        }
+        target.pool().sendAll(s.id(), encoded, replies);
+        return replies;
+    }
+
     /** Sends a request to one replica of a shard, whatever its role (CONFIG SET reaches every node). */
     PendingReply forwardTo(Replica target, Request r, Session s, ReplyGroup group) {
         PendingReply reply = group.expect(r, target.shard());

@@ -14,14 +14,17 @@ public final class PendingReply {
     private final ReplyGroup group;
     private final Request request;
     private final String shard;
+    /** False for a part of a transaction: it ran (or was refused) inside MULTI, never again elsewhere. */
+    private final boolean redirectable;
     private volatile byte[] reply;
 
     private final Consumer<byte[]> onReply;
 
-    PendingReply(ReplyGroup group, Request request, String shard) {
+    PendingReply(ReplyGroup group, Request request, String shard, boolean redirectable) {
         this.group = group;
         this.request = request;
         this.shard = shard;
+        this.redirectable = redirectable;
         this.onReply = null;
     }
 
@@ -29,6 +32,7 @@ public final class PendingReply {
         this.group = null;
         this.request = null;
         this.shard = null;
+        this.redirectable = false;
         this.onReply = onReply;
     }
 
@@ -62,6 +66,11 @@ public final class PendingReply {
 
     public Request request() {
         return request;
+    }
+
+    /** Whether a redirect answered here may be followed by sending the request again elsewhere. */
+    public boolean redirectable() {
+        return redirectable;
     }
 
     /** The name of the shard the request was sent to. */

@@ -74,8 +74,17 @@ public final class ReplyGroup {
 
     /** A reply to come for this request, sent to this shard. Called by the waiting thread only. */
     public PendingReply expect(Request request, String shard) {
+        return expect(request, shard, true);
+    }
+
+    /** As {@link #expect(Request, String)} for a reply relayed as it comes, redirect or not (a transaction's parts). */
+    public PendingReply expectAsIs(Request request, String shard) {
+        return expect(request, shard, false);
+    }
+
+    private PendingReply expect(Request request, String shard, boolean redirectable) {
         outstanding.incrementAndGet();
-        PendingReply reply = new PendingReply(this, request, shard);
+        PendingReply reply = new PendingReply(this, request, shard, redirectable);
         expected.add(reply);
         return reply;
     }

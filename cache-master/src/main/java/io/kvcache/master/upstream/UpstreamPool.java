@@ -1,6 +1,7 @@
 package io.kvcache.master.upstream;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 
 import io.kvcache.io.IoLoop;
 import io.kvcache.io.IoLoops;
@@ -43,6 +44,26 @@ public final class UpstreamPool {
         } else {
             IoLoop loop = loops.get((int) Math.floorMod(clientId, (long) loops.size()));
             loop.execute(() -> sendOn(loop, request, pending));
+        }
+    }
+
+    /**
+     * Sends requests back to back on one link, nothing of another client between them (a
+     * transaction's MULTI ... EXEC): from the caller's loop, or in one task of the client's loop.
+     */
+    public void sendAll(long clientId, List<byte[]> requests, List<PendingReply> pending) {
+        IoLoops loops = settings.loops();
+        IoLoop here = loops.current();
+        IoLoop loop = here != null ? here : loops.get((int) Math.floorMod(clientId, (long) loops.size()));
+        Runnable sendAll = () -> {
+            for (int i = 0; i < requests.size(); i++) {
+                sendOn(loop, requests.get(i), pending.get(i));
+            }
+        };
+        if (here != null) {
+            sendAll.run();
+        } else {
+            loop.execute(sendAll);
         }
     }
 

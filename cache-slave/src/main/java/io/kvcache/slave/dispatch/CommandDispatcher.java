@@ -19,6 +19,9 @@ import io.kvcache.command.CommandErrors;
 import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
+import io.kvcache.command.Commands;
+import io.kvcache.command.RequestPolicy;
+import io.kvcache.command.Transaction;
 import io.kvcache.command.CommandHandler;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
@@ -74,6 +77,14 @@ public final class CommandDispatcher {
     /** Work for after the lock is released: the ends of batches that blocked and are now answered. */
     private final List<Runnable> afterUnlock = new ArrayList<>();
     private ScheduledExecutorService timeouts;
+    /** True while EXEC runs its queued commands (under lock): they run, they are not queued again. */
+    private boolean execing;
+    /** Whether the running EXEC has put MULTI into the replication stream (before its first write). */
+    private boolean multiPropagated;
+    /** Set by EXEC's handler when its commands wrote, taken by {@link #executeOne}. Under lock. */
+    private boolean execWrote;
+    private static final Request MULTI_MARKER = Request.of("MULTI");
+    private static final Request EXEC_MARKER = Request.of("EXEC");
 
     /** A dispatcher without a memory limit (maxmemory 0) and without a password. */
     public CommandDispatcher(CommandTable table, Keyspace keyspace, Handlers handlers) {
@@ -93,6 +104,11 @@ public final class CommandDispatcher {
         this.stats = new CommandStats(table);
         this.appliedStats = stats.tally();
         this.pendingStats = stats.pending();
+        for (CommandSpec spec : List.of(Commands.MULTI, Commands.EXEC, Commands.DISCARD)) {
+            if (handlers.get(spec) == null) {
+                handlers.on(spec, (r, out, s) -> transactionCommand(spec, s, out));
+            }
+        }
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
             if (handler == null) {
@@ -408,6 +424,9 @@ public final class CommandDispatcher {
             int n = requests.size();
             lookUpAndPrefetch(requests);
             for (int i = 0; i < n; i++) {
+                if (specs[i] != null && specs[i].requestPolicy() == RequestPolicy.TRANSACTION) {
+                    continue; // MULTI and EXEC bracket a transaction the stream delivers whole (StreamParser)
+                }
                 executeOne(specs[i], requests.get(i), session, scratch);
                 session.takeBlocking(); // a stream carries pops, not blocking commands: nothing waits here
                 scratch.reset();
@@ -469,50 +488,34 @@ public final class CommandDispatcher {
      * @return whether the command wrote (and was propagated)
      */
     private boolean executeOne(CommandSpec spec, Request request, Session session, RespWriter out) {
-        if (spec == null) {
-            error(out, CommandErrors.unknownCommand(request));
+        Transaction tx = applying || execing ? null : session.transaction();
+        String refusal = refusal(spec, request, session, tx != null);
+        if (refusal != null) {
+            if (spec == Commands.EXEC) {
+                // execCommandAbort: the transaction goes, and the reason is told (without rejectCommandFormat's ERR).
+                session.endTransaction();
+                refusal = "EXECABORT Transaction discarded because of: " + (refusal.startsWith("ERR ")
+                        ? refusal.substring(4) : refusal);
+            } else if (tx != null) {
+                tx.abort(); // flagTransaction
+            }
+            if (spec != null) {
+                stats.rejected(spec);
+            }
+            error(out, refusal);
+            return false;
+        }
+        if (tx != null && !Transaction.runsAtOnce(spec)) {
+            tx.queue(spec, request);
+            out.simple("QUEUED");
             return false;
         }
         Binding binding = bindings.get(spec);
-        String arityError = CommandErrors.checkArity(spec, request.argc());
-        if (arityError != null) {
-            stats.rejected(spec);
-            error(out, arityError);
-            return false;
-        }
-        // processCommand's authRequired: after the arity check, before anything touches the store. The
-        // cluster's own sessions (a replica applying its stream, keys a migration moves) are not clients.
-        if (connection != null && !applying && !session.isInternal() && connection.authRequired(session, spec)) {
-            stats.rejected(spec);
-            error(out, ConnectionCommands.NOAUTH);
-            return false;
-        }
-        if (guard != null && !applying && !session.isInternal() && spec.keys().hasKeys()) {
-            String redirect = guard.check(spec, request);
-            if (redirect != null) {
-                stats.rejected(spec);
-                error(out, redirect);
-                return false;
-            }
-        }
-        if (!applying && !admittedUnderMaxmemory(spec)) {
-            stats.rejected(spec);
-            error(out, RespErrors.OOM);
-            return false;
-        }
         boolean propagated = spec.isWrite() && propagation != null && !applying;
         // A read that may change its value (PFCOUNT caching a cardinality) reaches replicas from a
         // primary when it did; a replica runs it for itself.
         boolean mayPropagate = !propagated && spec.is(CommandFlag.MAY_REPLICATE) && propagation != null && !applying
                 && propagation.refuseWrite() == null;
-        if (propagated) {
-            String refusal = propagation.refuseWrite();
-            if (refusal != null) {
-                stats.rejected(spec);
-                error(out, refusal);
-                return false;
-            }
-        }
         if (propagated || mayPropagate) {
             propagation.beforeWrite(spec, request);
         }
@@ -547,12 +550,144 @@ public final class CommandDispatcher {
             pendingStats.called(spec, System.nanoTime() - start, failed);
         }
         boolean replicated = !failed && !blocked && (propagated || mayPropagate && keyspace.hasReplicatedAs());
+        if (execWrote) {
+            execWrote = false;
+            return true; // EXEC: its commands were replicated one by one
+        }
         if (failed) {
             countError(out, mark);
         } else if (replicated) {
+            if (execing && !multiPropagated) {
+                propagation.transactionMarker(MULTI_MARKER);
+                multiPropagated = true;
+            }
             propagation.afterWrite(spec, request);
         }
         return replicated;
+    }
+
+    /**
+     * Why processCommand would refuse the request, in its order (unknown command, arity, NOAUTH,
+     * the key-ownership fence, maxmemory, a replica's refusal of writes), or null to run it. Inside
+     * MULTI, while used memory stays above maxmemory, every command is refused, not only DENYOOM
+     * ones: queuing takes memory too.
+     */
+    private String refusal(CommandSpec spec, Request request, Session session, boolean queuing) {
+        if (spec == null) {
+            return CommandErrors.unknownCommand(request);
+        }
+        String arityError = CommandErrors.checkArity(spec, request.argc());
+        if (arityError != null) {
+            return arityError;
+        }
+        // processCommand's authRequired: after the arity check, before anything touches the store. The
+        // cluster's own sessions (a replica applying its stream, keys a migration moves) are not clients.
+        if (connection != null && !applying && !session.isInternal() && connection.authRequired(session, spec)) {
+            return ConnectionCommands.NOAUTH;
+        }
+        if (applying) {
+            return null;
+        }
+        if (guard != null && !session.isInternal() && spec.keys().hasKeys()) {
+            String redirect = guard.check(spec, request);
+            if (redirect != null) {
+                return redirect;
+            }
+        }
+        if (!admittedUnderMaxmemory(spec, queuing && !Transaction.runsAtOnce(spec))) {
+            return RespErrors.OOM;
+        }
+        if (spec.isWrite() && propagation != null) {
+            return propagation.refuseWrite();
+        }
+        return null;
+    }
+
+    /** MULTI, EXEC, DISCARD (multi.c), already past {@link #refusal}; EXEC tells what it wrote in {@link #execWrote}. Under lock. */
+    private void transactionCommand(CommandSpec spec, Session session, RespWriter out) {
+        Transaction tx = session.transaction();
+        if (spec == Commands.MULTI) {
+            if (tx != null) {
+                out.error(RespErrors.MULTI_NESTED);
+            } else {
+                session.beginTransaction();
+                out.ok();
+            }
+            return;
+        }
+        if (tx == null) {
+            out.error(spec == Commands.EXEC ? RespErrors.EXEC_WITHOUT_MULTI : RespErrors.DISCARD_WITHOUT_MULTI);
+            return;
+        }
+        session.endTransaction();
+        if (spec == Commands.DISCARD) {
+            out.ok();
+            return;
+        }
+        if (tx.isAborted()) {
+            out.error(RespErrors.EXECABORT);
+            return;
+        }
+        String refusal = execRefusal(tx);
+        if (refusal != null) {
+            out.error("EXECABORT Transaction discarded because of: " + refusal);
+            return;
+        }
+        execWrote = exec(tx, session, out);
+    }
+
+    /**
+     * What processCommand refuses EXEC for with the flags of the commands queued: a write on a
+     * replica (or a primary short of replicas), a DENYOOM command while memory stays above maxmemory.
+     */
+    private String execRefusal(Transaction tx) {
+        boolean writes = false;
+        boolean denyOom = false;
+        for (CommandSpec queued : tx.specs()) {
+            writes |= queued.isWrite();
+            denyOom |= queued.is(CommandFlag.DENYOOM);
+        }
+        if (writes && propagation != null && propagation.refuseWrite() != null) {
+            return propagation.refuseWrite();
+        }
+        if (denyOom && !eviction.makeRoom()) {
+            return RespErrors.OOM;
+        }
+        return null;
+    }
+
+    /**
+     * Runs the queued commands one after another under the store's lock, as one: no other client's
+     * command runs between them, and their writes reach replicas between MULTI and EXEC. A blocking
+     * command answers at once, as if it had timed out (Redis's CLIENT_DENY_BLOCKING).
+     */
+    private boolean exec(Transaction tx, Session session, RespWriter out) {
+        List<Request> requests = tx.requests();
+        out.array(requests.size());
+        boolean wrote = false;
+        execing = true;
+        multiPropagated = false;
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                CommandSpec spec = tx.specs().get(i);
+                wrote |= executeOne(spec, requests.get(i), session, out);
+                if (session.takeBlocking() != null) {
+                    if (spec == Commands.BLMOVE || spec == Commands.BRPOPLPUSH) {
+                        out.nullBulk();
+                    } else {
+                        out.nullArray();
+                    }
+                }
+                serveReady();
+            }
+        } finally {
+            execing = false;
+            if (multiPropagated) {
+                propagation.transactionMarker(EXEC_MARKER);
+                multiPropagated = false;
+            }
+        }
+        return wrote;
     }
 
     /**
@@ -560,11 +695,11 @@ public final class CommandDispatcher {
      * fails, refuse the commands that may grow memory (DENYOOM) and run the rest. A replica skips
      * it (Redis's replica-ignore-maxmemory): its primary's evictions reach it as DELs.
      */
-    private boolean admittedUnderMaxmemory(CommandSpec spec) {
+    private boolean admittedUnderMaxmemory(CommandSpec spec, boolean queued) {
         if (propagation != null && propagation.refuseWrite() != null) {
             return true;
         }
-        return eviction.makeRoom() || !spec.is(CommandFlag.DENYOOM);
+        return eviction.makeRoom() || !(queued || spec.is(CommandFlag.DENYOOM));
     }
 
     private void error(RespWriter out, String message) {

@@ -18,6 +18,12 @@ public interface WritePropagation {
     /** A write ran without error: append it (or its effect) to the replication stream. */
     void afterWrite(CommandSpec spec, Request request);
 
+    /**
+     * Brackets a transaction's writes in the stream: MULTI before the first, EXEC after the last,
+     * so that a replica applies them all or none.
+     */
+    void transactionMarker(Request marker);
+
     /** The replication stream's end offset so far. */
     long offset();
 }

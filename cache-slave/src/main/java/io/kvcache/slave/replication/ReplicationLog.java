@@ -119,6 +119,11 @@ public final class ReplicationLog implements WritePropagation {
     }
 
     @Override
+    public void transactionMarker(Request marker) {
+        append(marker);
+    }
+
+    @Override
     public long offset() {
         return backlog.end();
     }

@@ -15,6 +15,10 @@ import io.kvcache.protocol.Request;
  */
 final class StreamParser {
 
+    /** How a primary writes the brackets of a transaction into its stream (ReplicationLog). */
+    private static final byte[] MULTI = {'M', 'U', 'L', 'T', 'I'};
+    private static final byte[] EXEC = {'E', 'X', 'E', 'C'};
+
     private StreamParser() {
     }
 
@@ -27,6 +31,20 @@ final class StreamParser {
      * @throws IllegalArgumentException when the bytes are not a RESP multibulk stream
      */
     static int parse(byte[] body, int from, int to, long maxBulk, List<Request> out) {
+        int before = out.size();
+        int[] transaction = {-1, -1}; // where an open MULTI starts, and how many requests were out before it
+        int complete = parseCommands(body, from, to, maxBulk, out, transaction);
+        if (transaction[0] < 0) {
+            return complete;
+        }
+        // A transaction whose EXEC is not here yet waits for the next frame whole: a replica applies
+        // all of it or nothing, whatever a failover cuts off.
+        out.subList(Math.max(before, transaction[1]), out.size()).clear();
+        return transaction[0];
+    }
+
+    private static int parseCommands(byte[] body, int from, int to, long maxBulk, List<Request> out,
+                                     int[] transaction) {
         int complete = from;
         int p = from;
         byte[] name = null; // the last command's name: a stream repeats the same few
@@ -76,6 +94,12 @@ final class StreamParser {
                 q = end + 2;
             }
             if (count > 0) {
+                if (Arrays.equals(argv[0], MULTI)) {
+                    transaction[0] = p;
+                    transaction[1] = out.size();
+                } else if (Arrays.equals(argv[0], EXEC)) {
+                    transaction[0] = -1;
+                }
                 out.add(new Request(argv));
                 name = argv[0];
             }

@@ -47,6 +47,31 @@ class StreamParserTests {
         }
     }
 
+    /**
+     * A transaction comes whole or not at all: a frame that ends between its MULTI and its EXEC
+     * gives the commands before MULTI only, and ends where MULTI starts, at every cut.
+     */
+    @Test
+    void aTransactionCutByAFrameWaitsForItsExec() {
+        List<Request> commands = List.of(Request.of("SET", "before", "1"), Request.of("MULTI"),
+                Request.of("INCR", "a"), Request.of("SET", "b", "2"), Request.of("EXEC"), Request.of("SET", "after", "3"));
+        byte[] stream = encode(commands);
+        int multiStarts = encode(commands.subList(0, 1)).length;
+        int execEnds = encode(commands.subList(0, 5)).length;
+        for (int cut = 0; cut <= stream.length; cut++) {
+            List<Request> out = new ArrayList<>();
+            int first = StreamParser.parse(stream, 0, cut, MAX_BULK, out);
+            if (cut >= multiStarts && cut < execEnds) {
+                assertThat(first).as("cut at %d", cut).isEqualTo(multiStarts);
+                assertThat(out).usingElementComparator(StreamParserTests::compare)
+                        .containsExactlyElementsOf(commands.subList(0, 1));
+            }
+            int second = StreamParser.parse(stream, first, stream.length, MAX_BULK, out);
+            assertThat(second).as("cut at %d", cut).isEqualTo(stream.length);
+            assertThat(out).usingElementComparator(StreamParserTests::compare).containsExactlyElementsOf(commands);
+        }
+    }
+
     /** A stream repeats a few command names: a name like the one before it is not copied again, any other is. */
     @Test
     void aCommandNamedAsTheOneBeforeSharesItsName() {

@@ -1,0 +1,206 @@
+package io.kvcache.master.routing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.kvcache.command.CommandHandler;
+import io.kvcache.command.CommandSpec;
+import io.kvcache.command.Commands;
+import io.kvcache.command.Handlers;
+import io.kvcache.command.RequestPolicy;
+import io.kvcache.command.Session;
+import io.kvcache.command.Transaction;
+import io.kvcache.master.routing.Fragmenter.Place;
+import io.kvcache.master.topology.Shard;
+import io.kvcache.master.topology.Topology;
+import io.kvcache.master.upstream.PendingReply;
+import io.kvcache.master.upstream.ReplyGroup;
+import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.Replies;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespErrors;
+import io.kvcache.protocol.RespWriter;
+
+/**
+ * MULTI, EXEC and DISCARD through the master. The master queues a client's transaction itself,
+ * answering {@code +QUEUED} (or the error that makes EXEC answer EXECABORT, as Redis's
+ * flagTransaction), and checks as it goes that every key lives on one shard, as Redis Cluster
+ * does (else {@code -CROSSSLOT}). EXEC sends the whole transaction to that shard's primary as one
+ * contiguous {@code MULTI ... EXEC} on a shared link: the primary runs it atomically and
+ * replicates it as one unit, and no other client's command can come between its parts. The
+ * connection commands the master answers itself (PING, ECHO, CLIENT ...) are answered at EXEC in
+ * their place in the reply; the commands that span every shard (DBSIZE, FLUSHALL, KEYS, CONFIG ...)
+ * are refused while queuing: one shard's answer would not be the cluster's.
+ */
+final class Transactions {
+
+    static final String NOT_IN_TRANSACTION = "ERR Command not allowed inside a transaction";
+    private static final byte[] QUEUED = "+QUEUED\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] OK = "+OK\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final Request MULTI = Request.of("MULTI");
+    private static final Request EXEC = Request.of("EXEC");
+
+    private final Handlers localHandlers;
+    private final ShardLinks links;
+
+    Transactions(Handlers localHandlers, ShardLinks links) {
+        this.localHandlers = localHandlers;
+        this.links = links;
+    }
+
+    /**
+     * A command refused before it could run (unknown, arity, NOAUTH) inside MULTI: EXEC will abort.
+     * An EXEC refused so ends the transaction, with the reason (execCommandAbort).
+     *
+     * @return the error to answer
+     */
+    static byte[] refused(CommandSpec spec, String error, Session s) {
+        Transaction tx = s.transaction();
+        if (tx == null) {
+            return ShardLinks.error(error);
+        }
+        if (spec == Commands.EXEC) {
+            s.endTransaction();
+            return ShardLinks.error("EXECABORT Transaction discarded because of: "
+                    + (error.startsWith("ERR ") ? error.substring(4) : error));
+        }
+        tx.abort();
+        return ShardLinks.error(error);
+    }
+
+    /** Whether the request is queued rather than run: the client is inside MULTI and it is not MULTI, EXEC, DISCARD or QUIT. */
+    static boolean queues(CommandSpec spec, Session s) {
+        return s.transaction() != null && !Transaction.runsAtOnce(spec);
+    }
+
+    /** Queues a command of an open transaction: +QUEUED, or the error that aborts it. */
+    byte[] queue(CommandSpec spec, Request r, Session s, Topology t) {
+        Transaction tx = s.transaction();
+        String refusal = shardOf(spec, r, t, tx);
+        if (refusal != null) {
+            tx.abort();
+            return ShardLinks.error(refusal);
+        }
+        tx.queue(spec, r);
+        return QUEUED;
+    }
+
+    /** Null when the command may join the transaction (its keys on the transaction's shard, which it may set). */
+    private static String shardOf(CommandSpec spec, Request r, Topology t, Transaction tx) {
+        RequestPolicy policy = spec.requestPolicy();
+        if (policy == RequestPolicy.LOCAL) {
+            return null;
+        }
+        if (policy == RequestPolicy.ALL_SHARDS || policy == RequestPolicy.ALL_NODES) {
+            return NOT_IN_TRANSACTION;
+        }
+        List<Place> places = Fragmenter.placesOf(spec, r, t);
+        if (places.size() > 1 && Fragmenter.keysWellFormed(spec, r)) {
+            return Router.CROSSSLOT;
+        }
+        if (places.isEmpty() || places.getFirst().shard() == null) {
+            return null; // no key (OBJECT HELP), or no ring yet: EXEC finds out
+        }
+        String shard = places.getFirst().shard().name();
+        if (tx.shard() != null && !tx.shard().equals(shard)) {
+            return Router.CROSSSLOT;
+        }
+        tx.shard(shard);
+        return null;
+    }
+
+    /** MULTI, EXEC or DISCARD, past the arity and NOAUTH checks. */
+    Object run(CommandSpec spec, Session s, ReplyGroup group, Topology t) {
+        Transaction tx = s.transaction();
+        if (spec == Commands.MULTI) {
+            if (tx != null) {
+                return ShardLinks.error(RespErrors.MULTI_NESTED);
+            }
+            s.beginTransaction();
+            return OK;
+        }
+        if (tx == null) {
+            return ShardLinks.error(spec == Commands.EXEC ? RespErrors.EXEC_WITHOUT_MULTI
+                    : RespErrors.DISCARD_WITHOUT_MULTI);
+        }
+        s.endTransaction();
+        if (spec == Commands.DISCARD) {
+            return OK;
+        }
+        if (tx.isAborted()) {
+            return ShardLinks.error(RespErrors.EXECABORT);
+        }
+        return exec(tx, s, group, t);
+    }
+
+    private Object exec(Transaction tx, Session s, ReplyGroup group, Topology t) {
+        List<Request> requests = tx.requests();
+        List<Request> forwarded = new ArrayList<>(requests.size() + 2);
+        forwarded.add(MULTI);
+        for (int i = 0; i < requests.size(); i++) {
+            if (tx.specs().get(i).requestPolicy() != RequestPolicy.LOCAL) {
+                forwarded.add(requests.get(i));
+            }
+        }
+        forwarded.add(EXEC);
+        if (forwarded.size() == 2) {
+            return new Exec(tx, s, List.of(), localHandlers); // only what the master answers itself
+        }
+        if (t.isMoving()) {
+            // Keys may be on their way between shards: the transaction could run where they no longer are.
+            return ShardLinks.error("EXECABORT Transaction discarded because of: " + RespErrors.TRYAGAIN);
+        }
+        Shard shard = tx.shard() != null ? t.shards().get(tx.shard())
+                : Place.of(forwarded.get(1).arg(0), t).shard();
+        Object sent = links.forwardTogether(shard, forwarded, s, group);
+        if (sent instanceof byte[] failure) {
+            return failure;
+        }
+        @SuppressWarnings("unchecked")
+        List<PendingReply> parts = (List<PendingReply>) sent;
+        return new Exec(tx, s, parts, localHandlers);
+    }
+
+    /**
+     * EXEC's reply once the shard answered: the shard's EXEC array, with the replies of the commands
+     * the master answers itself put back in their places. A shard's error for EXEC (EXECABORT after a
+     * command it refused while queuing, a lost connection) is the reply as it is.
+     */
+    record Exec(Transaction tx, Session session, List<PendingReply> parts, Handlers localHandlers) {
+
+        void writeTo(RespWriter out) {
+            List<byte[]> shardReplies = List.of();
+            if (!parts.isEmpty()) {
+                byte[] exec = ShardLinks.reply(parts.getLast());
+                if (exec.length < 2 || exec[0] != '*' || exec[1] == '-') { // an error, or a null array
+                    out.raw(exec);
+                    return;
+                }
+                shardReplies = Replies.elements(exec);
+            }
+            List<Request> requests = tx.requests();
+            out.array(requests.size());
+            int next = 0;
+            for (int i = 0; i < requests.size(); i++) {
+                CommandSpec spec = tx.specs().get(i);
+                if (spec.requestPolicy() == RequestPolicy.LOCAL) {
+                    local(spec, requests.get(i), out);
+                } else {
+                    out.raw(next < shardReplies.size() ? shardReplies.get(next) : ShardLinks.error(ShardLinks.CLUSTER_DOWN));
+                    next++;
+                }
+            }
+        }
+
+        private void local(CommandSpec spec, Request r, RespWriter out) {
+            CommandHandler handler = localHandlers.get(spec);
+            int mark = out.size();
+            try {
+                handler.handle(r, out, session);
+            } catch (ErrorReply e) {
+                out.truncate(mark);
+                out.error(e.getMessage());
+            }
+        }
+    }
+}
