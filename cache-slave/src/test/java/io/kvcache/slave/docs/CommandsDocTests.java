@@ -37,6 +37,11 @@ class CommandsDocTests {
             Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
                     + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
+            Map.entry("multi", "Through the master: every key of the transaction on one shard, else `-CROSSSLOT`"
+                    + " and EXEC answers EXECABORT; commands over all shards (DBSIZE, KEYS, FLUSHALL, CONFIG ...)"
+                    + " answer `-ERR Command not allowed inside a transaction`. WATCH and UNWATCH are not there yet."),
+            Map.entry("exec", "Runs on the keys' shard primary as one unit, replicated between MULTI and EXEC;"
+                    + " during a rebalance `-EXECABORT ... TRYAGAIN ...`: send it again."),
             Map.entry("rename", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
             Map.entry("renamenx", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
             Map.entry("msetnx", "Through the master: atomic within a shard; across shards `-CROSSSLOT`."),
