@@ -18,6 +18,7 @@ public final class Session {
     private Runnable afterBatch;
     private Blocking blocking;
     private Transaction transaction;
+    private boolean awaitingReplicas;
     private volatile boolean disconnected;
     private volatile Runnable onDisconnect;
     private volatile Unblocker onUnblock;
@@ -99,6 +100,21 @@ public final class Session {
      */
     public void afterBatch(Runnable work) {
         this.afterBatch = work;
+    }
+
+    /**
+     * The batch that just ran is answered once replicas have it (a primary with ack=replicas): its
+     * connection need not read ahead meanwhile (see {@link #takeAwaitingReplicas()}).
+     */
+    public void awaitingReplicas() {
+        awaitingReplicas = true;
+    }
+
+    /** Whether the batch that just ran waits for replicas; clears it. */
+    public boolean takeAwaitingReplicas() {
+        boolean awaiting = awaitingReplicas;
+        awaitingReplicas = false;
+        return awaiting;
     }
 
     /** The open transaction (after MULTI, before EXEC or DISCARD), or null. */

@@ -48,6 +48,8 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
     private int written;
     private boolean closed;
     private boolean processing;
+    /** Reads are off until the batch in flight is answered ({@link #pauseReadsWhileInFlight}). */
+    private boolean readsPaused;
 
     RespNioConnection(SocketChannel channel, IoLoop loop, boolean lookupHost, ApplicationEventPublisher publisher,
                       String factoryName) {
@@ -168,6 +170,20 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
     }
 
     /**
+     * Stops reading until the batch in flight is answered, when it waits for something that comes
+     * soon (a primary's replicas): what the peer sends meanwhile waits in the socket. A peer that
+     * pipelines (the master's link) otherwise wakes this loop for each of its writes during the
+     * wait, only for the bytes to sit in the reader; a wake-up costs far more than the two
+     * epoll_ctl calls that switch reading off and on (docs/benchmarks.md).
+     */
+    public void pauseReadsWhileInFlight() {
+        if (loop.inLoop() && inFlight && !readsDone && !closed) {
+            readsPaused = true;
+            interest(0);
+        }
+    }
+
+    /**
      * What to do when the peer stops sending while a batch is in flight: the batch may be waiting
      * (a blocking pop) for something nobody will read. The connection closes once it ends.
      */
@@ -199,6 +215,10 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
             return;
         }
         inFlight = false;
+        if (readsPaused) {
+            readsPaused = false;
+            interest(SelectionKey.OP_READ);
+        }
         unsent.add(payload);
         try {
             flush();

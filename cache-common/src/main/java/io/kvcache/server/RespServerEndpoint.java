@@ -99,6 +99,10 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         try {
             executor.execute(attack < 0 ? requests : requests.subList(0, attack), client.session, out,
                     () -> finish(client, batch, attack >= 0));
+            if (client.session.takeAwaitingReplicas()
+                    && client.connection instanceof io.kvcache.io.RespNioConnection nio) {
+                nio.pauseReadsWhileInFlight();
+            }
         } catch (RuntimeException e) {
             log.error(() -> "Batch of client " + client.describe() + " failed: " + e);
             client.session.closeAfterReply();

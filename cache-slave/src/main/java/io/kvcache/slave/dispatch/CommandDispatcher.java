@@ -678,7 +678,8 @@ public final class CommandDispatcher {
                         out.nullArray();
                     }
                 }
-                serveReady();
+                // No serveReady() here: clients blocked on a key the transaction fills are served
+                // after EXEC, so they never see the transaction half done.
             }
         } finally {
             execing = false;

@@ -197,23 +197,27 @@ public final class ReplicationManager {
      */
     public void execute(List<Request> requests, Session session, RespWriter out, Runnable done) {
         int mark = out.size();
-        dispatcher.execute(requests, session, out,
-                offset -> answerOnceReplicated(offset, requests.size(), out, mark, done));
+        dispatcher.execute(requests, session, out, offset -> {
+            if (answerOnceReplicated(offset, requests.size(), out, mark, done)) {
+                session.awaitingReplicas();
+            }
+        });
         Runnable after = session.takeAfterBatch();
         if (after != null) {
             after.run(); // a replica's acknowledgement, now that the store's lock is free
         }
     }
 
-    private void answerOnceReplicated(long offset, int replies, RespWriter out, int mark, Runnable done) {
+    /** @return whether the batch waits for its replicas' acknowledgements (done runs later) */
+    private boolean answerOnceReplicated(long offset, int replies, RespWriter out, int mark, Runnable done) {
         if (offset < 0) {
             done.run();
-            return;
+            return false;
         }
         wakeStreamsAfterTurn();
         if (ackMode == AckMode.ASYNC) {
             done.run();
-            return;
+            return false;
         }
         Batch batch = new Batch(offset, out, mark, replies, done);
         boolean waits = false;
@@ -234,6 +238,7 @@ public final class ReplicationManager {
         } else if (!waits) {
             batch.acknowledged();
         }
+        return waits;
     }
 
     /** The blocking form of {@link #execute(List, Session, RespWriter, Runnable)}, for a thread per connection. */
