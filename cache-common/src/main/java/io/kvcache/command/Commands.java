@@ -34,10 +34,12 @@ public final class Commands {
     public static final CommandSpec TIME = local("time", 1, FAST, STALE, LOADING);
     /** A replica's REPLCONF ACK reaches its primary's data port (docs/replication.md); the rest as Redis. */
     public static final CommandSpec REPLCONF = local("replconf", -1, ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY);
-    // Transactions (multi.c): WATCH and UNWATCH are not implemented yet
-    public static final CommandSpec MULTI = transaction("multi", FAST, ALLOW_BUSY);
-    public static final CommandSpec EXEC = transaction("exec", SKIP_SLOWLOG);
-    public static final CommandSpec DISCARD = transaction("discard", FAST, ALLOW_BUSY);
+    // Transactions (multi.c)
+    public static final CommandSpec MULTI = transaction("multi", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
+    public static final CommandSpec EXEC = transaction("exec", 1, KeySpec.NONE, SKIP_SLOWLOG);
+    public static final CommandSpec DISCARD = transaction("discard", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
+    public static final CommandSpec WATCH = transaction("watch", -2, new KeySpec(1, -1, 1), FAST, ALLOW_BUSY);
+    public static final CommandSpec UNWATCH = transaction("unwatch", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
     /** CONFIG GET|SET|RESETSTAT|REWRITE|HELP; each subcommand's arity is checked by ConfigCommand. */
     public static final CommandSpec CONFIG = new CommandSpec("config", -2, flags(ADMIN, NOSCRIPT, LOADING, STALE),
             KeySpec.NONE, RequestPolicy.ALL_NODES, ResponsePolicy.ALL_SUCCEEDED);
@@ -224,7 +226,7 @@ public final class Commands {
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
-            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, MULTI, EXEC, DISCARD,
+            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
             SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO, PFADD, PFCOUNT, PFMERGE,
@@ -249,11 +251,11 @@ public final class Commands {
         return new CommandSpec(name, arity, flags(flags), KeySpec.NONE, RequestPolicy.LOCAL, ResponsePolicy.DEFAULT);
     }
 
-    /** MULTI, EXEC, DISCARD: no argument, never queued, never in a script (Redis's flags, and theirs). */
-    private static CommandSpec transaction(String name, CommandFlag... flags) {
+    /** MULTI, EXEC, DISCARD, WATCH, UNWATCH: never in a script (Redis's flags, and theirs). */
+    private static CommandSpec transaction(String name, int arity, KeySpec keys, CommandFlag... flags) {
         EnumSet<CommandFlag> all = EnumSet.of(NOSCRIPT, LOADING, STALE);
         all.addAll(List.of(flags));
-        return new CommandSpec(name, 1, all, KeySpec.NONE, RequestPolicy.TRANSACTION, ResponsePolicy.DEFAULT);
+        return new CommandSpec(name, arity, all, keys, RequestPolicy.TRANSACTION, ResponsePolicy.DEFAULT);
     }
 
     private static CommandSpec all(String name, int arity, ResponsePolicy merge, CommandFlag... flags) {

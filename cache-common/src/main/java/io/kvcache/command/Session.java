@@ -21,6 +21,7 @@ public final class Session {
     private boolean awaitingReplicas;
     private volatile boolean disconnected;
     private volatile Runnable onDisconnect;
+    private volatile Runnable onClose;
     private volatile Unblocker onUnblock;
 
     public Session(long id, String connectionId, String address) {
@@ -176,12 +177,21 @@ public final class Session {
         this.onDisconnect = action;
     }
 
-    /** The connection closed, however it ended: runs the {@link #onDisconnect} action. Any thread. */
+    /** What to release once the connection is gone (the keys it WATCHes), beside {@link #onDisconnect}; null for nothing. */
+    public void onClose(Runnable action) {
+        this.onClose = action;
+    }
+
+    /** The connection closed, however it ended: runs the {@link #onDisconnect} and {@link #onClose} actions. Any thread. */
     public void disconnected() {
         disconnected = true;
         Runnable action = onDisconnect;
         if (action != null) {
             action.run();
+        }
+        Runnable release = onClose;
+        if (release != null) {
+            release.run();
         }
     }
 

@@ -22,7 +22,8 @@ public final class Transaction {
      * DISCARD, MULTI, WATCH, QUIT, RESET); every other command is queued.
      */
     public static boolean runsAtOnce(CommandSpec spec) {
-        return spec.requestPolicy() == RequestPolicy.TRANSACTION || spec == Commands.QUIT;
+        return spec == Commands.EXEC || spec == Commands.DISCARD || spec == Commands.MULTI || spec == Commands.WATCH
+                || spec == Commands.QUIT;
     }
 
     public void queue(CommandSpec spec, Request request) {

@@ -48,6 +48,7 @@ public final class RespErrors {
     public static final String MULTI_NESTED = "ERR MULTI calls can not be nested";
     public static final String EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI";
     public static final String DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI";
+    public static final String WATCH_INSIDE_MULTI = "ERR WATCH inside MULTI is not allowed";
     /** server.c shared.execaborterr: EXEC of a transaction one of whose commands was refused while queued. */
     public static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
 

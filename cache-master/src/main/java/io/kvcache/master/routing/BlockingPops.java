@@ -61,6 +61,11 @@ final class BlockingPops {
                 topology.upstreamSettings().connectTimeoutMillis());
     }
 
+    /** The links of clients' own to slaves, shared with WATCH. */
+    DedicatedLink.Pool pool() {
+        return pool;
+    }
+
     byte[] run(CommandSpec spec, Request r, Session s, Topology t) {
         if (spec == BLMOVE || spec == BRPOPLPUSH) {
             Fragmenter.Place from = Fragmenter.Place.of(r.arg(1), t);

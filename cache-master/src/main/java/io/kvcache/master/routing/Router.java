@@ -75,7 +75,7 @@ public final class Router {
         this.settler = settler;
         this.links = new ShardLinks(topology, settler, replyTimeoutMillis);
         this.blockingPops = new BlockingPops(topology, links, settler);
-        this.transactions = new Transactions(localHandlers, links);
+        this.transactions = new Transactions(localHandlers, links, blockingPops.pool());
         connection.register(localHandlers);
         info.commandStats(stats);
     }
@@ -227,7 +227,15 @@ public final class Router {
                 case ALL_NODES -> config.route(r, s, group, t, links);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t, mayWait);
                 case BLOCKING -> blocking(spec, r, s, group, t, mayWait);
-                case TRANSACTION -> transactions.run(spec, s, group, t);
+                case TRANSACTION -> {
+                    if (transactions.needsOwnLink(spec, s)) {
+                        if (!mayWait) {
+                            yield MUST_WAIT;
+                        }
+                        links.await(group, s); // the batch's earlier requests come first
+                    }
+                    yield transactions.run(spec, r, s, group, t);
+                }
             };
         } catch (ErrorReply e) {
             return ShardLinks.error(e.getMessage());

@@ -1,7 +1,10 @@
 package io.kvcache.master.routing;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.kvcache.command.CommandHandler;
 import io.kvcache.command.CommandSpec;
@@ -31,6 +34,11 @@ import io.kvcache.protocol.RespWriter;
  * connection commands the master answers itself (PING, ECHO, CLIENT ...) are answered at EXEC in
  * their place in the reply; the commands that span every shard (DBSIZE, FLUSHALL, KEYS, CONFIG ...)
  * are refused while queuing: one shard's answer would not be the cluster's.
+ * <p>
+ * WATCH lives on a connection: the master gives a watching client a link of its own to the
+ * watched keys' shard primary ({@link DedicatedLink}, as a blocking pop), sends WATCH there, and
+ * sends that client's EXEC there too, so the primary checks the keys; EXEC, DISCARD and UNWATCH
+ * end the watch and the link serves others again.
  */
 final class Transactions {
 
@@ -40,12 +48,33 @@ final class Transactions {
     private static final Request MULTI = Request.of("MULTI");
     private static final Request EXEC = Request.of("EXEC");
 
+    private static final byte[] CONNECTION_LOST = ShardLinks.error("CLUSTERDOWN The connection to the shard was lost");
+    private static final Request UNWATCH = Request.of("UNWATCH");
+
     private final Handlers localHandlers;
     private final ShardLinks links;
+    private final DedicatedLink.Pool pool;
+    /** The clients that WATCH keys, each with its link of its own to the keys' shard primary, where the watch lives. */
+    private final Map<Session, Watch> watches = new ConcurrentHashMap<>();
 
-    Transactions(Handlers localHandlers, ShardLinks links) {
+    /** A client's WATCH: the link its watched keys' primary knows it by, and that shard. */
+    private record Watch(DedicatedLink link, String shard) {
+    }
+
+    Transactions(Handlers localHandlers, ShardLinks links, DedicatedLink.Pool pool) {
         this.localHandlers = localHandlers;
         this.links = links;
+        this.pool = pool;
+    }
+
+    /**
+     * Whether the command talks to the client's own link (WATCH, and what ends a watch: EXEC,
+     * DISCARD, UNWATCH), with blocking I/O after the batch's earlier requests are answered.
+     */
+    boolean needsOwnLink(CommandSpec spec, Session s) {
+        return spec == Commands.WATCH && s.transaction() == null
+                || (spec == Commands.EXEC || spec == Commands.DISCARD || spec == Commands.UNWATCH)
+                && watches.containsKey(s);
     }
 
     /**
@@ -109,14 +138,25 @@ final class Transactions {
         return null;
     }
 
-    /** MULTI, EXEC or DISCARD, past the arity and NOAUTH checks. */
-    Object run(CommandSpec spec, Session s, ReplyGroup group, Topology t) {
+    /**
+     * MULTI, EXEC, DISCARD, WATCH or UNWATCH, past the arity and NOAUTH checks; when
+     * {@link #needsOwnLink} says so, on a thread that may block.
+     */
+    Object run(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
         Transaction tx = s.transaction();
+        if (spec == Commands.WATCH) {
+            return tx != null ? ShardLinks.error(RespErrors.WATCH_INSIDE_MULTI) : watch(r, s, t);
+        }
+        if (spec == Commands.UNWATCH) {
+            unwatch(s);
+            return OK;
+        }
         if (spec == Commands.MULTI) {
             if (tx != null) {
                 return ShardLinks.error(RespErrors.MULTI_NESTED);
             }
-            s.beginTransaction();
+            Watch watch = watches.get(s);
+            s.beginTransaction().shard(watch == null ? null : watch.shard());
             return OK;
         }
         if (tx == null) {
@@ -124,16 +164,101 @@ final class Transactions {
                     : RespErrors.DISCARD_WITHOUT_MULTI);
         }
         s.endTransaction();
-        if (spec == Commands.DISCARD) {
-            return OK;
+        if (spec == Commands.DISCARD || tx.isAborted()) {
+            unwatch(s);
+            return spec == Commands.DISCARD ? OK : ShardLinks.error(RespErrors.EXECABORT);
         }
-        if (tx.isAborted()) {
-            return ShardLinks.error(RespErrors.EXECABORT);
+        Watch watch = watches.remove(s);
+        if (watch != null) {
+            return execWatched(tx, s, watch);
         }
         return exec(tx, s, group, t);
     }
 
-    private Object exec(Transaction tx, Session s, ReplyGroup group, Topology t) {
+    /**
+     * WATCH: on a link of the client's own to the keys' shard primary (a watch belongs to a
+     * connection there), which its EXEC then uses; every watched key on one shard, as Redis Cluster.
+     */
+    private Object watch(Request r, Session s, Topology t) {
+        List<Place> places = Fragmenter.placesOf(Commands.WATCH, r, t);
+        Shard shard = places.getFirst().shard();
+        if (shard == null || shard.primary() == null) {
+            return ShardLinks.error(ShardLinks.CLUSTER_DOWN);
+        }
+        Watch watch = watches.get(s);
+        if (places.size() > 1 || watch != null && !watch.shard().equals(shard.name())) {
+            return ShardLinks.error(Router.CROSSSLOT);
+        }
+        if (t.isMoving()) {
+            return ShardLinks.error(RespErrors.TRYAGAIN); // the keys may be on their way to another shard
+        }
+        try {
+            if (watch == null) {
+                watch = new Watch(pool.take(shard.primary().dataAddress()), shard.name());
+                watches.put(s, watch);
+                s.onClose(() -> {
+                    Watch left = watches.remove(s);
+                    if (left != null) {
+                        left.link().close();
+                    }
+                });
+            }
+            watch.link().write(r.encode());
+            return watch.link().read();
+        } catch (IOException e) {
+            drop(s);
+            return CONNECTION_LOST;
+        }
+    }
+
+    /** UNWATCH, DISCARD, an aborted EXEC: the primary forgets the watch, and the link serves others. */
+    private void unwatch(Session s) {
+        Watch watch = watches.remove(s);
+        if (watch == null) {
+            return;
+        }
+        try {
+            watch.link().write(UNWATCH.encode());
+            if (Replies.isOk(watch.link().read())) {
+                pool.give(watch.link());
+                return;
+            }
+        } catch (IOException e) {
+            // closed below
+        }
+        watch.link().close();
+    }
+
+    private void drop(Session s) {
+        Watch watch = watches.remove(s);
+        if (watch != null) {
+            watch.link().close();
+        }
+    }
+
+    /** EXEC after WATCH: the whole transaction on the watch's link, where the primary checks the watched keys. */
+    private Object execWatched(Transaction tx, Session s, Watch watch) {
+        List<Request> forwarded = forwarded(tx);
+        RespWriter all = new RespWriter(256);
+        for (Request r : forwarded) {
+            all.raw(r.encode());
+        }
+        List<byte[]> replies = new ArrayList<>(forwarded.size());
+        try {
+            watch.link().write(all.toByteArray());
+            for (int i = 0; i < forwarded.size(); i++) {
+                replies.add(watch.link().read());
+            }
+        } catch (IOException e) {
+            watch.link().close();
+            return CONNECTION_LOST;
+        }
+        pool.give(watch.link()); // EXEC unwatched everything there
+        return new Exec(tx, s, replies, localHandlers);
+    }
+
+    /** MULTI, the commands a shard answers, EXEC. */
+    private static List<Request> forwarded(Transaction tx) {
         List<Request> requests = tx.requests();
         List<Request> forwarded = new ArrayList<>(requests.size() + 2);
         forwarded.add(MULTI);
@@ -143,6 +268,11 @@ final class Transactions {
             }
         }
         forwarded.add(EXEC);
+        return forwarded;
+    }
+
+    private Object exec(Transaction tx, Session s, ReplyGroup group, Topology t) {
+        List<Request> forwarded = forwarded(tx);
         if (forwarded.size() == 2) {
             return new Exec(tx, s, List.of(), localHandlers); // only what the master answers itself
         }
@@ -166,7 +296,7 @@ final class Transactions {
      * the master answers itself put back in their places. A shard's error for EXEC (EXECABORT after a
      * command it refused while queuing, a lost connection) is the reply as it is.
      */
-    record Exec(Transaction tx, Session session, List<PendingReply> parts, Handlers localHandlers) {
+    record Exec(Transaction tx, Session session, List<?> parts, Handlers localHandlers) {
 
         void writeTo(RespWriter out) {
             List<byte[]> shardReplies = List.of();

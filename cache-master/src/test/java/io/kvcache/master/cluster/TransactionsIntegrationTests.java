@@ -141,6 +141,78 @@ class TransactionsIntegrationTests {
         }
     }
 
+    @Test
+    void watchAbortsExecAfterAnotherClientsWriteAndHoldsItsShard() throws IOException {
+        String other = keyOnAnotherShardThan("w0");
+        try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress());
+             RawRedisClient rival = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(raw, "SET", "w0", "100")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "WATCH", "w0")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "GET", "w0")).isEqualTo("$3\r\n100\r\n");
+            assertThat(Resp.call(rival, "INCRBY", "w0", "5")).isEqualTo(":105\r\n");
+            assertThat(Resp.call(raw, "MULTI")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "DECRBY", "w0", "10")).isEqualTo("+QUEUED\r\n");
+            assertThat(Resp.call(raw, "EXEC")).isEqualTo("*-1\r\n");
+            assertThat(Resp.call(raw, "GET", "w0")).isEqualTo("$3\r\n105\r\n");
+
+            // Unchanged: the transaction runs, and the watch is gone with it.
+            assertThat(Resp.call(raw, "WATCH", "w0")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(rival, "GET", "w0")).isEqualTo("$3\r\n105\r\n");
+            assertThat(Resp.call(raw, "MULTI")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "DECRBY", "w0", "10")).isEqualTo("+QUEUED\r\n");
+            assertThat(Resp.call(raw, "PING")).isEqualTo("+QUEUED\r\n");
+            assertThat(Resp.call(raw, "EXEC")).isEqualTo("*2\r\n:95\r\n+PONG\r\n");
+
+            // UNWATCH: a change no longer matters.
+            assertThat(Resp.call(raw, "WATCH", "w0")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "UNWATCH")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(rival, "SET", "w0", "1")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "MULTI")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "INCR", "w0")).isEqualTo("+QUEUED\r\n");
+            assertThat(Resp.call(raw, "EXEC")).isEqualTo("*1\r\n:2\r\n");
+
+            // Watched keys and queued keys: one shard.
+            assertThat(Resp.call(raw, "WATCH", "w0", other))
+                    .isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+            assertThat(Resp.call(raw, "WATCH", "w0")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "MULTI")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "SET", other, "x"))
+                    .isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+            assertThat(Resp.call(raw, "EXEC")).startsWith("-EXECABORT");
+            assertThat(Resp.call(raw, "WATCH", "w0")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "DISCARD")).isEqualTo("-ERR DISCARD without MULTI\r\n");
+            assertThat(Resp.call(raw, "MULTI")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "WATCH", "w0")).isEqualTo("-ERR WATCH inside MULTI is not allowed\r\n");
+            assertThat(Resp.call(raw, "DISCARD")).isEqualTo(Resp.OK);
+        }
+    }
+
+    @Test
+    void lettuceOptimisticLockingRetriesUntilItWins() {
+        RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1")
+                .withPort(cluster.clientPort()).withTimeout(Duration.ofSeconds(10)).build());
+        try (StatefulRedisConnection<String, String> first = client.connect();
+             StatefulRedisConnection<String, String> second = client.connect()) {
+            RedisCommands<String, String> a = first.sync();
+            RedisCommands<String, String> b = second.sync();
+            a.set("{l}stock", "10");
+            a.watch("{l}stock");
+            int seen = Integer.parseInt(a.get("{l}stock"));
+            b.decr("{l}stock"); // another buyer first
+            a.multi();
+            a.set("{l}stock", Integer.toString(seen - 1));
+            assertThat(a.exec().wasDiscarded()).isTrue();
+            a.watch("{l}stock");
+            seen = Integer.parseInt(a.get("{l}stock"));
+            a.multi();
+            a.set("{l}stock", Integer.toString(seen - 1));
+            assertThat(a.exec().wasDiscarded()).isFalse();
+            assertThat(b.get("{l}stock")).isEqualTo("8");
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+        }
+    }
+
     /** A key the ring puts on another shard than key's (the ring is fixed by the shard names). */
     private static String keyOnAnotherShardThan(String key) throws IOException {
         String shard = shardOf(key);

@@ -72,6 +72,8 @@ public final class CommandDispatcher {
     private boolean applying;
     /** Clients suspended by a blocking pop. Under lock. */
     private final BlockedClients blocked = new BlockedClients();
+    /** The keys clients WATCH. Under lock. */
+    private final WatchedKeys watched = new WatchedKeys();
     /** True while {@link #serveReady} runs: what it resumes creates keys it will look at itself. */
     private boolean serving;
     /** Work for after the lock is released: the ends of batches that blocked and are now answered. */
@@ -104,9 +106,10 @@ public final class CommandDispatcher {
         this.stats = new CommandStats(table);
         this.appliedStats = stats.tally();
         this.pendingStats = stats.pending();
-        for (CommandSpec spec : List.of(Commands.MULTI, Commands.EXEC, Commands.DISCARD)) {
+        for (CommandSpec spec : List.of(Commands.MULTI, Commands.EXEC, Commands.DISCARD, Commands.WATCH,
+                Commands.UNWATCH)) {
             if (handlers.get(spec) == null) {
-                handlers.on(spec, (r, out, s) -> transactionCommand(spec, s, out));
+                handlers.on(spec, (r, out, s) -> transactionCommand(spec, r, s, out));
             }
         }
         for (CommandSpec spec : table.specs()) {
@@ -117,6 +120,7 @@ public final class CommandDispatcher {
             bindings.put(spec, new Binding(spec, handler));
         }
         keyspace.watch(blocked);
+        keyspace.onDeletedByServer(this::touchWatched); // expired or evicted: a change WATCH sees
     }
 
     /** Installs replication's view of the writes (a slave in a cluster); none when alone. */
@@ -379,6 +383,16 @@ public final class CommandDispatcher {
         ends.forEach(Runnable::run);
     }
 
+    /** How many keys clients WATCH now (Redis 7.4's total_watched_keys). */
+    int watchedKeys() {
+        lock.lock();
+        try {
+            return watched.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** How many clients wait in a blocking pop (INFO's blocked_clients). */
     public int blockedClients() {
         lock.lock();
@@ -494,6 +508,7 @@ public final class CommandDispatcher {
             if (spec == Commands.EXEC) {
                 // execCommandAbort: the transaction goes, and the reason is told (without rejectCommandFormat's ERR).
                 session.endTransaction();
+                watched.unwatch(session);
                 refusal = "EXECABORT Transaction discarded because of: " + (refusal.startsWith("ERR ")
                         ? refusal.substring(4) : refusal);
             } else if (tx != null) {
@@ -518,6 +533,9 @@ public final class CommandDispatcher {
                 && propagation.refuseWrite() == null;
         if (propagated || mayPropagate) {
             propagation.beforeWrite(spec, request);
+        }
+        if (!watched.isEmpty() && (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB)) {
+            touchWatchedKeysThatExist(); // touchAllWatchedKeysInDb
         }
         int mark = out.size();
         long start;
@@ -550,6 +568,9 @@ public final class CommandDispatcher {
             pendingStats.called(spec, System.nanoTime() - start, failed);
         }
         boolean replicated = !failed && !blocked && (propagated || mayPropagate && keyspace.hasReplicatedAs());
+        if (!failed && !blocked && spec.isWrite() && !watched.isEmpty()) {
+            touchKeysOf(spec, request);
+        }
         if (execWrote) {
             execWrote = false;
             return true; // EXEC: its commands were replicated one by one
@@ -604,8 +625,17 @@ public final class CommandDispatcher {
     }
 
     /** MULTI, EXEC, DISCARD (multi.c), already past {@link #refusal}; EXEC tells what it wrote in {@link #execWrote}. Under lock. */
-    private void transactionCommand(CommandSpec spec, Session session, RespWriter out) {
+    private void transactionCommand(CommandSpec spec, Request request, Session session, RespWriter out) {
         Transaction tx = session.transaction();
+        if (spec == Commands.WATCH) {
+            watch(request, session, out, tx);
+            return;
+        }
+        if (spec == Commands.UNWATCH) {
+            watched.unwatch(session);
+            out.ok();
+            return;
+        }
         if (spec == Commands.MULTI) {
             if (tx != null) {
                 out.error(RespErrors.MULTI_NESTED);
@@ -620,6 +650,8 @@ public final class CommandDispatcher {
             return;
         }
         session.endTransaction();
+        boolean changed = watchedKeyChanged(session);
+        watched.unwatch(session);
         if (spec == Commands.DISCARD) {
             out.ok();
             return;
@@ -628,12 +660,71 @@ public final class CommandDispatcher {
             out.error(RespErrors.EXECABORT);
             return;
         }
+        if (changed) {
+            out.nullArray(); // a watched key changed: nothing runs (optimistic locking)
+            return;
+        }
         String refusal = execRefusal(tx);
         if (refusal != null) {
             out.error("EXECABORT Transaction discarded because of: " + refusal);
             return;
         }
         execWrote = exec(tx, session, out);
+    }
+
+    /** WATCH key [key ...]: outside MULTI only. Under lock. */
+    private void watch(Request request, Session session, RespWriter out, Transaction tx) {
+        if (tx != null) {
+            out.error(RespErrors.WATCH_INSIDE_MULTI);
+            return;
+        }
+        for (int i = 1; i < request.argc(); i++) {
+            if (watched.watch(session, request.arg(i))) {
+                session.onClose(() -> {
+                    lock.lock();
+                    try {
+                        watched.unwatch(session);
+                    } finally {
+                        lock.unlock();
+                    }
+                });
+            }
+        }
+        out.ok();
+    }
+
+    /**
+     * Whether a key the session watches changed since WATCH; one whose deadline has passed counts
+     * (isWatchedKeyExpired): looking at it expires it, which touches it.
+     */
+    private boolean watchedKeyChanged(Session session) {
+        for (byte[] key : watched.keysOf(session)) {
+            keyspace.exists(key);
+        }
+        return watched.touched(session);
+    }
+
+    private void touchWatched(byte[] key) {
+        if (!watched.isEmpty()) {
+            watched.touch(key);
+        }
+    }
+
+    /** A write ran: every key it names may have changed (Redis touches only those it did change). */
+    private void touchKeysOf(CommandSpec spec, Request request) {
+        io.kvcache.command.KeySpec keys = spec.keys();
+        int count = keys.count(request);
+        for (int k = 0; k < count; k++) {
+            watched.touch(request.arg(keys.position(request, k)));
+        }
+    }
+
+    private void touchWatchedKeysThatExist() {
+        for (byte[] key : watched.allKeys()) {
+            if (keyspace.exists(key)) {
+                watched.touch(key);
+            }
+        }
     }
 
     /**

@@ -160,11 +160,11 @@ public final class Keyspace {
     }
 
     /**
-     * Told the key of every entry the store removed on its own: its deadline passed (lazily or
-     * actively) or it was evicted. A primary replicates these as DEL.
+     * Adds a listener told the key of every entry the store removed on its own: its deadline passed
+     * (lazily or actively) or it was evicted. A primary replicates these as DEL; WATCH sees them.
      */
     public void onDeletedByServer(Consumer<byte[]> listener) {
-        this.deletionListener = listener;
+        this.deletionListener = this.deletionListener.andThen(listener);
     }
 
     /** Adds a key that is known to be absent. */

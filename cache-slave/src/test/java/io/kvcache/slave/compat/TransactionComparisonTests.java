@@ -93,6 +93,63 @@ class TransactionComparisonTests extends AgainstRedisServer {
         both("LRANGE", "other", "0", "-1");
     }
 
+    @Test
+    void watchAbortsExecWhenAnotherClientChangesAWatchedKey() throws Exception {
+        try (RawRedisClient redisOther = new RawRedisClient(redis.address())) {
+            io.kvcache.command.Session kvcacheOther = kvcache.clients.session("other", "127.0.0.1:50002");
+            both("SET", "balance", "100");
+            both("WATCH", "balance", "absent");
+            both("GET", "balance");
+            other(redisOther, kvcacheOther, "INCRBY", "balance", "5"); // a race lost
+            both("MULTI");
+            both("DECRBY", "balance", "10");
+            assertThat(both("EXEC")).isEqualTo("*-1\r\n");
+            both("GET", "balance");
+
+            both("WATCH", "balance");
+            other(redisOther, kvcacheOther, "GET", "balance"); // reads change nothing
+            both("MULTI");
+            both("DECRBY", "balance", "10");
+            assertThat(both("EXEC")).isEqualTo("*1\r\n:95\r\n");
+
+            both("WATCH", "absent");
+            other(redisOther, kvcacheOther, "SET", "absent", "now"); // created
+            both("MULTI");
+            both("GET", "absent");
+            both("EXEC");
+
+            both("WATCH", "balance");
+            both("UNWATCH");
+            other(redisOther, kvcacheOther, "DEL", "balance");
+            both("MULTI");
+            both("EXISTS", "balance");
+            both("EXEC"); // unwatched: runs
+
+            both("SET", "gone", "x");
+            both("WATCH", "gone");
+            other(redisOther, kvcacheOther, "FLUSHALL");
+            both("MULTI");
+            both("PING");
+            both("EXEC");
+
+            both("MULTI");
+            both("WATCH", "x"); // not inside MULTI
+            both("UNWATCH"); // queued
+            both("EXEC");
+            both("WATCH");
+        }
+    }
+
+    /** Runs the command on both second connections. */
+    private void other(RawRedisClient redisOther, io.kvcache.command.Session kvcacheOther, String... argv)
+            throws Exception {
+        String expected = new String(redisOther.call(argv), StandardCharsets.ISO_8859_1);
+        io.kvcache.protocol.RespWriter out = new io.kvcache.protocol.RespWriter();
+        kvcache.dispatcher.execute(java.util.List.of(io.kvcache.protocol.Request.of(argv)), kvcacheOther, out);
+        assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).as("other: " + String.join(" ", argv))
+                .isEqualTo(expected);
+    }
+
     /** Runs the command on both; they must answer the same bytes. */
     private String both(String... argv) throws Exception {
         String expected = new String(client.call(argv), StandardCharsets.ISO_8859_1);

@@ -82,6 +82,40 @@ class TransactionDispatchTests {
         assertThat(stream).containsExactly("MULTI", "SET a 1", "INCR n", "EXEC");
     }
 
+    @Test
+    void aWatchedKeyThatExpiresOrIsEvictedAbortsExec() {
+        store.call("SET", "session", "x", "PX", "100");
+        store.call("WATCH", "session");
+        store.advance(200);
+        store.call("MULTI");
+        store.call("PING");
+        assertThat(store.call("EXEC")).isEqualTo("*-1\r\n");
+
+        store.call("SET", "cached", "x");
+        store.call("WATCH", "cached");
+        store.call("MULTI");
+        store.call("PING");
+        assertThat(store.call("EXEC")).as("untouched").isEqualTo("*1\r\n+PONG\r\n");
+    }
+
+    @Test
+    void aClosedConnectionLeavesNoWatchBehind() {
+        Session leaving = store.clients.session("leaving", "127.0.0.1:50003");
+        RespWriter out = new RespWriter();
+        store.dispatcher.execute(List.of(Request.of("WATCH", "k")), leaving, out);
+        assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).isEqualTo("+OK\r\n");
+        store.call("WATCH", "k", "other");
+        assertThat(store.dispatcher.watchedKeys()).isEqualTo(2);
+        store.clients.closed("leaving");
+        assertThat(store.dispatcher.watchedKeys()).isEqualTo(2); // "k" is still watched by the other client
+        store.call("UNWATCH");
+        assertThat(store.dispatcher.watchedKeys()).isZero();
+        store.call("WATCH", "k");
+        store.call("MULTI");
+        store.call("EXEC");
+        assertThat(store.dispatcher.watchedKeys()).as("EXEC unwatches").isZero();
+    }
+
     private static List<String> texts(Request r) {
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < r.argc(); i++) {

@@ -39,7 +39,10 @@ class CommandsDocTests {
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
             Map.entry("multi", "Through the master: every key of the transaction on one shard, else `-CROSSSLOT`"
                     + " and EXEC answers EXECABORT; commands over all shards (DBSIZE, KEYS, FLUSHALL, CONFIG ...)"
-                    + " answer `-ERR Command not allowed inside a transaction`. WATCH and UNWATCH are not there yet."),
+                    + " answer `-ERR Command not allowed inside a transaction`."),
+            Map.entry("watch", "Through the master: the client's watch and its EXEC go over a link of its own to the"
+                    + " keys' shard primary; keys on two shards `-CROSSSLOT`; during a rebalance `-TRYAGAIN`. A key"
+                    + " counts as changed by any write command naming it, even one that left it as it was."),
             Map.entry("exec", "Runs on the keys' shard primary as one unit, replicated between MULTI and EXEC;"
                     + " during a rebalance `-EXECABORT ... TRYAGAIN ...`: send it again."),
             Map.entry("rename", "Through the master: across shards `-CROSSSLOT` (as Redis Cluster); use {tags}."),
