@@ -96,6 +96,7 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         client.lastInteraction = System.nanoTime();
         List<Request> requests = batch.requests();
         int attack = CrossProtocolScripting.indexIn(requests);
+        client.session.takeAwaitingReplicas(); // a word left by an earlier batch answered later is not this one's
         try {
             executor.execute(attack < 0 ? requests : requests.subList(0, attack), client.session, out,
                     () -> finish(client, batch, attack >= 0));
