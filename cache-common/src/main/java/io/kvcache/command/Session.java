@@ -131,7 +131,11 @@ public final class Session {
 
     /** EXEC or DISCARD: the queue is gone, commands run again. */
     public void endTransaction() {
+        Transaction ended = transaction;
         transaction = null;
+        if (ended != null) {
+            ended.release();
+        }
     }
 
     /**
@@ -185,6 +189,10 @@ public final class Session {
     /** The connection closed, however it ended: runs the {@link #onDisconnect} and {@link #onClose} actions. Any thread. */
     public void disconnected() {
         disconnected = true;
+        Transaction open = transaction;
+        if (open != null) {
+            open.release(); // its memory; the transaction never runs now
+        }
         Runnable action = onDisconnect;
         if (action != null) {
             action.run();

@@ -3,6 +3,7 @@ package io.kvcache.command;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.Request;
 
 /**
@@ -16,6 +17,8 @@ public final class Transaction {
     private final List<CommandSpec> specs = new ArrayList<>();
     private boolean aborted;
     private String shard;
+    private ClientMemory memory;
+    private long reserved;
 
     /**
      * Whether a command runs at once even inside MULTI (processCommand's exceptions: EXEC,
@@ -29,6 +32,33 @@ public final class Transaction {
     public void queue(CommandSpec spec, Request request) {
         specs.add(spec);
         queued.add(request);
+    }
+
+    /**
+     * Takes what a queued request holds from the port's client memory budget, given back when the
+     * transaction ends however it ends: a client queuing without end is refused, not the heap.
+     *
+     * @return false (nothing taken) when the budget has no room for it
+     */
+    public boolean reserve(ClientMemory budget, Request request) {
+        long bytes = 64;
+        for (byte[] arg : request.argv()) {
+            bytes += arg.length + 16L;
+        }
+        if (!budget.tryReserve(bytes)) {
+            return false;
+        }
+        memory = budget;
+        reserved += bytes;
+        return true;
+    }
+
+    /** Gives back what {@link #reserve} took (EXEC, DISCARD, the client gone). */
+    void release() {
+        if (memory != null) {
+            memory.release(reserved);
+            reserved = 0;
+        }
     }
 
     /** A command was refused while queuing (flagTransaction): EXEC will answer EXECABORT. */

@@ -215,7 +215,7 @@ public final class Router {
             return Transactions.refused(spec, ConnectionCommands.NOAUTH, s);
         }
         if (Transactions.queues(spec, s)) {
-            return transactions.queue(spec, r, s, t);
+            return transactions.queue(spec, r, s, t, group.memory());
         }
         ran[index] = spec;
         try {

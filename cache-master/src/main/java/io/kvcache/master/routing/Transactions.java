@@ -18,6 +18,7 @@ import io.kvcache.master.topology.Shard;
 import io.kvcache.master.topology.Topology;
 import io.kvcache.master.upstream.PendingReply;
 import io.kvcache.master.upstream.ReplyGroup;
+import io.kvcache.protocol.ClientMemory;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.Request;
@@ -103,9 +104,12 @@ final class Transactions {
     }
 
     /** Queues a command of an open transaction: +QUEUED, or the error that aborts it. */
-    byte[] queue(CommandSpec spec, Request r, Session s, Topology t) {
+    byte[] queue(CommandSpec spec, Request r, Session s, Topology t, ClientMemory memory) {
         Transaction tx = s.transaction();
         String refusal = shardOf(spec, r, t, tx);
+        if (refusal == null && !tx.reserve(memory, r)) {
+            refusal = RespErrors.OOM; // the clients' memory budget is spent: queuing stops, as Redis's OOM while queuing
+        }
         if (refusal != null) {
             tx.abort();
             return ShardLinks.error(refusal);

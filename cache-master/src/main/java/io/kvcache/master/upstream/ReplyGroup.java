@@ -48,6 +48,11 @@ public final class ReplyGroup {
         this.memory = memory;
     }
 
+    /** The budget the client's buffers share with every other client of the port. */
+    public ClientMemory memory() {
+        return memory;
+    }
+
     /** A group an I/O loop fills and leaves: completed through {@link #whenComplete}, or later awaited by another thread. */
     public static ReplyGroup deferred(long limit, ClientMemory memory) {
         ReplyGroup group = new ReplyGroup(limit, memory);
