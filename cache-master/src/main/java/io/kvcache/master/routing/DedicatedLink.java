@@ -79,13 +79,22 @@ final class DedicatedLink implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
+    /** Reads one whole reply, however long it takes; IOException when the connection ends first. */
+    byte[] read() throws IOException {
+        return read(0);
+    }
+
     void write(byte[] request) throws IOException {
         out.write(request);
         out.flush();
     }
 
-    /** Reads one whole reply; IOException when the connection ends first. */
-    byte[] read() throws IOException {
+    /**
+     * Reads one whole reply within timeoutMillis (0: however long it takes, as a blocking pop
+     * waits); IOException when the connection ends or the time passes first.
+     */
+    byte[] read(int timeoutMillis) throws IOException {
+        socket.setSoTimeout(timeoutMillis); // set on every read: pooled links serve blocking pops and WATCH alike
         while (true) {
             int end = filled == 0 ? -1 : ReplyScanner.end(buffer, 0, filled);
             if (end >= 0) {

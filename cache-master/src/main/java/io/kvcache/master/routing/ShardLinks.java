@@ -110,6 +110,11 @@ final class ShardLinks {
         return reply;
     }
 
+    /** How long a shard may take to answer before the master gives up on the reply. */
+    long replyTimeoutMillis() {
+        return replyTimeoutMillis;
+    }
+
     /** Sends and waits, redirects followed: for the steps of a command that must happen one after another. */
     byte[] call(Shard shard, Session s, byte[]... argv) {
         ReplyGroup group = new ReplyGroup();

@@ -208,7 +208,7 @@ final class Transactions {
                 });
             }
             watch.link().write(r.encode());
-            return watch.link().read();
+            return watch.link().read(timeoutMillis());
         } catch (IOException e) {
             drop(s);
             return CONNECTION_LOST;
@@ -223,7 +223,7 @@ final class Transactions {
         }
         try {
             watch.link().write(UNWATCH.encode());
-            if (Replies.isOk(watch.link().read())) {
+            if (Replies.isOk(watch.link().read(timeoutMillis()))) {
                 pool.give(watch.link());
                 return;
             }
@@ -231,6 +231,11 @@ final class Transactions {
             // closed below
         }
         watch.link().close();
+    }
+
+    /** WATCH and EXEC wait for their primary no longer than any shard reply: a frozen slave cannot hold a client forever. */
+    private int timeoutMillis() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, links.replyTimeoutMillis()));
     }
 
     private void drop(Session s) {
@@ -251,7 +256,7 @@ final class Transactions {
         try {
             watch.link().write(all.toByteArray());
             for (int i = 0; i < forwarded.size(); i++) {
-                replies.add(watch.link().read());
+                replies.add(watch.link().read(timeoutMillis()));
             }
         } catch (IOException e) {
             watch.link().close();
