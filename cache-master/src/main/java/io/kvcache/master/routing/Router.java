@@ -150,7 +150,18 @@ public final class Router {
             long elapsed = System.nanoTime() - b.start;
             for (int i = 0; i < b.routed; i++) {
                 int mark = out.size();
-                write(b.results[i], out);
+                if (b.results[i] instanceof Transactions.Exec exec) {
+                    // Redis counts each command EXEC ran, and its errors, as if sent alone.
+                    exec.writeTo(out, (spec, o, at) -> {
+                        boolean failed = o.size() > at && o.byteAt(at) == '-';
+                        stats.called(spec, elapsed, failed);
+                        if (failed) {
+                            stats.error(o.errorPrefix(at));
+                        }
+                    });
+                } else {
+                    write(b.results[i], out);
+                }
                 boolean failed = out.size() > mark && out.byteAt(mark) == '-';
                 if (b.ran[i] != null) {
                     stats.called(b.ran[i], elapsed, failed);

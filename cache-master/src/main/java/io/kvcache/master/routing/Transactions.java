@@ -307,7 +307,17 @@ final class Transactions {
      */
     record Exec(Transaction tx, Session session, List<?> parts, Handlers localHandlers) {
 
+        /** What EXEC ran, one call per queued command: whether its reply is an error (for commandstats). */
+        @FunctionalInterface
+        interface Ran {
+            void ran(CommandSpec spec, RespWriter out, int replyAt);
+        }
+
         void writeTo(RespWriter out) {
+            writeTo(out, (spec, o, at) -> { });
+        }
+
+        void writeTo(RespWriter out, Ran ran) {
             List<byte[]> shardReplies = List.of();
             if (!parts.isEmpty()) {
                 byte[] exec = ShardLinks.reply(parts.getLast());
@@ -322,12 +332,14 @@ final class Transactions {
             int next = 0;
             for (int i = 0; i < requests.size(); i++) {
                 CommandSpec spec = tx.specs().get(i);
+                int at = out.size();
                 if (spec.requestPolicy() == RequestPolicy.LOCAL) {
                     local(spec, requests.get(i), out);
                 } else {
                     out.raw(next < shardReplies.size() ? shardReplies.get(next) : ShardLinks.error(ShardLinks.CLUSTER_DOWN));
                     next++;
                 }
+                ran.ran(spec, out, at);
             }
         }
 

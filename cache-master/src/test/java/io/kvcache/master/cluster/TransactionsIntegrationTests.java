@@ -69,6 +69,9 @@ class TransactionsIntegrationTests {
                     + "$2\r\nhi\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$2\r\n11\r\n");
             assertThat(Resp.call(raw, "EXEC")).isEqualTo("-ERR EXEC without MULTI\r\n");
             assertThat(Resp.call(raw, "DISCARD")).isEqualTo("-ERR DISCARD without MULTI\r\n");
+            // Counted as Redis counts them: each command EXEC ran, its errors too (no other test sends LPUSH).
+            assertThat(Resp.call(raw, "INFO", "commandstats")).contains("cmdstat_lpush:calls=1,")
+                    .containsPattern("cmdstat_lpush:[^\r]*,failed_calls=1");
         }
     }
 
