@@ -73,7 +73,7 @@ public final class CommandDispatcher {
     /** Clients suspended by a blocking pop. Under lock. */
     private final BlockedClients blocked = new BlockedClients();
     /** The keys clients WATCH. Under lock. */
-    private final WatchedKeys watched = new WatchedKeys();
+    private final WatchedKeys watched;
     /** True while {@link #serveReady} runs: what it resumes creates keys it will look at itself. */
     private boolean serving;
     /** Work for after the lock is released: the ends of batches that blocked and are now answered. */
@@ -104,6 +104,7 @@ public final class CommandDispatcher {
         this.keyspace = keyspace;
         this.eviction = eviction;
         this.stats = new CommandStats(table);
+        this.watched = new WatchedKeys(keyspace);
         this.appliedStats = stats.tally();
         this.pendingStats = stats.pending();
         for (CommandSpec spec : List.of(Commands.MULTI, Commands.EXEC, Commands.DISCARD, Commands.WATCH,
@@ -120,7 +121,7 @@ public final class CommandDispatcher {
             bindings.put(spec, new Binding(spec, handler));
         }
         keyspace.watch(blocked);
-        keyspace.onDeletedByServer(this::touchWatched); // expired or evicted: a change WATCH sees
+        keyspace.onDeletedByServer(watched::touch); // expired or evicted: a change WATCH sees
     }
 
     /** Installs replication's view of the writes (a slave in a cluster); none when alone. */
@@ -535,7 +536,7 @@ public final class CommandDispatcher {
             propagation.beforeWrite(spec, request);
         }
         if (!watched.isEmpty() && (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB)) {
-            touchWatchedKeysThatExist(); // touchAllWatchedKeysInDb
+            watched.touchThoseThatExist(); // touchAllWatchedKeysInDb
         }
         int mark = out.size();
         long start;
@@ -569,7 +570,7 @@ public final class CommandDispatcher {
         }
         boolean replicated = !failed && !blocked && (propagated || mayPropagate && keyspace.hasReplicatedAs());
         if (!failed && !blocked && spec.isWrite() && !watched.isEmpty()) {
-            touchKeysOf(spec, request);
+            watched.touchKeysOf(spec, request);
         }
         if (execWrote) {
             execWrote = false;
@@ -650,7 +651,7 @@ public final class CommandDispatcher {
             return;
         }
         session.endTransaction();
-        boolean changed = watchedKeyChanged(session);
+        boolean changed = watched.changed(session);
         watched.unwatch(session);
         if (spec == Commands.DISCARD) {
             out.ok();
@@ -691,40 +692,6 @@ public final class CommandDispatcher {
             }
         }
         out.ok();
-    }
-
-    /**
-     * Whether a key the session watches changed since WATCH; one whose deadline has passed counts
-     * (isWatchedKeyExpired): looking at it expires it, which touches it.
-     */
-    private boolean watchedKeyChanged(Session session) {
-        for (byte[] key : watched.keysOf(session)) {
-            keyspace.exists(key);
-        }
-        return watched.touched(session);
-    }
-
-    private void touchWatched(byte[] key) {
-        if (!watched.isEmpty()) {
-            watched.touch(key);
-        }
-    }
-
-    /** A write ran: every key it names may have changed (Redis touches only those it did change). */
-    private void touchKeysOf(CommandSpec spec, Request request) {
-        io.kvcache.command.KeySpec keys = spec.keys();
-        int count = keys.count(request);
-        for (int k = 0; k < count; k++) {
-            watched.touch(request.arg(keys.position(request, k)));
-        }
-    }
-
-    private void touchWatchedKeysThatExist() {
-        for (byte[] key : watched.allKeys()) {
-            if (keyspace.exists(key)) {
-                watched.touch(key);
-            }
-        }
     }
 
     /**

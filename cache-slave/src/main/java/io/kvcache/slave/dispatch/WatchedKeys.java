@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.kvcache.command.CommandSpec;
+import io.kvcache.command.KeySpec;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ByteKey;
+import io.kvcache.protocol.Request;
+import io.kvcache.slave.store.Keyspace;
 
 /**
  * WATCH's bookkeeping (Redis's watched_keys): which clients watch which keys, and which clients saw
@@ -18,8 +22,13 @@ import io.kvcache.protocol.ByteKey;
  */
 final class WatchedKeys {
 
+    private final Keyspace keyspace;
     private final Map<ByteKey, Set<Session>> watchers = new HashMap<>();
     private final Map<Session, Watching> bySession = new IdentityHashMap<>();
+
+    WatchedKeys(Keyspace keyspace) {
+        this.keyspace = keyspace;
+    }
 
     private static final class Watching {
         final List<ByteKey> keys = new ArrayList<>();
@@ -66,6 +75,9 @@ final class WatchedKeys {
 
     /** The key changed (touchWatchedKey): every client watching it will have its EXEC fail. */
     void touch(byte[] key) {
+        if (bySession.isEmpty()) {
+            return;
+        }
         Set<Session> sessions = watchers.get(new ByteKey(key));
         if (sessions != null) {
             for (Session s : sessions) {
@@ -74,30 +86,36 @@ final class WatchedKeys {
         }
     }
 
-    boolean touched(Session session) {
-        Watching w = bySession.get(session);
-        return w != null && w.touched;
+    /** A write ran: every key it names may have changed (Redis touches only those it did change). */
+    void touchKeysOf(CommandSpec spec, Request request) {
+        KeySpec keys = spec.keys();
+        int count = keys.count(request);
+        for (int k = 0; k < count; k++) {
+            touch(request.arg(keys.position(request, k)));
+        }
     }
 
-    /** The keys the session watches. */
-    List<byte[]> keysOf(Session session) {
+    /** FLUSHALL or FLUSHDB is about to run (touchAllWatchedKeysInDb): the watched keys that exist change. */
+    void touchThoseThatExist() {
+        for (ByteKey k : new ArrayList<>(watchers.keySet())) {
+            if (keyspace.exists(k.bytes())) {
+                touch(k.bytes());
+            }
+        }
+    }
+
+    /**
+     * Whether a key the session watches changed since WATCH; one whose deadline has passed counts
+     * (isWatchedKeyExpired): looking at it expires it, which touches it.
+     */
+    boolean changed(Session session) {
         Watching w = bySession.get(session);
         if (w == null) {
-            return List.of();
+            return false;
         }
-        List<byte[]> keys = new ArrayList<>(w.keys.size());
-        for (ByteKey k : w.keys) {
-            keys.add(k.bytes());
+        for (ByteKey k : new ArrayList<>(w.keys)) {
+            keyspace.exists(k.bytes());
         }
-        return keys;
-    }
-
-    /** Every key some client watches. */
-    List<byte[]> allKeys() {
-        List<byte[]> keys = new ArrayList<>(watchers.size());
-        for (ByteKey k : watchers.keySet()) {
-            keys.add(k.bytes());
-        }
-        return keys;
+        return w.touched;
     }
 }
