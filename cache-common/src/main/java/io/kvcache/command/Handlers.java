@@ -5,6 +5,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.kvcache.protocol.ErrorReply;
+import io.kvcache.protocol.Request;
+import io.kvcache.protocol.RespWriter;
+
 
 /** Where each command family registers the handler of each spec it implements. */
 public final class Handlers {
@@ -31,5 +35,16 @@ public final class Handlers {
 
     public CommandHandler get(CommandSpec spec) {
         return handlers.get(spec);
+    }
+
+    /** Runs spec's handler, appending its reply to out; an {@link ErrorReply} replaces what it wrote with the error. */
+    public void answer(CommandSpec spec, Request request, RespWriter out, Session session) {
+        int mark = out.size();
+        try {
+            handlers.get(spec).handle(request, out, session);
+        } catch (ErrorReply e) {
+            out.truncate(mark);
+            out.error(e.getMessage());
+        }
     }
 }

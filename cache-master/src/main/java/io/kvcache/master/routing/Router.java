@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
@@ -13,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import io.kvcache.command.Arguments;
 import io.kvcache.command.CommandErrors;
-import io.kvcache.command.CommandHandler;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.Commands;
@@ -24,7 +22,6 @@ import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.master.routing.Fragmenter.Fragment;
 import io.kvcache.master.routing.Fragmenter.Place;
-import io.kvcache.master.topology.Replica;
 import io.kvcache.master.topology.Shard;
 import io.kvcache.master.topology.Topology;
 import io.kvcache.master.topology.TopologyRegistry;
@@ -254,14 +251,8 @@ public final class Router {
     }
 
     private Object local(CommandSpec spec, Request r, Session s) {
-        CommandHandler handler = localHandlers.get(spec);
         RespWriter out = new RespWriter(64);
-        try {
-            handler.handle(r, out, s);
-        } catch (ErrorReply e) {
-            out.truncate(0);
-            out.error(e.getMessage());
-        }
+        localHandlers.answer(spec, r, out, s);
         return out.toByteArray();
     }
 

@@ -61,13 +61,11 @@ final class ShardLinks {
     }
 
     private Object forward(Shard shard, Request r, boolean replicaRead, Session s, ReplyGroup group) {
-        if (shard == null) {
-            return error(CLUSTER_DOWN);
+        byte[] unserved = unserved(shard);
+        if (unserved != null) {
+            return unserved;
         }
         Replica target = shard.primary();
-        if (target == null) {
-            return error(SLOT_NOT_SERVED);
-        }
         if (replicaRead) {
             List<Replica> readable = shard.replicas().stream().filter(x -> x.isUp() && x.report().synced()).toList();
             if (!readable.isEmpty()) {
@@ -79,6 +77,14 @@ final class ShardLinks {
         return reply;
     }
 
+    /** The error for a shard that cannot take requests now (none on the ring, no primary), or null. */
+    static byte[] unserved(Shard shard) {
+        if (shard == null) {
+            return error(CLUSTER_DOWN);
+        }
+        return shard.primary() == null ? error(SLOT_NOT_SERVED) : null;
+    }
+
     /**
      * Sends requests to a shard's primary back to back on one link (a transaction's MULTI ...
      * EXEC, which nothing of another client may split), their replies relayed as they come.
@@ -86,13 +92,11 @@ final class ShardLinks {
      * @return the pending replies, in order, or the error bytes when the shard cannot be served
      */
     Object forwardTogether(Shard shard, List<Request> requests, Session s, ReplyGroup group) {
-        if (shard == null) {
-            return error(CLUSTER_DOWN);
+        byte[] unserved = unserved(shard);
+        if (unserved != null) {
+            return unserved;
         }
         Replica target = shard.primary();
-        if (target == null) {
-            return error(SLOT_NOT_SERVED);
-        }
         List<byte[]> encoded = new java.util.ArrayList<>(requests.size());
         List<PendingReply> replies = new java.util.ArrayList<>(requests.size());
         for (Request r : requests) {

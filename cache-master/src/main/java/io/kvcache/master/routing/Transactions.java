@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.kvcache.command.CommandHandler;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.Commands;
 import io.kvcache.command.Handlers;
@@ -19,7 +18,6 @@ import io.kvcache.master.topology.Topology;
 import io.kvcache.master.upstream.PendingReply;
 import io.kvcache.master.upstream.ReplyGroup;
 import io.kvcache.protocol.ClientMemory;
-import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Replies;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
@@ -186,8 +184,9 @@ final class Transactions {
     private Object watch(Request r, Session s, Topology t) {
         List<Place> places = Fragmenter.placesOf(Commands.WATCH, r, t);
         Shard shard = places.getFirst().shard();
-        if (shard == null || shard.primary() == null) {
-            return ShardLinks.error(ShardLinks.CLUSTER_DOWN);
+        byte[] unserved = ShardLinks.unserved(shard);
+        if (unserved != null) {
+            return unserved;
         }
         Watch watch = watches.get(s);
         if (places.size() > 1 || watch != null && !watch.shard().equals(shard.name())) {
@@ -334,7 +333,7 @@ final class Transactions {
                 CommandSpec spec = tx.specs().get(i);
                 int at = out.size();
                 if (spec.requestPolicy() == RequestPolicy.LOCAL) {
-                    local(spec, requests.get(i), out);
+                    localHandlers.answer(spec, requests.get(i), out, session);
                 } else {
                     out.raw(next < shardReplies.size() ? shardReplies.get(next) : ShardLinks.error(ShardLinks.CLUSTER_DOWN));
                     next++;
@@ -343,15 +342,5 @@ final class Transactions {
             }
         }
 
-        private void local(CommandSpec spec, Request r, RespWriter out) {
-            CommandHandler handler = localHandlers.get(spec);
-            int mark = out.size();
-            try {
-                handler.handle(r, out, session);
-            } catch (ErrorReply e) {
-                out.truncate(mark);
-                out.error(e.getMessage());
-            }
-        }
     }
 }

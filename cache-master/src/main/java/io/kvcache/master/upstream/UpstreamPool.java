@@ -37,14 +37,19 @@ public final class UpstreamPool {
 
     /** Sends an encoded request; its reply (or an error if the slave cannot be reached) completes pending. */
     public void send(long clientId, byte[] request, PendingReply pending) {
-        IoLoops loops = settings.loops();
-        IoLoop here = loops.current();
-        if (here != null) {
-            sendOn(here, request, pending);
+        IoLoop loop = loopFor(clientId);
+        if (loop.inLoop()) {
+            sendOn(loop, request, pending);
         } else {
-            IoLoop loop = loops.get((int) Math.floorMod(clientId, (long) loops.size()));
             loop.execute(() -> sendOn(loop, request, pending));
         }
+    }
+
+    /** The caller's loop when it is one, else the client's: a client's requests keep one link, and their order. */
+    private IoLoop loopFor(long clientId) {
+        IoLoops loops = settings.loops();
+        IoLoop here = loops.current();
+        return here != null ? here : loops.get((int) Math.floorMod(clientId, (long) loops.size()));
     }
 
     /**
@@ -52,15 +57,13 @@ public final class UpstreamPool {
      * transaction's MULTI ... EXEC): from the caller's loop, or in one task of the client's loop.
      */
     public void sendAll(long clientId, List<byte[]> requests, List<PendingReply> pending) {
-        IoLoops loops = settings.loops();
-        IoLoop here = loops.current();
-        IoLoop loop = here != null ? here : loops.get((int) Math.floorMod(clientId, (long) loops.size()));
+        IoLoop loop = loopFor(clientId);
         Runnable sendAll = () -> {
             for (int i = 0; i < requests.size(); i++) {
                 sendOn(loop, requests.get(i), pending.get(i));
             }
         };
-        if (here != null) {
+        if (loop.inLoop()) {
             sendAll.run();
         } else {
             loop.execute(sendAll);
