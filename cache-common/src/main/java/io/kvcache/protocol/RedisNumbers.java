@@ -22,7 +22,31 @@ public final class RedisNumbers {
 
     /** The decimal digits of v, as Redis writes an integer into a string (ll2string). */
     public static byte[] toBytes(long v) {
-        return Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (v == Long.MIN_VALUE) {
+            return Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        byte[] out = new byte[length(v)];
+        long rest = Math.abs(v);
+        for (int i = out.length - 1; i >= 0; i--) {
+            out[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        if (v < 0) {
+            out[0] = '-';
+        }
+        return out;
+    }
+
+    /** How many characters {@link #toBytes} writes for v. */
+    public static int length(long v) {
+        if (v == Long.MIN_VALUE) {
+            return 20;
+        }
+        int length = v < 0 ? 2 : 1;
+        for (long rest = Math.abs(v); rest >= 10; rest /= 10) {
+            length++;
+        }
+        return length;
     }
 
     public static long parseLong(byte[] s) {

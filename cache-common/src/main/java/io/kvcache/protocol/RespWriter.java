@@ -161,6 +161,21 @@ public final class RespWriter {
         return checked();
     }
 
+    /** A bulk string of an integer's decimal digits (GET of a counter), without building them first. */
+    public RespWriter bulk(long value) {
+        if (!ensure(48)) {
+            return this;
+        }
+        buf[len++] = '$';
+        decimal(RedisNumbers.length(value));
+        buf[len++] = '\r';
+        buf[len++] = '\n';
+        decimal(value);
+        buf[len++] = '\r';
+        buf[len++] = '\n';
+        return checked();
+    }
+
     /** A bulk string, or the null bulk when value is null. */
     public RespWriter bulkOrNull(byte[] value) {
         return value == null ? nullBulk() : bulk(value);

@@ -60,6 +60,7 @@ final class EntryTable {
             Entry e = h[i];
             if (e != null) {
                 sum += switch (e.value) { // the value's header, and a string's bytes' header
+                    case StringValue.Int counter -> 0; // no bytes to reach
                     case StringValue s -> s.bytes().length;
                     case QuickList list -> list.size();
                     case HashValue hash -> hash.size();

@@ -53,7 +53,7 @@ final class Footprint {
     /** A value: a string with its bytes, or a collection's whole footprint. */
     static long value(Value value) {
         return switch (value) {
-            case StringValue s -> STRING_VALUE + bytes(s.bytes().length);
+            case StringValue s -> STRING_VALUE + bytes(s.length());
             case QuickList list -> list.footprint();
             case HashValue hash -> hash.footprint();
             case SetValue set -> set.footprint();

@@ -316,6 +316,7 @@ public final class KeyCommands {
         }
         Value copy = switch (e.value) {
             case StringValue.Encoded string -> new StringValue.Duplicated(string.bytes()); // bytes never change in place
+            case StringValue.Int counter -> new StringValue.Duplicated(counter.bytes());
             case StringValue string -> string;
             case QuickList list -> list.copy();
             case HashValue hash -> hash.copy();

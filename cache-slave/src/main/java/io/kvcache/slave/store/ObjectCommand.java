@@ -96,6 +96,7 @@ public final class ObjectCommand {
 
     static String encoding(Value value) {
         return switch (value) {
+            case StringValue.Int s -> "int";
             case StringValue.Encoded s -> isInt(s.bytes()) ? "int" : s.bytes().length <= 44 ? "embstr" : "raw";
             case StringValue.Created s -> s.bytes().length <= 44 ? "embstr" : "raw";
             case StringValue.Edited s -> "raw";
@@ -109,14 +110,18 @@ public final class ObjectCommand {
 
     /** A value Redis shares: an int-encoded string from 0 to 9999, unless maxmemory evicts by LRU or LFU. */
     private boolean sharedInteger(Value value) {
-        if (!(value instanceof StringValue.Encoded s) || !isInt(s.bytes())) {
+        long v;
+        if (value instanceof StringValue.Int counter) {
+            v = counter.value();
+        } else if (value instanceof StringValue.Encoded s && isInt(s.bytes())) {
+            v = RedisNumbers.parseLong(s.bytes());
+        } else {
             return false;
         }
         MaxmemoryPolicy policy = eviction.policy();
         if (eviction.maxmemory() != 0 && (policy.lru() || policy.lfu())) {
             return false;
         }
-        long v = RedisNumbers.parseLong(s.bytes());
         return v >= 0 && v < OBJ_SHARED_INTEGERS;
     }
 

@@ -66,7 +66,11 @@ public final class StringCommands {
 
     private void get(Request r, RespWriter out, Session s) {
         Entry e = db.lookupRead(r.arg(1));
-        out.bulkOrNull(e == null ? null : Types.string(e));
+        if (e != null && e.value instanceof StringValue.Int counter) {
+            out.bulk(counter.value());
+        } else {
+            out.bulkOrNull(e == null ? null : Types.string(e));
+        }
     }
 
     private void set(Request r, RespWriter out, Session s) {
@@ -269,7 +273,9 @@ public final class StringCommands {
     private void incrDecr(Request r, RespWriter out, long increment) {
         Entry e = db.lookup(r.arg(1));
         long value = 0;
-        if (e != null) {
+        if (e != null && e.value instanceof StringValue.Int counter) {
+            value = counter.value();
+        } else if (e != null) {
             try {
                 value = RedisNumbers.parseLong(Types.string(e));
             } catch (RedisNumbers.NotANumber notANumber) {
@@ -281,11 +287,11 @@ public final class StringCommands {
             throw new ErrorReply(RespErrors.OVERFLOW);
         }
         value += increment;
-        byte[] encoded = RedisNumbers.toBytes(value);
+        StringValue counter = new StringValue.Int(value);
         if (e == null) {
-            db.add(r.arg(1), StringValue.of(encoded));
+            db.add(r.arg(1), counter);
         } else {
-            db.replaceValue(e, StringValue.of(encoded));
+            db.replaceValue(e, counter);
         }
         out.integer(value);
     }
