@@ -40,6 +40,14 @@ public final class Commands {
     public static final CommandSpec DISCARD = transaction("discard", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
     public static final CommandSpec WATCH = transaction("watch", -2, new KeySpec(1, -1, 1), FAST, ALLOW_BUSY);
     public static final CommandSpec UNWATCH = transaction("unwatch", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
+    // Scripting (eval.c): keys counted by argument 2, all on one shard; SCRIPT fans out by subcommand
+    public static final CommandSpec EVAL = script("eval", NOSCRIPT, STALE, SKIP_MONITOR, MAY_REPLICATE);
+    public static final CommandSpec EVALSHA = script("evalsha", NOSCRIPT, STALE, SKIP_MONITOR, MAY_REPLICATE);
+    public static final CommandSpec EVAL_RO = script("eval_ro", READONLY, NOSCRIPT, STALE, SKIP_MONITOR);
+    public static final CommandSpec EVALSHA_RO = script("evalsha_ro", READONLY, NOSCRIPT, STALE, SKIP_MONITOR);
+    /** SCRIPT LOAD|EXISTS|FLUSH|KILL|HELP: on every primary (a replica learns scripts from its stream). */
+    public static final CommandSpec SCRIPT = new CommandSpec("script", -2, flags(NOSCRIPT, ALLOW_BUSY), KeySpec.NONE,
+            RequestPolicy.ALL_SHARDS, ResponsePolicy.BY_SUBCOMMAND);
     /** CONFIG GET|SET|RESETSTAT|REWRITE|HELP; each subcommand's arity is checked by ConfigCommand. */
     public static final CommandSpec CONFIG = new CommandSpec("config", -2, flags(ADMIN, NOSCRIPT, LOADING, STALE),
             KeySpec.NONE, RequestPolicy.ALL_NODES, ResponsePolicy.ALL_SUCCEEDED);
@@ -227,6 +235,7 @@ public final class Commands {
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
             FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
+            EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
             SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO, PFADD, PFCOUNT, PFMERGE,
@@ -256,6 +265,12 @@ public final class Commands {
         EnumSet<CommandFlag> all = EnumSet.of(NOSCRIPT, LOADING, STALE);
         all.addAll(List.of(flags));
         return new CommandSpec(name, arity, all, keys, RequestPolicy.TRANSACTION, ResponsePolicy.DEFAULT);
+    }
+
+    /** EVAL script numkeys key ... arg ...: the script's declared keys, which must share a shard. */
+    private static CommandSpec script(String name, CommandFlag... flags) {
+        return new CommandSpec(name, -3, flags(flags), KeySpec.counted(2), RequestPolicy.SINGLE_SHARD,
+                ResponsePolicy.DEFAULT);
     }
 
     private static CommandSpec all(String name, int arity, ResponsePolicy merge, CommandFlag... flags) {

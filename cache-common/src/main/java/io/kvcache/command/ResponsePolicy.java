@@ -16,6 +16,12 @@ public enum ResponsePolicy {
     ONE_SUCCEEDED,
     /** The proxy walks the shards one after another (SCAN). */
     CURSOR,
+    /** Every shard's integer arrays combined element by element, 1 where all said 1 (SCRIPT EXISTS). */
+    AGG_LOGICAL_AND,
+    /** The first success, when at least one shard succeeded; else the first error (SCRIPT KILL). */
+    ANY_SUCCEEDED,
+    /** Each subcommand its own, as Redis's tips say ({@link SubcommandPolicies}). */
+    BY_SUBCOMMAND,
     /** The proxy's own sections, with the shards' keyspace and store counters added up (INFO). */
     INFO
 }

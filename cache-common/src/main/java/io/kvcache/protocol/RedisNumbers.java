@@ -49,6 +49,50 @@ public final class RedisNumbers {
         return length;
     }
 
+    private static final java.math.MathContext SEVENTEEN = new java.math.MathContext(17);
+
+    /**
+     * printf's "%.17g" as Redis uses it (addReplyDouble in RESP2, a Lua number given to
+     * redis.call): "inf", "-inf", "nan", else 17 significant digits without trailing zeros.
+     * Java's own %g keeps the zeros and picks its notation differently.
+     */
+    public static String formatG17(double d) {
+        if (Double.isNaN(d)) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        if (d == 0) {
+            return 1 / d < 0 ? "-0" : "0";
+        }
+        java.math.BigDecimal rounded = new java.math.BigDecimal(d).round(SEVENTEEN);
+        int exponent = rounded.precision() - rounded.scale() - 1; // of the first significant digit
+        if (exponent < -4 || exponent >= 17) {
+            String digits = rounded.unscaledValue().abs().toString();
+            String mantissa = stripZeros(digits.charAt(0) + "." + digits.substring(1));
+            String exp = Integer.toString(Math.abs(exponent));
+            return (d < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exp.length() < 2 ? "0" + exp : exp);
+        }
+        return stripZeros(rounded.setScale(Math.max(0, 16 - exponent), java.math.RoundingMode.UNNECESSARY)
+                .toPlainString());
+    }
+
+    /** %g's removal of trailing zeros, and of the point when nothing follows it. */
+    private static String stripZeros(String s) {
+        if (s.indexOf('.') < 0) {
+            return s;
+        }
+        int end = s.length();
+        while (s.charAt(end - 1) == '0') {
+            end--;
+        }
+        if (s.charAt(end - 1) == '.') {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
     public static long parseLong(byte[] s) {
         return parseLong(s, 0, s.length);
     }

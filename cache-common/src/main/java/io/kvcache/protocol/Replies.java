@@ -16,6 +16,19 @@ public final class Replies {
         return reply.length > 0 && reply[0] == '-';
     }
 
+    /** Whether the encoded reply begins with prefix (its type byte included: "-NOTBUSY"). */
+    public static boolean startsWith(byte[] reply, String prefix) {
+        if (reply.length < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (reply[i] != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static boolean isOk(byte[] reply) {
         return java.util.Arrays.equals(reply, OK);
     }

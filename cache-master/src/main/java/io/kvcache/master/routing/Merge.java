@@ -17,6 +17,10 @@ import io.kvcache.protocol.RespWriter;
 record Merge(ResponsePolicy policy, List<Fragment> fragments, List<PendingReply> parts, int keyCount) {
 
     void writeTo(RespWriter out) {
+        if (policy == ResponsePolicy.ANY_SUCCEEDED) {
+            anySucceeded(out);
+            return;
+        }
         for (PendingReply part : parts) {
             byte[] reply = ShardLinks.reply(part);
             if (Replies.isError(reply)) {
@@ -44,8 +48,45 @@ record Merge(ResponsePolicy policy, List<Fragment> fragments, List<PendingReply>
                 out.raw(found.isEmpty() ? ShardLinks.reply(parts.getFirst())
                         : found.get(ThreadLocalRandom.current().nextInt(found.size())));
             }
+            case AGG_LOGICAL_AND -> logicalAnd(out);
             default -> out.raw(ShardLinks.reply(parts.getFirst()));
         }
+    }
+
+    /** SCRIPT EXISTS: 1 for an element where every shard said 1. */
+    private void logicalAnd(RespWriter out) {
+        List<byte[]> first = Replies.elements(ShardLinks.reply(parts.getFirst()));
+        boolean[] all = new boolean[first.size()];
+        java.util.Arrays.fill(all, true);
+        for (PendingReply part : parts) {
+            List<byte[]> elements = Replies.elements(ShardLinks.reply(part));
+            for (int i = 0; i < all.length; i++) {
+                all[i] &= i < elements.size() && Replies.integer(elements.get(i)) != 0;
+            }
+        }
+        out.array(all.length);
+        for (boolean b : all) {
+            out.integer(b ? 1 : 0);
+        }
+    }
+
+    /** SCRIPT KILL: done when one shard killed its script; NOTBUSY only when none ran one. */
+    private void anySucceeded(RespWriter out) {
+        for (PendingReply part : parts) {
+            byte[] reply = ShardLinks.reply(part);
+            if (!Replies.isError(reply)) {
+                out.raw(reply);
+                return;
+            }
+        }
+        for (PendingReply part : parts) { // an UNKILLABLE tells more than a NOTBUSY
+            byte[] reply = ShardLinks.reply(part);
+            if (!Replies.startsWith(reply, "-NOTBUSY")) {
+                out.raw(reply);
+                return;
+            }
+        }
+        out.raw(ShardLinks.reply(parts.getFirst()));
     }
 
     /** MGET: each shard's array element goes back to the position of the key that asked for it. */

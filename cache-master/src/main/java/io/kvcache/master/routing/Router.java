@@ -18,6 +18,7 @@ import io.kvcache.command.Commands;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.ResponsePolicy;
+import io.kvcache.command.SubcommandPolicies;
 import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.master.routing.Fragmenter.Fragment;
@@ -319,7 +320,7 @@ public final class Router {
         for (Shard shard : shards) {
             parts.add((PendingReply) links.forward(shard, r, spec, s, group));
         }
-        return new Merge(spec.responsePolicy(), null, parts, 0);
+        return new Merge(SubcommandPolicies.of(spec, r), null, parts, 0);
     }
 
     /**

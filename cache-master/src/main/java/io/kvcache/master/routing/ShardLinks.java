@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kvcache.command.CommandFlag;
 import io.kvcache.command.CommandSpec;
 import io.kvcache.command.Session;
 import io.kvcache.master.topology.Replica;
@@ -53,10 +54,11 @@ final class ShardLinks {
      * As {@link #forward(Shard, Request, Session, ReplyGroup)} for a command of the table: a read of
      * keys from a client that sent READONLY may go to a synced replica (as in Redis Cluster), spreading reads;
      * keyless reads (SCAN, KEYS, DBSIZE) stay on the primary, whose cursors and counts they continue.
-     * While keys move, every read goes to a primary: only primaries know which keys have left.
+     * While keys move, every read goes to a primary: only primaries know which keys have left. A
+     * read is a command flagged readonly: EVAL is neither read nor write, so it stays on the primary.
      */
     Object forward(Shard shard, Request r, CommandSpec spec, Session s, ReplyGroup group) {
-        return forward(shard, r, !spec.isWrite() && spec.keys().hasKeys() && s.isReadOnly()
+        return forward(shard, r, spec.is(CommandFlag.READONLY) && spec.keys().hasKeys() && s.isReadOnly()
                 && !topology.current().isMoving(), s, group);
     }
 

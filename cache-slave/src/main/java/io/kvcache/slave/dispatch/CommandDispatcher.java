@@ -35,6 +35,11 @@ import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.ExpiryMode;
 import io.kvcache.slave.store.Keyspace;
+import io.kvcache.slave.script.ScriptCommands;
+import io.kvcache.slave.script.ScriptEngine;
+import io.kvcache.slave.script.ScriptErrors;
+import io.kvcache.slave.script.ScriptHost;
+import io.kvcache.slave.script.ScriptRun;
 
 /**
  * Runs requests against the store, one at a time as Redis does: every command executes under
@@ -85,6 +90,18 @@ public final class CommandDispatcher {
     private boolean multiPropagated;
     /** Set by EXEC's handler when its commands wrote, taken by {@link #executeOne}. Under lock. */
     private boolean execWrote;
+    /** The scripts of this store (EVAL, SCRIPT). */
+    private final ScriptEngine scripts = new ScriptEngine(DEFAULT_BUSY_THRESHOLD_MILLIS);
+    /** The script running now, whose commands follow scriptCall's rules; null when none. Under lock. */
+    private ScriptRun scriptRun;
+    /**
+     * Runs the batches that hold a script, so that an I/O loop never runs one: while a script runs
+     * past busy-reply-threshold, the loops answer -BUSY and take SCRIPT KILL.
+     */
+    private java.util.concurrent.ExecutorService scriptThread;
+    private static final long DEFAULT_BUSY_THRESHOLD_MILLIS = 5000;
+    /** How often a batch waiting for the store looks whether a script has turned busy. */
+    private static final long BUSY_POLL_MILLIS = 5;
     private static final Request MULTI_MARKER = Request.of("MULTI");
     private static final Request EXEC_MARKER = Request.of("EXEC");
 
@@ -112,6 +129,9 @@ public final class CommandDispatcher {
             if (handlers.get(spec) == null) {
                 handlers.on(spec, (r, out, s) -> transactionCommand(spec, r, s, out));
             }
+        }
+        if (handlers.get(Commands.EVAL) == null) {
+            new ScriptCommands(scripts, new Scripting()).register(handlers);
         }
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
@@ -174,10 +194,17 @@ public final class CommandDispatcher {
      * hears -1 at once.
      */
     public void execute(List<Request> requests, Session session, RespWriter out, LongConsumer end) {
+        if (runsScript(requests, session) && !onScriptThread.get()) {
+            scriptThread().execute(() -> execute(requests, session, out, end));
+            return;
+        }
+        if (!lockOrBusy(requests, out)) {
+            end.accept(-1);
+            return;
+        }
         long result = -1;
         boolean suspended = false;
         List<Runnable> ends;
-        lock.lock();
         int n = requests.size();
         try {
             boolean wrote = false;
@@ -214,6 +241,84 @@ public final class CommandDispatcher {
 
     private long offset() {
         return propagation == null ? 0 : propagation.offset();
+    }
+
+    /** Whether the batch runs a script: EVAL and its kin, or an EXEC of a transaction that queued one. */
+    private static boolean runsScript(List<Request> requests, Session session) {
+        for (Request r : requests) {
+            byte[] name = r.arg(0);
+            if (name.length >= 4 && (name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'v') {
+                return true; // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO (a cheap look: the table says the rest)
+            }
+            if (name.length == 4 && (name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'x') {
+                Transaction tx = session.transaction();
+                if (tx != null && tx.specs().stream().anyMatch(ScriptCommands.RUN_SCRIPTS::contains)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final ThreadLocal<Boolean> onScriptThread = ThreadLocal.withInitial(() -> false);
+
+    private synchronized java.util.concurrent.ExecutorService scriptThread() {
+        if (scriptThread == null) {
+            // A deep stack: a script's recursion is Java's (LuaJ), and it should end in Lua's error, not the thread.
+            scriptThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(null, () -> {
+                    onScriptThread.set(true);
+                    r.run();
+                }, "lua-scripts", 64L * 1024 * 1024);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return scriptThread;
+    }
+
+    /**
+     * Takes the store's lock, or, while a script runs past busy-reply-threshold, answers the batch
+     * at once as Redis does then: SCRIPT KILL acts, QUIT closes, everything else gets -BUSY.
+     *
+     * @return whether the lock is held (false: every request is answered)
+     */
+    private boolean lockOrBusy(List<Request> requests, RespWriter out) {
+        if (lock.tryLock()) {
+            return true;
+        }
+        try {
+            while (!lock.tryLock(BUSY_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                if (scripts.busy()) {
+                    answerBusy(requests, out);
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lock.lock();
+            return true;
+        }
+    }
+
+    private void answerBusy(List<Request> requests, RespWriter out) {
+        for (Request r : requests) {
+            CommandSpec spec = table.lookup(r.arg(0));
+            if (spec == Commands.SCRIPT && r.argc() == 2 && r.is(1, "kill")) {
+                String refusal = scripts.kill();
+                if (refusal == null) {
+                    out.ok();
+                } else {
+                    error(out, refusal);
+                }
+            } else if (spec == Commands.QUIT) {
+                out.ok();
+                return;
+            } else {
+                error(out, ScriptErrors.BUSY);
+            }
+        }
     }
 
     /** The batch waits at its command index for a key to pop from. Under lock. */
@@ -531,7 +636,7 @@ public final class CommandDispatcher {
         // A read that may change its value (PFCOUNT caching a cardinality) reaches replicas from a
         // primary when it did; a replica runs it for itself.
         boolean mayPropagate = !propagated && spec.is(CommandFlag.MAY_REPLICATE) && propagation != null && !applying
-                && propagation.refuseWrite() == null;
+                && !ScriptCommands.RUN_SCRIPTS.contains(spec) && propagation.refuseWrite() == null;
         if (propagated || mayPropagate) {
             propagation.beforeWrite(spec, request);
         }
@@ -544,7 +649,9 @@ public final class CommandDispatcher {
             appliedStats.running(spec); // the time of the clock is the frame's (apply)
             start = 0;
         } else {
-            keyspace.beginCommand();
+            if (scriptRun == null) {
+                keyspace.beginCommand(); // a script's commands all see the clock of its start, as in Redis
+            }
             start = System.nanoTime();
         }
         try {
@@ -616,7 +723,7 @@ public final class CommandDispatcher {
                 return redirect;
             }
         }
-        if (!admittedUnderMaxmemory(spec, queuing && !Transaction.runsAtOnce(spec))) {
+        if (scriptRun == null && !admittedUnderMaxmemory(spec, queuing && !Transaction.runsAtOnce(spec))) {
             return RespErrors.OOM;
         }
         if (spec.isWrite() && propagation != null) {
@@ -722,23 +829,49 @@ public final class CommandDispatcher {
     private boolean exec(Transaction tx, Session session, RespWriter out) {
         List<Request> requests = tx.requests();
         out.array(requests.size());
-        boolean wrote = false;
-        execing = true;
-        multiPropagated = false;
-        try {
+        boolean[] wrote = {false};
+        atomically(() -> {
             for (int i = 0; i < requests.size(); i++) {
-                CommandSpec spec = tx.specs().get(i);
-                wrote |= executeOne(spec, requests.get(i), session, out);
-                if (session.takeBlocking() != null) {
-                    if (spec == Commands.BLMOVE || spec == Commands.BRPOPLPUSH) {
-                        out.nullBulk();
-                    } else {
-                        out.nullArray();
-                    }
-                }
+                wrote[0] |= runAtOnce(tx.specs().get(i), requests.get(i), session, out);
                 // No serveReady() here: clients blocked on a key the transaction fills are served
                 // after EXEC, so they never see the transaction half done.
             }
+        });
+        return wrote[0];
+    }
+
+    /**
+     * Runs a command of a transaction or a script: a blocking command answers at once, as if it had
+     * timed out (Redis's CLIENT_DENY_BLOCKING). Under lock.
+     *
+     * @return whether it wrote
+     */
+    private boolean runAtOnce(CommandSpec spec, Request request, Session session, RespWriter out) {
+        boolean wrote = executeOne(spec, request, session, out);
+        if (session.takeBlocking() != null) {
+            if (spec == Commands.BLMOVE || spec == Commands.BRPOPLPUSH) {
+                out.nullBulk();
+            } else {
+                out.nullArray();
+            }
+        }
+        return wrote;
+    }
+
+    /**
+     * Runs body's commands as one unit in the replication stream: MULTI before the first write,
+     * EXEC after the last, so that a replica applies all or none. Nested (a script in EXEC), the
+     * outer unit holds them. Under lock.
+     */
+    private void atomically(Runnable body) {
+        if (execing) {
+            body.run();
+            return;
+        }
+        execing = true;
+        multiPropagated = false;
+        try {
+            body.run();
         } finally {
             execing = false;
             if (multiPropagated) {
@@ -746,7 +879,97 @@ public final class CommandDispatcher {
                 multiPropagated = false;
             }
         }
-        return wrote;
+    }
+
+    /** What scripts ask of this store: their commands run here, under scriptCall's rules. Under lock. */
+    private final class Scripting implements ScriptHost {
+
+        private final RespWriter replies = new RespWriter(256);
+
+        @Override
+        public byte[] call(ScriptRun run, Request request) {
+            replies.reset();
+            CommandSpec spec = table.lookup(request.arg(0));
+            String refusal = scriptRefusal(spec, request, run);
+            if (refusal != null) {
+                replies.error(refusal);
+            } else {
+                run.wrote(runAtOnce(spec, request, run.session(), replies));
+            }
+            return replies.toByteArray();
+        }
+
+        /** scriptCall's checks, in its order; then the dispatcher's own (NOAUTH cannot happen, the client ran EVAL). */
+        private String scriptRefusal(CommandSpec spec, Request request, ScriptRun run) {
+            if (spec == null) {
+                return ScriptErrors.UNKNOWN_COMMAND;
+            }
+            if (!spec.arityAccepts(request.argc())) {
+                return ScriptErrors.WRONG_ARITY;
+            }
+            if (spec.is(CommandFlag.NOSCRIPT)) {
+                return ScriptErrors.NOT_ALLOWED;
+            }
+            if (spec.isWrite()) {
+                if (run.readOnly()) {
+                    return ScriptErrors.WRITE_IN_READ_ONLY;
+                }
+                String refusal = propagation == null ? null : propagation.refuseWrite();
+                if (refusal != null) {
+                    return refusal;
+                }
+            }
+            if (run.denyOom() && spec.is(CommandFlag.DENYOOM)) {
+                return RespErrors.OOM;
+            }
+            if (guard != null && spec.keys().hasKeys() && guard.check(spec, request) != null) {
+                return ScriptErrors.NON_LOCAL_KEY;
+            }
+            return null;
+        }
+
+        @Override
+        public void atomically(ScriptRun run, Runnable body) {
+            scriptRun = run;
+            try {
+                CommandDispatcher.this.atomically(body);
+            } finally {
+                scriptRun = null;
+            }
+            if (run.wrote()) {
+                execWrote = true; // the EVAL's batch waits for replicas as a write does
+            }
+        }
+
+        @Override
+        public String refuseWrites() {
+            return propagation == null ? null : propagation.refuseWrite();
+        }
+
+        @Override
+        public boolean outOfMemory() {
+            return !eviction.makeRoom();
+        }
+
+        @Override
+        public void propagate(Request request) {
+            if (propagation != null && !applying && propagation.refuseWrite() == null) {
+                propagation.transactionMarker(request);
+                execWrote = true; // replicas know the script before its client hears back
+            }
+        }
+    }
+
+    /** Every cached script as SCRIPT LOAD, for a replica's full sync. Under lock. */
+    public void encodeScripts(RespWriter out) {
+        for (byte[] body : scripts.bodies()) {
+            out.array(3).bulk("SCRIPT").bulk("LOAD").bulk(body);
+        }
+    }
+
+    /** The scripts of this store (INFO, CONFIG busy-reply-threshold). */
+    public ScriptEngine scripts() {
+        return scripts;
     }
 
     /**

@@ -1079,8 +1079,12 @@ public final class ReplicationManager {
                 chunk.reset();
                 long[] upTo = new long[1];
                 long at = cursor;
+                boolean first = chunks == 0;
                 cursor = dispatcher.exclusive(() -> {
                     upTo[0] = backlog.end();
+                    if (first) {
+                        dispatcher.encodeScripts(chunk); // EVALSHA finds them there after a failover
+                    }
                     return keyspace.snapshotStep(at, snapshotChunkBytes, chunk);
                 });
                 byte[] segment = backlog.read(from, upTo[0], Integer.MAX_VALUE);

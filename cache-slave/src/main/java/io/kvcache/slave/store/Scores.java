@@ -1,5 +1,7 @@
 package io.kvcache.slave.store;
 
+import io.kvcache.protocol.RedisNumbers;
+
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +24,6 @@ final class Scores {
         }
     }
 
-    private static final MathContext SEVENTEEN = new MathContext(17);
 
     private Scores() {
     }
@@ -239,41 +240,11 @@ final class Scores {
 
     /** addReplyDouble in RESP2: "inf", "-inf", or printf's "%.17g". */
     static String format(double d) {
-        if (Double.isInfinite(d)) {
-            return d > 0 ? "inf" : "-inf";
-        }
-        if (d == 0) {
-            return 1 / d < 0 ? "-0" : "0";
-        }
-        BigDecimal rounded = new BigDecimal(d).round(SEVENTEEN);
-        int exponent = rounded.precision() - rounded.scale() - 1; // of the first significant digit
-        if (exponent < -4 || exponent >= 17) {
-            String digits = rounded.unscaledValue().abs().toString();
-            String mantissa = stripZeros(digits.charAt(0) + "." + digits.substring(1));
-            String exp = Integer.toString(Math.abs(exponent));
-            return (d < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exp.length() < 2 ? "0" + exp : exp);
-        }
-        return stripZeros(rounded.setScale(Math.max(0, 16 - exponent), java.math.RoundingMode.UNNECESSARY)
-                .toPlainString());
+        return RedisNumbers.formatG17(d);
     }
 
     static byte[] formatBytes(double d) {
         return format(d).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** %g's removal of trailing zeros, and of the point when nothing follows it. */
-    private static String stripZeros(String s) {
-        if (s.indexOf('.') < 0) {
-            return s;
-        }
-        int end = s.length();
-        while (s.charAt(end - 1) == '0') {
-            end--;
-        }
-        if (s.charAt(end - 1) == '.') {
-            end--;
-        }
-        return s.substring(0, end);
     }
 
     private static boolean isDigit(byte b) {

@@ -1,0 +1,46 @@
+package io.kvcache.slave.script;
+
+import io.kvcache.command.Session;
+
+/**
+ * One script running: the client it runs for and the rules its commands follow (scriptCall's
+ * checks). Written by the thread running the script; {@link #wrote} is read by SCRIPT KILL too.
+ */
+public final class ScriptRun {
+
+    private final Session session;
+    private final boolean readOnly;
+    private final boolean oomAtStart;
+    private final boolean allowOom;
+    private volatile boolean wrote;
+
+    ScriptRun(Session session, boolean readOnly, boolean oomAtStart, boolean allowOom) {
+        this.session = session;
+        this.readOnly = readOnly;
+        this.oomAtStart = oomAtStart;
+        this.allowOom = allowOom;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    /** EVAL_RO, EVALSHA_RO or a no-writes script: every write is refused. */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** A DENYOOM command is refused: memory was above maxmemory when the script began, and it did not say allow-oom. */
+    public boolean denyOom() {
+        return oomAtStart && !allowOom;
+    }
+
+    /** Whether a command of the script wrote (SCRIPT KILL then answers UNKILLABLE). */
+    public boolean wrote() {
+        return wrote;
+    }
+
+    public void wrote(boolean wrote) {
+        this.wrote |= wrote;
+    }
+}
