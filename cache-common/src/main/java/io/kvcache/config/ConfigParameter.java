@@ -16,6 +16,8 @@ public enum ConfigParameter {
     MAXMEMORY_SAMPLES("maxmemory-samples", Kind.INT, true, 1),
     LFU_LOG_FACTOR("lfu-log-factor", Kind.INT, true, 0),
     LFU_DECAY_TIME("lfu-decay-time", Kind.INT, true, 0),
+    /** How long a script runs, in milliseconds, before others get -BUSY (0: never); alias lua-time-limit. */
+    BUSY_REPLY_THRESHOLD("busy-reply-threshold", Kind.INT, true, 0),
     /** Always yes: a replica takes its primary's evictions as deletions and never evicts itself. */
     REPLICA_IGNORE_MAXMEMORY("replica-ignore-maxmemory", Kind.FIXED, false),
     DATABASES("databases", Kind.FIXED, false),
@@ -62,6 +64,9 @@ public enum ConfigParameter {
 
     /** The parameter of that name, in any case, or null. */
     public static ConfigParameter lookup(String name) {
+        if (name.equalsIgnoreCase("lua-time-limit")) {
+            return BUSY_REPLY_THRESHOLD; // Redis's old name, still answered
+        }
         for (ConfigParameter p : values()) {
             if (p.redisName.equalsIgnoreCase(name)) {
                 return p;

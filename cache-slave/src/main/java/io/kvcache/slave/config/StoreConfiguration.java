@@ -88,7 +88,8 @@ class StoreConfiguration {
         new ServerCommands(keyspace, info).register(handlers);
         DataCommands.register(handlers, keyspace, eviction, properties.protoMaxBulkLen().toBytes(),
                 !clusterSecret.isEmpty());
-        new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite)).register(handlers);
+        new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite), () -> self.get().scripts())
+                .register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);
         return dispatcher;

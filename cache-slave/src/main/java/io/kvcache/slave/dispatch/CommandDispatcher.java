@@ -894,7 +894,10 @@ public final class CommandDispatcher {
             if (refusal != null) {
                 replies.error(refusal);
             } else {
-                run.wrote(runAtOnce(spec, request, run.session(), replies));
+                run.replicated(runAtOnce(spec, request, run.session(), replies));
+                if (spec.isWrite() && replies.size() > 0 && replies.byteAt(0) != '-') {
+                    run.wroteData();
+                }
             }
             return replies.toByteArray();
         }
@@ -936,7 +939,7 @@ public final class CommandDispatcher {
             } finally {
                 scriptRun = null;
             }
-            if (run.wrote()) {
+            if (run.replicated()) {
                 execWrote = true; // the EVAL's batch waits for replicas as a write does
             }
         }

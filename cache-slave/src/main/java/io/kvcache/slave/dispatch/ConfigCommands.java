@@ -23,6 +23,7 @@ import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.GlobMatcher;
 import io.kvcache.slave.store.HeapBudget;
 import io.kvcache.slave.store.Keyspace;
+import io.kvcache.slave.script.ScriptEngine;
 
 /**
  * CONFIG on a slave (config.c): GET of the parameters {@link ConfigParameter} lists, SET of the
@@ -36,13 +37,17 @@ public final class ConfigCommands {
     private final Eviction eviction;
     private final Keyspace db;
     private final Map<ConfigParameter, String> fixed;
+    private final java.util.function.Supplier<ScriptEngine> scripts;
 
     /**
-     * @param fixed the values of the parameters set at start only
+     * @param fixed   the values of the parameters set at start only
+     * @param scripts the store's scripts (busy-reply-threshold), once its dispatcher exists
      */
-    public ConfigCommands(Eviction eviction, Keyspace db, Map<ConfigParameter, String> fixed) {
+    public ConfigCommands(Eviction eviction, Keyspace db, Map<ConfigParameter, String> fixed,
+                          java.util.function.Supplier<ScriptEngine> scripts) {
         this.eviction = eviction;
         this.db = db;
+        this.scripts = scripts;
         this.fixed = new EnumMap<>(ConfigParameter.class);
         this.fixed.putAll(fixed);
     }
@@ -107,6 +112,7 @@ public final class ConfigCommands {
             case MAXMEMORY_SAMPLES -> Integer.toString(eviction.samples());
             case LFU_LOG_FACTOR -> Integer.toString(eviction.lfuLogFactor());
             case LFU_DECAY_TIME -> Integer.toString(eviction.lfuDecayTime());
+            case BUSY_REPLY_THRESHOLD -> Long.toString(scripts.get().busyThresholdMillis());
             default -> fixed.getOrDefault(p, "");
         };
     }
@@ -121,7 +127,13 @@ public final class ConfigCommands {
                 throw ConfigCommand.failed(ConfigParameter.MAXMEMORY.redisName(), refusal);
             }
         }
-        values.forEach((p, v) -> apply(eviction, p, v));
+        values.forEach((p, v) -> {
+            if (p == ConfigParameter.BUSY_REPLY_THRESHOLD) {
+                scripts.get().busyThresholdMillis(Long.parseLong(v));
+            } else {
+                apply(eviction, p, v);
+            }
+        });
         log.info("CONFIG SET {}", values);
         out.ok();
     }

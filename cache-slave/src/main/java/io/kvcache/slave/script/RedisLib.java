@@ -139,7 +139,7 @@ final class RedisLib {
         @Override
         public Varargs invoke(Varargs args) {
             if (args.narg() != 1 || !args.arg1().isstring()) {
-                throw new ScriptError(LuaErrors.errorTable("ERR wrong number or type of arguments"), false);
+                return LuaErrors.errorTable("ERR wrong number or type of arguments"); // returned, not raised
             }
             String text = args.arg1().tojstring();
             LuaTable t = new LuaTable();

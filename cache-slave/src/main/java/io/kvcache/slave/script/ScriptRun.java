@@ -13,6 +13,7 @@ public final class ScriptRun {
     private final boolean oomAtStart;
     private final boolean allowOom;
     private volatile boolean wrote;
+    private boolean replicated;
 
     ScriptRun(Session session, boolean readOnly, boolean oomAtStart, boolean allowOom) {
         this.session = session;
@@ -40,7 +41,17 @@ public final class ScriptRun {
         return wrote;
     }
 
-    public void wrote(boolean wrote) {
-        this.wrote |= wrote;
+    /** A write command of the script ran without error. */
+    public void wroteData() {
+        this.wrote = true;
+    }
+
+    /** Whether the script's writes grew the replication stream (its client then waits for replicas). */
+    public boolean replicated() {
+        return replicated;
+    }
+
+    public void replicated(boolean replicated) {
+        this.replicated |= replicated;
     }
 }

@@ -1,0 +1,208 @@
+package io.kvcache.slave.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.kvcache.slave.dispatch.StoreFixture;
+
+/**
+ * EVAL, EVALSHA, their _RO forms and SCRIPT on a slave beside a real redis-server, every reply
+ * compared as bytes: the conversions between Lua and RESP both ways, error replies raised and
+ * caught (with Redis 7's "script: sha, on @user_script:line." suffix), the sandbox's refusals,
+ * shebang flags, read-only scripts and the script cache.
+ */
+class ScriptComparisonTests extends AgainstRedisServer {
+
+    private final StoreFixture kvcache = new StoreFixture();
+
+    @BeforeEach
+    void flush() throws Exception {
+        both("FLUSHALL");
+        both("SCRIPT", "FLUSH");
+    }
+
+    @Test
+    void returnValuesConvertAsRedisConvertsThem() throws Exception {
+        both("EVAL", "return {1, 2.5, 'x', {ok='st'}, {err='ER e'}, true, false, nil, 5}", "0");
+        both("EVAL", "return 3.99", "0");
+        both("EVAL", "return -3.99", "0");
+        both("EVAL", "return {true,false}", "0");
+        both("EVAL", "return", "0");
+        both("EVAL", "return nil", "0");
+        both("EVAL", "return {}", "0");
+        both("EVAL", "local t = {} t[1]=1 t[2]=2 t[4]=4 return t", "0");
+        both("EVAL", "return {1,{2,{3,{4}}}}", "0");
+        both("EVAL", "return redis.status_reply('FINE')", "0");
+        both("EVAL", "return {ok='a\\r\\nb'}", "0");
+        both("EVAL", "return {err='x\\r\\ny'}", "0");
+        both("EVAL", "return redis.error_reply('My Error')", "0");
+        both("EVAL", "return redis.error_reply('-X y')", "0");
+        both("EVAL", "return redis.error_reply('Boom')", "0");
+        both("EVAL", "return {err='WRONG thing'}", "0");
+        both("EVAL", "return KEYS", "2", "a", "b", "c");
+        both("EVAL", "return ARGV", "2", "a", "b", "c", "d");
+        both("EVAL", "return #ARGV", "0", "a", "b");
+        both("EVAL", "return string.format('%d-%s', 3, 'x')", "0");
+        both("EVAL", "return ('abc'):upper()", "0");
+        both("EVAL", "return unpack({1,2})", "0");
+        both("EVAL", "return table.getn({1,2})", "0");
+        both("EVAL", "return _VERSION", "0");
+        both("EVAL", "return redis.sha1hex('')", "0");
+        both("EVAL", "return redis.sha1hex('kvcache')", "0");
+        both("EVAL", "return redis.REDIS_VERSION", "0");
+        both("EVAL", "return {bit.band(7,3), bit.bor(1,2), bit.bxor(3,1), bit.bnot(0), bit.lshift(1,4), "
+                + "bit.rshift(-1,28), bit.arshift(-16,2), bit.tohex(255), bit.tohex(255,-4), bit.tobit(4294967295)}", "0");
+    }
+
+    @Test
+    void commandRepliesReachTheScriptAsRedisHandsThemOver() throws Exception {
+        both("EVAL", "redis.call('rpush', KEYS[1], 'a', 'b') return redis.call('lrange', KEYS[1], 0, -1)", "1", "l");
+        both("EVAL", "return redis.call('get', KEYS[1])", "1", "missing");
+        both("EVAL", "return type(redis.call('get', KEYS[1]))", "1", "missing");
+        both("EVAL", "return redis.call('hgetall', 'nohash')", "0");
+        both("EVAL", "return redis.call('ping')", "0");
+        both("EVAL", "return redis.call('set', 'k', 'v')", "0");
+        both("EVAL", "return type(redis.call('set', 'k', 'v'))", "0");
+        both("EVAL", "return redis.call('incrby', 'n', 5)", "0");
+        both("EVAL", "redis.call('set', 'f', 0.1) return redis.call('get', 'f')", "0");
+        both("EVAL", "redis.call('set', 'f', 0.1 + 0.2) return redis.call('get', 'f')", "0");
+        both("EVAL", "redis.call('set', 'f', 1e20) return redis.call('get', 'f')", "0");
+        both("EVAL", "redis.call('set', 'f', -3.0) return redis.call('get', 'f')", "0");
+        both("EVAL", "redis.call('set', 'f', 1/0) return redis.call('get', 'f')", "0");
+        both("EVAL", "return redis.call('mget', 'k', 'missing', 'f')", "0");
+        both("EVAL", "return redis.pcall('lpush', 'k', 'x')", "0");
+    }
+
+    @Test
+    void scriptsHandBinaryStringsThroughUnchanged() throws Exception {
+        byte[] binary = {0, (byte) 0xff, '\r', '\n', (byte) 0x80, 'x', 0};
+        bothBytes(ascii("EVAL"), ascii("redis.call('set', KEYS[1], ARGV[1]) return {redis.call('get', KEYS[1]), #ARGV[1]}"),
+                ascii("1"), ascii("bin"), binary);
+        both("GET", "bin");
+        bothBytes(ascii("EVAL"), ascii("return {string.byte(ARGV[1], 1, -1)}"), ascii("0"), binary);
+        bothBytes(ascii("EVAL"), ascii("return ARGV[1] .. string.char(0, 255)"), ascii("0"), binary);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Runs the command, given as bytes, on both; they must answer the same bytes. */
+    private void bothBytes(byte[]... argv) throws Exception {
+        String expected = new String(client.call(argv), StandardCharsets.ISO_8859_1);
+        String actual = kvcache.batch(new io.kvcache.protocol.Request(argv));
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    @Test
+    void errorsRaiseCatchAndReplyAsInRedis() throws Exception {
+        both("SET", "str", "abc");
+        both("EVAL", "return redis.call('incr', KEYS[1])", "1", "str");
+        both("EVAL", "return redis.pcall('incr', KEYS[1])", "1", "str");
+        both("EVAL", "local x = 1\n\nreturn redis.call('incr', 'str')", "0");
+        both("EVAL", "redis.call('incr', 'str') return 1", "0");
+        both("EVAL", "error('boom')", "0");
+        both("EVAL", "error({err='tbl'})", "0");
+        both("EVAL", "error('ERR custom')", "0");
+        both("EVAL", "error('WRONGTYPE custom', 0)", "0");
+        both("EVAL", "error()", "0");
+        both("EVAL", "local function f()\n  error('deep')\nend\nf()", "0");
+        both("EVAL", "local ok, e = pcall(function() return redis.call('nosuch') end) "
+                + "return {tostring(ok), type(e), tostring(e)}", "0");
+        both("EVAL", "local ok, e = pcall(redis.call, 'incr', 'str') return {tostring(ok), type(e), e}", "0");
+        both("EVAL", "local e = redis.pcall('incr', 'str') return {type(e), e.err}", "0");
+        both("EVAL", "local ok, e = pcall(error, {err='x'}) return {type(e), e}", "0");
+        both("EVAL", "local ok, e = pcall(error, 'x') return e", "0");
+        both("EVAL", "local ok, e = pcall(function() error('inner') end) return e", "0");
+        both("EVAL", "return redis.call('nosuch')", "0");
+        both("EVAL", "return redis.pcall('nosuch')", "0");
+        both("EVAL", "return redis.call('get')", "0");
+        both("EVAL", "return redis.call()", "0");
+        both("EVAL", "return redis.call('set', 'f', true)", "0");
+        both("EVAL", "return redis.call('get', {})", "0");
+        both("EVAL", "return redis.error_reply()", "0");
+    }
+
+    @Test
+    void theSandboxRefusesWhatRedisRefuses() throws Exception {
+        both("EVAL", "return a", "0");
+        both("EVAL", "a = 1", "0");
+        both("EVAL", "return type(os)", "0");
+        both("EVAL", "return type(io)", "0");
+        both("EVAL", "return loadstring", "0");
+        both("EVAL", "rawset(_G, 'x', 1)", "0");
+        both("EVAL", "setmetatable(_G, nil)", "0");
+        both("EVAL", "return redis.call('multi')", "0");
+        both("EVAL", "return redis.call('eval', 'return 1', 0)", "0");
+        both("EVAL", "return redis.call('blpop', 'k', 0)", "0");
+        both("EVAL", "return redis.pcall('config', 'get', 'maxmemory')", "0");
+        both("EVAL", "return redis.pcall('script', 'exists', 'a')", "0");
+        both("EVAL", "return redis.pcall('watch', 'k')", "0");
+    }
+
+    @Test
+    void flagsAndReadOnlyScripts() throws Exception {
+        both("EVAL", "#!lua flags=no-writes\nreturn redis.call('set','x','1')", "0");
+        both("EVAL", "#!lua flags=no-writes\nreturn redis.call('get','x')", "0");
+        both("EVAL", "#!lua flags=bogus\nreturn 1", "0");
+        both("EVAL", "#!lua x=1\nreturn 1", "0");
+        both("EVAL", "#!luax\nreturn 1", "0");
+        both("EVAL", "#!lua\nreturn redis.call('set','x','1')", "0");
+        both("EVAL", "#!lua flags=allow-oom,allow-stale\nreturn redis.call('get','x')", "0");
+        both("EVAL_RO", "return redis.call('set','x','1')", "0");
+        both("EVAL_RO", "return redis.call('get','x')", "0");
+        both("EVAL_RO", "#!lua\nreturn 1", "0");
+        both("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get','x')", "0");
+    }
+
+    @Test
+    void theScriptCacheAndItsCommands() throws Exception {
+        both("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0");
+        both("EVALSHA", "abc", "0");
+        assertThat(both("SCRIPT", "LOAD", "return ARGV[1]")).startsWith("$40");
+        both("EVALSHA", "c6ed79dc49e2a02abaa55cbdf4e7a2c9c8cda2e1", "0", "hello");
+        both("EVALSHA", "C6ED79DC49E2A02ABAA55CBDF4E7A2C9C8CDA2E1", "0", "hello");
+        both("EVALSHA_RO", "c6ed79dc49e2a02abaa55cbdf4e7a2c9c8cda2e1", "0", "ro");
+        both("SCRIPT", "EXISTS", "c6ed79dc49e2a02abaa55cbdf4e7a2c9c8cda2e1", "C6ED79DC49E2A02ABAA55CBDF4E7A2C9C8CDA2E1",
+                "nope");
+        both("EVAL", "return 'cached by eval'", "0");
+        both("SCRIPT", "EXISTS", "0c6f13a8b41d9b2e5f6e51c1f1c7a0e8cfd1b9e1");
+        both("SCRIPT", "FLUSH");
+        both("SCRIPT", "EXISTS", "c6ed79dc49e2a02abaa55cbdf4e7a2c9c8cda2e1");
+        both("EVALSHA", "c6ed79dc49e2a02abaa55cbdf4e7a2c9c8cda2e1", "0");
+        both("SCRIPT", "FLUSH", "ASYNC");
+        both("SCRIPT", "FLUSH", "a");
+        both("SCRIPT", "KILL");
+        both("SCRIPT", "KILL", "x");
+        both("SCRIPT", "LOAD");
+        both("SCRIPT", "EXISTS");
+        both("SCRIPT", "bogus");
+        both("SCRIPT");
+        both("SCRIPT", "HELP");
+        both("EVAL", "return 1", "-1");
+        both("EVAL", "return 1", "5", "a");
+        both("EVAL", "return 1", "abc");
+        both("EVAL");
+    }
+
+    @Test
+    void aScriptThatDoesNotCompileIsRefusedWithTheSamePrefix() throws Exception {
+        // LuaJ words the parser's complaint its own way; the reply's code, text and position agree.
+        String prefix = "-ERR Error compiling script (new function): user_script:1: ";
+        assertThat(new String(client.call("EVAL", "return (", "0"), StandardCharsets.ISO_8859_1)).startsWith(prefix);
+        assertThat(kvcache.call("EVAL", "return (", "0")).startsWith(prefix);
+        assertThat(kvcache.call("SCRIPT", "LOAD", "return (")).startsWith(prefix);
+    }
+
+    /** Runs the command on both; they must answer the same bytes. */
+    private String both(String... argv) throws Exception {
+        String expected = new String(client.call(argv), StandardCharsets.ISO_8859_1);
+        String actual = kvcache.call(argv);
+        assertThat(actual).as(String.join(" ", argv)).isEqualTo(expected);
+        return actual;
+    }
+}
