@@ -88,7 +88,10 @@ public final class CommandDispatcher {
     private boolean execing;
     /** Whether the running EXEC has put MULTI into the replication stream (before its first write). */
     private boolean multiPropagated;
-    /** Set by EXEC's handler when its commands wrote, taken by {@link #executeOne}. Under lock. */
+    /**
+     * Set when EXEC's commands, a script's, or SCRIPT LOAD grew the replication stream; taken by the
+     * {@link #executeOne} of that command (not by a command it ran). Under lock.
+     */
     private boolean execWrote;
     /** The scripts of this store (EVAL, SCRIPT). */
     private final ScriptEngine scripts = new ScriptEngine(DEFAULT_BUSY_THRESHOLD_MILLIS);
@@ -679,9 +682,9 @@ public final class CommandDispatcher {
         if (!failed && !blocked && spec.isWrite() && !watched.isEmpty()) {
             watched.touchKeysOf(spec, request);
         }
-        if (execWrote) {
+        if (execWrote && (spec == Commands.EXEC || spec == Commands.SCRIPT || ScriptCommands.RUN_SCRIPTS.contains(spec))) {
             execWrote = false;
-            return true; // EXEC: its commands were replicated one by one
+            return true; // EXEC, a script, SCRIPT LOAD: what they replicated went into the stream on its own
         }
         if (failed) {
             countError(out, mark);
