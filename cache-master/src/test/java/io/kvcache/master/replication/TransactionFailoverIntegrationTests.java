@@ -22,15 +22,21 @@ import io.kvcache.protocol.Replies;
 import io.kvcache.slave.compat.RawRedisClient;
 
 /**
- * Transactions while their shard's primary is killed with SIGKILL: 4 clients each run
- * {@code MULTI; INCR {tx}aN; INCR {tx}bN; EXEC} in a loop through the master of 2 shards x 2
+ * Transactions and scripts while their shard's primary is killed with SIGKILL: 2 clients each run
+ * {@code MULTI; INCR {tx}aN; INCR {tx}bN; EXEC} in a loop, 2 others the same two increments as one
+ * script (EVALSHA of a script loaded once, at the start), through the master of 2 shards x 2
  * replicas (ack=replicas) while the primary of the shard holding their keys is killed twice and
- * started again. A transaction is never half applied (a = b on every node of the shard, after each
- * failover), and none that was acknowledged is lost (a is at least the EXECs answered).
+ * started again. Neither is ever half applied (a = b on every node of the shard, after each
+ * failover), none that was acknowledged is lost (a is at least the EXECs or EVALSHAs answered),
+ * and the promoted replica knows the script: no EVALSHA ever answers NOSCRIPT.
  */
 class TransactionFailoverIntegrationTests {
 
     private static final int CLIENTS = 4;
+    /** Clients from this one on run the script rather than MULTI/EXEC. */
+    private static final int FIRST_SCRIPT_CLIENT = 2;
+    private static final String INCR_BOTH = "redis.call('incr', KEYS[1]) return redis.call('incr', KEYS[2])";
+    private static final AtomicLong NOSCRIPT_REPLIES = new AtomicLong();
     private static final Duration IN_SYNC = Duration.ofSeconds(90);
 
     @Test
@@ -42,13 +48,18 @@ class TransactionFailoverIntegrationTests {
             for (String shard : cluster.shardNames()) {
                 replicas.awaitInSync(shard, 2, IN_SYNC);
             }
+            String sha;
+            try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
+                byte[] loaded = raw.call("SCRIPT", "LOAD", INCR_BOTH);
+                sha = new String(Replies.bulk(loaded), StandardCharsets.US_ASCII);
+            }
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong[] acknowledged = new AtomicLong[CLIENTS];
             List<Thread> clients = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
                 acknowledged[c] = new AtomicLong();
                 int client = c;
-                clients.add(Thread.ofPlatform().start(() -> transact(cluster, client, acknowledged[client], running)));
+                clients.add(Thread.ofPlatform().start(() -> transact(cluster, client, sha, acknowledged[client], running)));
             }
             String shard = shardOf(cluster, "{tx}a0");
             for (int kill = 0; kill < 2; kill++) {
@@ -76,20 +87,32 @@ class TransactionFailoverIntegrationTests {
                     long a = counter(raw, "{tx}a" + c);
                     long b = counter(raw, "{tx}b" + c);
                     assertThat(a).as("client %d: both increments or neither", c).isEqualTo(b);
+                    assertThat(acknowledged[c].get()).as("client %d: went on through the kills", c).isPositive();
                     assertThat(a).as("client %d: every acknowledged EXEC applied", c)
                             .isGreaterThanOrEqualTo(acknowledged[c].get());
                 }
             }
+            assertThat(NOSCRIPT_REPLIES.get()).as("EVALSHA answered NOSCRIPT after a failover").isZero();
         }
     }
 
-    /** Runs the client's transaction until told to stop, reconnecting after errors; counts the EXECs answered. */
-    private static void transact(LocalCluster cluster, int client, AtomicLong acknowledged, AtomicBoolean running) {
+    /** Runs the client's transaction (or script) until told to stop, reconnecting after errors; counts those answered. */
+    private static void transact(LocalCluster cluster, int client, String sha, AtomicLong acknowledged,
+                                 AtomicBoolean running) {
         String a = "{tx}a" + client;
         String b = "{tx}b" + client;
         while (running.get()) {
             try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress(), Duration.ofSeconds(10))) {
                 while (running.get()) {
+                    if (client >= FIRST_SCRIPT_CLIENT) {
+                        byte[] reply = raw.call("EVALSHA", sha, "2", a, b);
+                        if (reply[0] == ':') {
+                            acknowledged.incrementAndGet();
+                        } else if (Replies.startsWith(reply, "-NOSCRIPT")) {
+                            NOSCRIPT_REPLIES.incrementAndGet();
+                        }
+                        continue;
+                    }
                     raw.call("MULTI");
                     raw.call("INCR", a);
                     raw.call("INCR", b);
