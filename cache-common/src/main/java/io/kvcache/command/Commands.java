@@ -34,6 +34,8 @@ public final class Commands {
     public static final CommandSpec TIME = local("time", 1, FAST, STALE, LOADING);
     /** A replica's REPLCONF ACK reaches its primary's data port (docs/replication.md); the rest as Redis. */
     public static final CommandSpec REPLCONF = local("replconf", -1, ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY);
+    /** PUBLISH channel message: no client can subscribe yet (pub/sub is the next issue), so none receives it. */
+    public static final CommandSpec PUBLISH = local("publish", 3, PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE);
     // Transactions (multi.c)
     public static final CommandSpec MULTI = transaction("multi", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
     public static final CommandSpec EXEC = transaction("exec", 1, KeySpec.NONE, SKIP_SLOWLOG);
@@ -234,7 +236,7 @@ public final class Commands {
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
-            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
+            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, PUBLISH, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
             EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,

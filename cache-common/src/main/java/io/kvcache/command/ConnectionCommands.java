@@ -69,7 +69,10 @@ public final class ConnectionCommands {
                     out.ok();
                 })
                 .on(TIME, this::time)
-                .on(REPLCONF, this::replconf);
+                .on(REPLCONF, this::replconf)
+                // The number of clients that received the message: none can subscribe here yet. Scripts
+                // publish on unlock (Redisson's RLock), and must not fail for it.
+                .on(PUBLISH, (r, out, s) -> out.integer(0));
     }
 
     /** Where REPLCONF ACK goes (a slave in a cluster); without it, acknowledgements are ignored. */
