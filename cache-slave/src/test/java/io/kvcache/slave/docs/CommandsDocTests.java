@@ -37,6 +37,14 @@ class CommandsDocTests {
             Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
                     + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
+            Map.entry("publish", "Answers 0: no client can subscribe yet. Scripts may publish (Redisson's unlock does)."),
+            Map.entry("eval", "The declared keys on one shard (else `-CROSSSLOT`), run on its primary under the store's lock, "
+                    + "replicated as its effects between MULTI and EXEC; LuaJ 3.0.1, Redis 7.0's sandbox and errors "
+                    + "(docs/scripting.md). No `cjson`, `cmsgpack`, `struct` yet."),
+            Map.entry("evalsha", "As EVAL; a script cached on a primary is known to its replicas (stream and full sync), "
+                    + "so EVALSHA finds it after a failover."),
+            Map.entry("script", "Through the master: on every shard. LOAD, EXISTS, FLUSH (ASYNC or SYNC), KILL (past "
+                    + "`busy-reply-threshold` others get `-BUSY`), HELP; no DEBUG."),
             Map.entry("multi", "Through the master: every key of the transaction on one shard, else `-CROSSSLOT`"
                     + " and EXEC answers EXECABORT; commands over all shards (DBSIZE, KEYS, FLUSHALL, CONFIG ...)"
                     + " answer `-ERR Command not allowed inside a transaction`."),
