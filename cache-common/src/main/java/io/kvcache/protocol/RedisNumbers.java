@@ -49,14 +49,17 @@ public final class RedisNumbers {
         return length;
     }
 
-    private static final java.math.MathContext SEVENTEEN = new java.math.MathContext(17);
-
     /**
      * printf's "%.17g" as Redis uses it (addReplyDouble in RESP2, a Lua number given to
      * redis.call): "inf", "-inf", "nan", else 17 significant digits without trailing zeros.
      * Java's own %g keeps the zeros and picks its notation differently.
      */
     public static String formatG17(double d) {
+        return formatG(d, 17);
+    }
+
+    /** printf's "%.{precision}g" (Lua's tostring and cjson use 14): see {@link #formatG17}. */
+    public static String formatG(double d, int precision) {
         if (Double.isNaN(d)) {
             return "nan";
         }
@@ -66,15 +69,15 @@ public final class RedisNumbers {
         if (d == 0) {
             return 1 / d < 0 ? "-0" : "0";
         }
-        java.math.BigDecimal rounded = new java.math.BigDecimal(d).round(SEVENTEEN);
+        java.math.BigDecimal rounded = new java.math.BigDecimal(d).round(new java.math.MathContext(precision));
         int exponent = rounded.precision() - rounded.scale() - 1; // of the first significant digit
-        if (exponent < -4 || exponent >= 17) {
+        if (exponent < -4 || exponent >= precision) {
             String digits = rounded.unscaledValue().abs().toString();
             String mantissa = stripZeros(digits.charAt(0) + "." + digits.substring(1));
             String exp = Integer.toString(Math.abs(exponent));
             return (d < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exp.length() < 2 ? "0" + exp : exp);
         }
-        return stripZeros(rounded.setScale(Math.max(0, 16 - exponent), java.math.RoundingMode.UNNECESSARY)
+        return stripZeros(rounded.setScale(Math.max(0, precision - 1 - exponent), java.math.RoundingMode.UNNECESSARY)
                 .toPlainString());
     }
 

@@ -160,6 +160,35 @@ class ScriptComparisonTests extends AgainstRedisServer {
     }
 
     @Test
+    void cjsonEncodesAndDecodesAsRedisBundlesIt() throws Exception {
+        // Objects of one member only: the order of a table's members is Lua's, not defined.
+        both("EVAL", "return cjson.encode({1,2,'a/b',true,false,{x=1}})", "0");
+        both("EVAL", "return cjson.encode({})", "0");
+        both("EVAL", "return cjson.encode({[1]=1,[3]=3})", "0");
+        both("EVAL", "return cjson.encode({[1]=1,[30]=3})", "0");
+        both("EVAL", "return cjson.encode({0.1, 1e20, 3, -2.5, 12345678901234567})", "0");
+        both("EVAL", "return cjson.encode('a\"b\\\\c\\n\\1')", "0");
+        both("EVAL", "return cjson.encode(cjson.null)", "0");
+        both("EVAL", "return cjson.encode(1/0)", "0");
+        both("EVAL", "return cjson.encode(function() end)", "0");
+        both("EVAL", "return cjson.encode({[true]=1})", "0");
+        both("EVAL", "return cjson.encode({a={b={c=1}}})", "0");
+        both("EVAL", "return cjson.encode({[5]='x'})", "0");
+        both("EVAL", "local t = cjson.decode('{\"a\":[1,2,{\"b\":null}],\"c\":\"x\\\\u00e9\"}') "
+                + "return {t.a[1], t.a[2], type(t.a[3].b), t.c, tostring(t.a[3].b == cjson.null)}", "0");
+        both("EVAL", "return cjson.decode('[1,2')", "0");
+        both("EVAL", "return cjson.decode('{\"a\" 1}')", "0");
+        both("EVAL", "return cjson.decode('nul')", "0");
+        both("EVAL", "return cjson.decode('')", "0");
+        both("EVAL", "return cjson.decode('1 2')", "0");
+        both("EVAL", "return cjson.decode('3.5')", "0");
+        both("EVAL", "return cjson.decode(' [true, false, \"s\", -1e2] ')", "0");
+        both("EVAL", "return cjson.decode()", "0");
+        both("EVAL", "return type(cjson.null)", "0");
+        both("EVAL", "return cjson.encode(cjson.decode(ARGV[1]))", "0", "[1,\"two\",[3,{\"k\":\"v\"}]]");
+    }
+
+    @Test
     void theScriptCacheAndItsCommands() throws Exception {
         both("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0");
         both("EVALSHA", "abc", "0");
