@@ -47,6 +47,11 @@ public final class Commands {
     public static final CommandSpec EVALSHA = script("evalsha", NOSCRIPT, STALE, SKIP_MONITOR, MAY_REPLICATE);
     public static final CommandSpec EVAL_RO = script("eval_ro", READONLY, NOSCRIPT, STALE, SKIP_MONITOR);
     public static final CommandSpec EVALSHA_RO = script("evalsha_ro", READONLY, NOSCRIPT, STALE, SKIP_MONITOR);
+    public static final CommandSpec FCALL = script("fcall", NOSCRIPT, STALE, SKIP_MONITOR, MAY_REPLICATE);
+    public static final CommandSpec FCALL_RO = script("fcall_ro", READONLY, NOSCRIPT, STALE, SKIP_MONITOR);
+    /** FUNCTION LOAD|DELETE|FLUSH|RESTORE|LIST|DUMP|STATS|KILL|HELP: on every primary, as SCRIPT. */
+    public static final CommandSpec FUNCTION = new CommandSpec("function", -2, flags(NOSCRIPT, ALLOW_BUSY), KeySpec.NONE,
+            RequestPolicy.ALL_SHARDS, ResponsePolicy.BY_SUBCOMMAND);
     /** SCRIPT LOAD|EXISTS|FLUSH|KILL|HELP: on every primary (a replica learns scripts from its stream). */
     public static final CommandSpec SCRIPT = new CommandSpec("script", -2, flags(NOSCRIPT, ALLOW_BUSY), KeySpec.NONE,
             RequestPolicy.ALL_SHARDS, ResponsePolicy.BY_SUBCOMMAND);
@@ -237,7 +242,7 @@ public final class Commands {
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
             FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, PUBLISH, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
-            EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT,
+            EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO, FUNCTION,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
             SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO, PFADD, PFCOUNT, PFMERGE,

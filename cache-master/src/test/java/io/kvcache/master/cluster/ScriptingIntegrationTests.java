@@ -55,6 +55,45 @@ class ScriptingIntegrationTests {
         try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
             assertThat(Resp.call(raw, "FLUSHALL")).isEqualTo(Resp.OK);
             assertThat(Resp.call(raw, "SCRIPT", "FLUSH")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "FUNCTION", "FLUSH")).isEqualTo(Resp.OK);
+        }
+    }
+
+    private static final String LIBRARY = "#!lua name=counters\n"
+            + "redis.register_function('bump', function(keys, args) redis.call('incrby', keys[1], args[1]) "
+            + "return redis.call('incrby', keys[2], args[1]) end)\n"
+            + "redis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, "
+            + "flags={'no-writes'}}";
+
+    @Test
+    void functionLibrariesLoadOnEveryShardAndReachTheReplicas() throws IOException {
+        String other = keyOnAnotherShardThan("f0");
+        try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(raw, "FUNCTION", "LOAD", LIBRARY)).isEqualTo("$8\r\ncounters\r\n");
+            assertThat(Resp.call(raw, "FUNCTION", "LOAD", LIBRARY)).isEqualTo("-ERR Library 'counters' already exists\r\n");
+            assertThat(Resp.call(raw, "FCALL", "bump", "2", "f0", "{f0}b", "3")).isEqualTo(":3\r\n");
+            assertThat(Resp.call(raw, "FCALL", "bump", "2", other, "{" + other + "}b", "4")).isEqualTo(":4\r\n");
+            assertThat(Resp.call(raw, "FCALL", "bump", "2", "f0", other, "1"))
+                    .isEqualTo("-CROSSSLOT Keys in request don't hash to the same slot\r\n");
+            assertThat(Resp.call(raw, "FCALL_RO", "peek", "1", "f0")).isEqualTo("$1\r\n3\r\n");
+            assertThat(Resp.call(raw, "FCALL_RO", "bump", "2", "f0", "{f0}b", "1"))
+                    .isEqualTo("-ERR Can not execute a script with write flag using *_ro command.\r\n");
+            assertThat(Resp.call(raw, "FUNCTION", "LIST", "LIBRARYNAME", "count*")).contains("library_name", "counters",
+                    "bump", "peek", "no-writes");
+            assertThat(Resp.call(raw, "FUNCTION", "STATS")).contains("libraries_count", ":1\r\n");
+            assertThat(Resp.call(raw, "FUNCTION", "KILL")).isEqualTo("-NOTBUSY No scripts in execution right now.\r\n");
+        }
+        for (String shard : cluster.shardNames()) {
+            for (SlaveNode node : cluster.replicasOf(shard)) {
+                try (RawRedisClient data = cluster.dataClient(node)) {
+                    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                            assertThat(Resp.call(data, "FUNCTION", "LIST")).contains("counters"));
+                }
+            }
+        }
+        try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(raw, "FUNCTION", "DELETE", "counters")).isEqualTo(Resp.OK);
+            assertThat(Resp.call(raw, "FCALL", "bump", "2", "f0", "{f0}b", "1")).isEqualTo("-ERR Function not found\r\n");
         }
     }
 

@@ -134,7 +134,7 @@ public final class CommandDispatcher {
             }
         }
         if (handlers.get(Commands.EVAL) == null) {
-            new ScriptCommands(scripts, new Scripting()).register(handlers);
+            ScriptCommands.register(scripts, new Scripting(), handlers);
         }
         for (CommandSpec spec : table.specs()) {
             CommandHandler handler = handlers.get(spec);
@@ -250,8 +250,9 @@ public final class CommandDispatcher {
     private static boolean runsScript(List<Request> requests, Session session) {
         for (Request r : requests) {
             byte[] name = r.arg(0);
-            if (name.length >= 4 && (name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'v') {
-                return true; // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO (a cheap look: the table says the rest)
+            if (name.length >= 4 && ((name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'v'
+                    || (name[0] | 0x20) == 'f' && (name[1] | 0x20) == 'c')) {
+                return true; // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL, FCALL_RO (a cheap look: the table says the rest)
             }
             if (name.length == 4 && (name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'x') {
                 Transaction tx = session.transaction();
@@ -682,7 +683,8 @@ public final class CommandDispatcher {
         if (!failed && !blocked && spec.isWrite() && !watched.isEmpty()) {
             watched.touchKeysOf(spec, request);
         }
-        if (execWrote && (spec == Commands.EXEC || spec == Commands.SCRIPT || ScriptCommands.RUN_SCRIPTS.contains(spec))) {
+        if (execWrote && (spec == Commands.EXEC || spec == Commands.SCRIPT || spec == Commands.FUNCTION
+                || ScriptCommands.RUN_SCRIPTS.contains(spec))) {
             execWrote = false;
             return true; // EXEC, a script, SCRIPT LOAD: what they replicated went into the stream on its own
         }
@@ -949,7 +951,8 @@ public final class CommandDispatcher {
 
         @Override
         public String refuseWrites() {
-            return propagation == null ? null : propagation.refuseWrite();
+            // A replica applying its primary's stream (FUNCTION LOAD ...) is not a client writing.
+            return propagation == null || applying ? null : propagation.refuseWrite();
         }
 
         @Override
@@ -966,10 +969,13 @@ public final class CommandDispatcher {
         }
     }
 
-    /** Every cached script as SCRIPT LOAD, for a replica's full sync. Under lock. */
+    /** Every cached script as SCRIPT LOAD and every function library as FUNCTION LOAD, for a replica's full sync. Under lock. */
     public void encodeScripts(RespWriter out) {
         for (byte[] body : scripts.bodies()) {
             out.array(3).bulk("SCRIPT").bulk("LOAD").bulk(body);
+        }
+        for (byte[] code : scripts.libraryCodes()) {
+            out.array(4).bulk("FUNCTION").bulk("LOAD").bulk("REPLACE").bulk(code);
         }
     }
 

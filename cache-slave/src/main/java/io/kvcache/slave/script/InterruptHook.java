@@ -35,7 +35,15 @@ final class InterruptHook extends DebugLib {
     private volatile boolean busy;
     private volatile boolean killed;
 
+    /** A cap on the run, past which it fails (a library's load: Redis's 500 ms); 0 for none. */
+    private long deadlineNanos;
+
     void start(String sha, long thresholdMillis) {
+        start(sha, thresholdMillis, 0);
+    }
+
+    void start(String sha, long thresholdMillis, long limitMillis) {
+        this.deadlineNanos = limitMillis > 0 ? System.nanoTime() + limitMillis * 1_000_000L : 0;
         this.sha = sha;
         this.thresholdNanos = thresholdMillis * 1_000_000L;
         this.startNanos = System.nanoTime();
@@ -95,6 +103,9 @@ final class InterruptHook extends DebugLib {
         if (killed) {
             log.warn("Lua script killed by user with SCRIPT KILL.");
             throw new ScriptKilled();
+        }
+        if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
+            throw new ScriptKilled("FUNCTION LOAD timeout");
         }
     }
 

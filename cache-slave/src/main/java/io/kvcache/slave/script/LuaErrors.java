@@ -14,7 +14,6 @@ final class LuaErrors {
 
     /** The chunk name scripts compile under (Redis's "@user_script"); Lua shows it without the '@'. */
     static final String CHUNK_NAME = "@user_script";
-    static final String SOURCE = "user_script";
     static final LuaValue ERR = LuaValue.valueOf("err");
 
     private LuaErrors() {
@@ -73,11 +72,9 @@ final class LuaErrors {
         }
         // LuaJ's own runtime errors: "@user_script:3 attempt to ..." (plus an empty traceback line)
         String message = trimNewlines(String.valueOf(e.getMessage()));
-        if (message.startsWith(CHUNK_NAME + ":")) {
-            int space = message.indexOf(' ');
-            if (space > 0) {
-                return LuaValue.valueOf(message.substring(1, space) + ": " + message.substring(space + 1));
-            }
+        int space = message.indexOf(' ');
+        if (lineOfMessage(message) > 0 && space > 0) {
+            return LuaValue.valueOf(message.substring(1, space) + ": " + message.substring(space + 1));
         }
         return LuaValue.valueOf(message);
     }
@@ -87,11 +84,17 @@ final class LuaErrors {
         if (e instanceof ScriptError raised) {
             return raised.line();
         }
-        String message = String.valueOf(e.getMessage());
-        if (!message.startsWith(CHUNK_NAME + ":")) {
+        return lineOfMessage(String.valueOf(e.getMessage()));
+    }
+
+    /** The line of a LuaJ message that begins with a chunk's position ("@user_script:3 ..."), or 0. */
+    private static int lineOfMessage(String message) {
+        String chunk = message.startsWith(CHUNK_NAME + ":") ? CHUNK_NAME
+                : message.startsWith(FunctionLibraries.CHUNK_NAME + ":") ? FunctionLibraries.CHUNK_NAME : null;
+        if (chunk == null) {
             return 0;
         }
-        int from = CHUNK_NAME.length() + 1;
+        int from = chunk.length() + 1;
         int to = from;
         while (to < message.length() && Character.isDigit(message.charAt(to))) {
             to++;
@@ -117,9 +120,9 @@ final class LuaErrors {
      * raised keeps its code; anything else is an ERR with Lua's message, as Redis's error handler
      * makes it ({@code 'ERR ' .. tostring(err)}).
      */
-    static String reply(LuaError e, String sha, int currentLine) {
+    static String reply(LuaError e, String name, String chunk, int currentLine) {
         if (e instanceof ScriptError raised) {
-            raised.fallbackLine(currentLine);
+            raised.fallback(chunk, currentLine);
         }
         LuaValue value = valueOf(e);
         String message;
@@ -135,9 +138,19 @@ final class LuaErrors {
             line = currentLine;
         }
         if (line > 0) {
-            message += " script: " + sha + ", on " + CHUNK_NAME + ":" + line + ".";
+            message += " script: " + name + ", on " + chunk + ":" + line + ".";
         }
         return sanitize(message);
+    }
+
+    /** A failure's message without the script's position (FUNCTION LOAD: "Error registering functions: ..."). */
+    static String message(LuaError e) {
+        LuaValue value = valueOf(e);
+        if (value.istable()) {
+            LuaValue err = value.get(ERR);
+            return err.isstring() ? err.tojstring() : "ERR unknown error";
+        }
+        return "ERR " + (value.isnil() ? "nil" : value.tojstring());
     }
 
     /** No CR or LF inside an error or status line (addReplyErrorFormat's sdsmapchars). */

@@ -101,13 +101,13 @@ final class LuaSandbox {
         return proxy;
     }
 
-    /** Sets KEYS or ARGV for the next run, past the read-only guard. */
-    static void setArguments(Globals g, String name, byte[][] values, int from, int count) {
+    /** KEYS, ARGV, or a function's keys and args: count of the values from from, as a Lua array of strings. */
+    static LuaTable table(byte[][] values, int from, int count) {
         LuaTable t = new LuaTable(count, 0);
         for (int i = 0; i < count; i++) {
             t.rawset(i + 1, LuaString.valueOf(values[from + i]));
         }
-        g.rawset(name, t);
+        return t;
     }
 
     private static final class MissingGlobal extends TwoArgFunction {

@@ -32,9 +32,15 @@ final class RedisLib {
 
     /** The table, calling commands through runs' current host. */
     static LuaTable create(ScriptEngine engine) {
-        LuaTable redis = new LuaTable();
+        LuaTable redis = constantsAndHelpers();
         redis.set("call", new Call(engine, true));
         redis.set("pcall", new Call(engine, false));
+        return redis;
+    }
+
+    /** Everything in the table but call and pcall (a function library sees this much while it loads). */
+    static LuaTable constantsAndHelpers() {
+        LuaTable redis = new LuaTable();
         redis.set("error_reply", new Reply(LuaErrors.ERR, true));
         redis.set("status_reply", new Reply(LuaReplies.OK, false));
         redis.set("sha1hex", new Sha1Hex());

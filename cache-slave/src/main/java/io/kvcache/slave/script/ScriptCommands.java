@@ -28,7 +28,8 @@ import io.kvcache.protocol.RespWriter;
 public final class ScriptCommands {
 
     /** The commands that run a script (the dispatcher hands their batches to its script thread). */
-    public static final Set<CommandSpec> RUN_SCRIPTS = Set.of(EVAL, EVALSHA, EVAL_RO, EVALSHA_RO);
+    public static final Set<CommandSpec> RUN_SCRIPTS = Set.of(EVAL, EVALSHA, EVAL_RO, EVALSHA_RO,
+            io.kvcache.command.Commands.FCALL, io.kvcache.command.Commands.FCALL_RO);
 
     private static final List<String> HELP = List.of(
             "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -58,6 +59,12 @@ public final class ScriptCommands {
         engine.host(host);
     }
 
+    /** These commands, and FCALL, FCALL_RO and FUNCTION. */
+    public static void register(ScriptEngine engine, ScriptHost host, Handlers h) {
+        new ScriptCommands(engine, host).register(h);
+        new FunctionCommands(engine, host).register(h);
+    }
+
     public void register(Handlers h) {
         h.on(EVAL, (r, out, s) -> eval(r, out, s, false, false))
                 .on(EVALSHA, (r, out, s) -> eval(r, out, s, true, false))
@@ -72,22 +79,30 @@ public final class ScriptCommands {
         LuaScript script = bySha ? cached(r.text(1)) : load(r.arg(1));
         ScriptFlags flags = script.flags();
         boolean oom = host.outOfMemory();
-        if (flags.shebang()) {
-            if (readOnlyCommand && !flags.noWrites()) {
-                throw new ErrorReply(ScriptErrors.RO_WITH_WRITE_FLAG);
-            }
-            if (!flags.noWrites()) {
-                String refusal = host.refuseWrites();
-                if (refusal != null) {
-                    throw new ErrorReply(refusal);
-                }
-                if (oom && !flags.allowOom()) {
-                    throw new ErrorReply(RespErrors.OOM);
-                }
-            }
-        }
+        refuseStart(flags, readOnlyCommand, oom, host);
         ScriptRun run = new ScriptRun(s, readOnlyCommand || flags.noWrites(), oom, flags.allowOom());
         host.atomically(run, () -> engine.run(script, r.argv(), 3, numkeys, run, out));
+    }
+
+    /**
+     * scriptPrepareForRun's refusals of a script that declared its flags (a shebang, or a function):
+     * one that may write is refused by a *_RO command, where writes are refused, and (without
+     * allow-oom) while memory is above maxmemory.
+     */
+    static void refuseStart(ScriptFlags flags, boolean readOnlyCommand, boolean oom, ScriptHost host) {
+        if (!flags.shebang() || flags.noWrites()) {
+            return;
+        }
+        if (readOnlyCommand) {
+            throw new ErrorReply(ScriptErrors.RO_WITH_WRITE_FLAG);
+        }
+        String refusal = host.refuseWrites();
+        if (refusal != null) {
+            throw new ErrorReply(refusal);
+        }
+        if (oom && !flags.allowOom()) {
+            throw new ErrorReply(RespErrors.OOM);
+        }
     }
 
     private static int numkeys(Request r) {

@@ -3,11 +3,13 @@ package io.kvcache.slave.script;
 import java.io.ByteArrayInputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
 import io.kvcache.protocol.ErrorReply;
@@ -24,6 +26,7 @@ public final class ScriptEngine {
     private final Globals globals;
     private final InterruptHook hook = new InterruptHook();
     private final Map<String, LuaScript> scripts = new LinkedHashMap<>();
+    private final FunctionLibraries functions;
     private volatile long busyThresholdMillis;
     private volatile ScriptRun current;
     private ScriptHost host;
@@ -33,6 +36,12 @@ public final class ScriptEngine {
         this.busyThresholdMillis = busyThresholdMillis;
         this.globals = LuaSandbox.create(RedisLib.create(this));
         this.globals.debuglib = hook;
+        this.functions = new FunctionLibraries(globals, hook);
+    }
+
+    /** The function libraries (FUNCTION, FCALL). */
+    FunctionLibraries functions() {
+        return functions;
     }
 
     void host(ScriptHost host) {
@@ -103,6 +112,11 @@ public final class ScriptEngine {
         return bodyBytes;
     }
 
+    /** The code of every function library (a replica's full sync loads them). */
+    public List<byte[]> libraryCodes() {
+        return functions.libraries().stream().map(FunctionLibraries.Library::code).toList();
+    }
+
     /** The bodies of every cached script, oldest first (a replica's full sync loads them). */
     public Iterable<byte[]> bodies() {
         return scripts.values().stream().map(LuaScript::body).toList();
@@ -114,20 +128,32 @@ public final class ScriptEngine {
      * @param args     the command's arguments: keys from keysFrom, numkeys of them, then ARGV to the end
      */
     void run(LuaScript script, byte[][] args, int keysFrom, int numkeys, ScriptRun run, RespWriter out) {
-        LuaSandbox.setArguments(globals, "KEYS", args, keysFrom, numkeys);
-        LuaSandbox.setArguments(globals, "ARGV", args, keysFrom + numkeys, args.length - keysFrom - numkeys);
+        globals.rawset("KEYS", LuaSandbox.table(args, keysFrom, numkeys));
+        globals.rawset("ARGV", LuaSandbox.table(args, keysFrom + numkeys, args.length - keysFrom - numkeys));
+        invoke(script.function(), LuaValue.NONE, script.sha(), LuaErrors.CHUNK_NAME, run, out);
+    }
+
+    /** FCALL: the function is called with its keys and its arguments, as two tables. */
+    void call(FunctionLibraries.Function function, byte[][] args, int keysFrom, int numkeys, ScriptRun run,
+              RespWriter out) {
+        Varargs params = LuaValue.varargsOf(LuaSandbox.table(args, keysFrom, numkeys),
+                LuaSandbox.table(args, keysFrom + numkeys, args.length - keysFrom - numkeys));
+        invoke(function.callback(), params, function.name(), FunctionLibraries.CHUNK_NAME, run, out);
+    }
+
+    private void invoke(LuaValue f, Varargs params, String name, String chunk, ScriptRun run, RespWriter out) {
         current = run;
-        hook.start(script.sha(), busyThresholdMillis);
+        hook.start(name, busyThresholdMillis);
         int mark = out.size();
         try {
-            Varargs result = script.function().invoke();
+            Varargs result = f.invoke(params);
             LuaReplies.toReply(result.arg1(), out);
         } catch (LuaError e) {
             out.truncate(mark);
-            out.error(LuaErrors.reply(e, script.sha(), hook.currentLine()));
+            out.error(LuaErrors.reply(e, name, chunk, hook.currentLine()));
         } catch (StackOverflowError e) {
             out.truncate(mark);
-            out.error("ERR Error running script " + script.sha() + ": stack overflow");
+            out.error("ERR Error running script " + name + ": stack overflow");
         } finally {
             hook.stop();
             current = null;

@@ -26,9 +26,12 @@ class ScriptError extends LuaError {
 
     /** The value as a script's pcall sees it: a string with the position in front, or the value itself. */
     LuaValue value() {
-        int line = line();
-        if (positioned && line > 0) {
-            return LuaValue.valueOf(LuaErrors.SOURCE + ":" + line + ": " + value.tojstring());
+        if (positioned && fileline != null && LuaErrors.lineOf(fileline) > 0) {
+            String source = fileline.startsWith("@") ? fileline.substring(1) : fileline;
+            return LuaValue.valueOf(source + ": " + value.tojstring());
+        }
+        if (positioned && fallbackLine > 0) {
+            return LuaValue.valueOf(fallbackChunk.substring(1) + ":" + fallbackLine + ": " + value.tojstring());
         }
         return value;
     }
@@ -41,8 +44,10 @@ class ScriptError extends LuaError {
 
     /** Where the script was when LuaJ stamped no line (a tail-called function raised it). */
     private int fallbackLine;
+    private String fallbackChunk = LuaErrors.CHUNK_NAME;
 
-    void fallbackLine(int line) {
+    void fallback(String chunk, int line) {
+        this.fallbackChunk = chunk;
         this.fallbackLine = line;
     }
 }

@@ -17,6 +17,49 @@ record ScriptFlags(boolean shebang, int shebangLength, boolean noWrites, boolean
                    boolean noCluster, boolean allowCrossSlotKeys) {
 
     static final ScriptFlags COMPATIBLE = new ScriptFlags(false, 0, false, false, false, false, false);
+    /** A function registered without flags: it may write, and is refused where a write would be. */
+    static final ScriptFlags DECLARED_NONE = new ScriptFlags(true, 0, false, false, false, false, false);
+
+    /** A function's flags, by name (redis.register_function's flags table). */
+    static ScriptFlags declared(java.util.List<String> names) {
+        boolean noWrites = false;
+        boolean allowOom = false;
+        boolean allowStale = false;
+        boolean noCluster = false;
+        boolean allowCrossSlot = false;
+        for (String flag : names) {
+            switch (flag) {
+                case "no-writes" -> noWrites = true;
+                case "allow-oom" -> allowOom = true;
+                case "allow-stale" -> allowStale = true;
+                case "no-cluster" -> noCluster = true;
+                case "allow-cross-slot-keys" -> allowCrossSlot = true;
+                default -> throw new ErrorReply("ERR unknown flag given");
+            }
+        }
+        return new ScriptFlags(true, 0, noWrites, allowOom, allowStale, noCluster, allowCrossSlot);
+    }
+
+    /** The flags' names, in Redis's order (FUNCTION LIST). */
+    java.util.List<String> names() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (noWrites) {
+            names.add("no-writes");
+        }
+        if (allowOom) {
+            names.add("allow-oom");
+        }
+        if (allowStale) {
+            names.add("allow-stale");
+        }
+        if (noCluster) {
+            names.add("no-cluster");
+        }
+        if (allowCrossSlotKeys) {
+            names.add("allow-cross-slot-keys");
+        }
+        return names;
+    }
 
     static ScriptFlags of(byte[] body) {
         if (body.length < 2 || body[0] != '#' || body[1] != '!') {

@@ -38,6 +38,8 @@ final class RdbValue {
     private static final int HASH_LISTPACK = 16;
     private static final int ZSET_LISTPACK = 17;
     private static final int LIST_QUICKLIST_2 = 18;
+    /** RDB_OPCODE_FUNCTION2: a function library's code follows. */
+    private static final int FUNCTION2 = 245;
 
     private RdbValue() {
     }
@@ -107,6 +109,35 @@ final class RdbValue {
     private static void string(ByteArrayOutputStream out, byte[] s) {
         length(out, s.length);
         out.writeBytes(s);
+    }
+
+    /** FUNCTION DUMP's payload: each library's code after RDB_OPCODE_FUNCTION2, then the footer. */
+    static byte[] dumpFunctions(List<byte[]> codes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] code : codes) {
+            out.write(FUNCTION2);
+            string(out, code);
+        }
+        LittleEndian.write(out, VERSION, 2);
+        LittleEndian.write(out, Crc64.of(out.toByteArray()), 8);
+        return out.toByteArray();
+    }
+
+    /** The libraries' code in a verified FUNCTION DUMP payload; BadFormat when Redis would refuse it. */
+    static List<byte[]> restoreFunctions(byte[] payload) {
+        Reader in = new Reader(payload, payload.length - 10);
+        List<byte[]> codes = new java.util.ArrayList<>();
+        try {
+            while (in.remaining() > 0) {
+                if (in.u8() != FUNCTION2) {
+                    throw new BadFormat();
+                }
+                codes.add(in.string());
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new BadFormat();
+        }
+        return codes;
     }
 
     // ---- RESTORE ---------------------------------------------------------------------------------
@@ -249,6 +280,10 @@ final class RdbValue {
         Reader(byte[] b, int end) {
             this.b = b;
             this.end = end;
+        }
+
+        int remaining() {
+            return end - pos;
         }
 
         int u8() {

@@ -23,6 +23,7 @@ class ScriptComparisonTests extends AgainstRedisServer {
     void flush() throws Exception {
         both("FLUSHALL");
         both("SCRIPT", "FLUSH");
+        both("FUNCTION", "FLUSH");
     }
 
     @Test
@@ -186,6 +187,82 @@ class ScriptComparisonTests extends AgainstRedisServer {
         both("EVAL", "return cjson.decode()", "0");
         both("EVAL", "return type(cjson.null)", "0");
         both("EVAL", "return cjson.encode(cjson.decode(ARGV[1]))", "0", "[1,\"two\",[3,{\"k\":\"v\"}]]");
+    }
+
+    private static final String LIBRARY = "#!lua name=mylib\n"
+            + "redis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)\n"
+            + "redis.register_function{function_name='ro', callback=function(keys, args) "
+            + "return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}\n"
+            + "redis.register_function('boom', function(keys, args) error('bad') end)\n"
+            + "redis.register_function('w', function(keys, args) return redis.call('set', keys[1], args[1]) end)\n";
+
+    @Test
+    void functionLibrariesLoadAndRunAsInRedis() throws Exception {
+        both("FUNCTION", "LOAD", "return 1");
+        both("FUNCTION", "LOAD", "#!lua\nreturn 1");
+        both("FUNCTION", "LOAD", "#!lu name=x\nreturn 1");
+        both("FUNCTION", "LOAD", "#!lua name=x foo=bar\nreturn 1");
+        both("FUNCTION", "LOAD", "#!lua name=a-b\nreturn 1");
+        both("FUNCTION", "LOAD", "#!lua name=x\nreturn 1");
+        both("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f-1', function() end)");
+        both("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f', 1)");
+        both("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f', function() end) "
+                + "redis.register_function('f', function() end)");
+        both("FUNCTION", "LOAD", "#!lua name=x\nredis.call('set','a','b')");
+        both("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='g', callback=function() end, "
+                + "flags={'bogus'}}");
+        both("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='g', callback=function() end, "
+                + "foo=1}");
+        assertThat(both("FUNCTION", "LOAD", LIBRARY)).isEqualTo("$5\r\nmylib\r\n");
+        both("FUNCTION", "LOAD", LIBRARY);
+        both("FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('myfunc', function() end)");
+        both("FUNCTION", "LOAD", "REPLACE", LIBRARY);
+        both("FCALL", "myfunc", "1", "k1", "a1");
+        both("FCALL", "nosuch", "0");
+        both("FCALL_RO", "ro", "1", "k1");
+        both("FCALL_RO", "w", "1", "k1", "v");
+        both("FCALL", "w", "1", "k1", "v");
+        both("FCALL_RO", "ro", "1", "k1");
+        both("FCALL", "boom", "0");
+        both("FCALL", "myfunc", "-1");
+        both("FCALL", "myfunc", "x");
+        both("FCALL", "myfunc", "3", "a");
+        both("FCALL", "ro");
+        both("EVAL", "return redis.call('fcall','ro',1,'k1')", "0");
+        both("FUNCTION", "LIST", "LIBRARYNAME", "zz");
+        both("FUNCTION", "LIST", "bogus");
+        both("FUNCTION", "DELETE", "nosuch");
+        both("FUNCTION", "KILL");
+        both("FUNCTION", "bogus");
+        both("FUNCTION");
+        both("FUNCTION", "FLUSH", "a");
+        both("FUNCTION", "RESTORE", "garbage");
+        both("FUNCTION", "DELETE", "mylib");
+        both("FCALL", "myfunc", "0");
+    }
+
+    @Test
+    void aSingleFunctionLibraryListsDumpsAndRestoresAsInRedis() throws Exception {
+        String lib = "#!lua name=one\nredis.register_function{function_name='only', callback=function(keys, args) "
+                + "return #keys + #args end, flags={'no-writes', 'allow-oom'}, description='counts'}";
+        both("FUNCTION", "LOAD", lib);
+        both("FUNCTION", "LIST");
+        both("FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "O*");
+        both("FUNCTION", "STATS");
+        both("FCALL_RO", "only", "2", "a", "b", "c");
+        byte[] payload = client.call("FUNCTION", "DUMP");
+        both("FUNCTION", "FLUSH");
+        byte[] body = io.kvcache.protocol.Replies.bulk(payload);
+        bothBytes(ascii("FUNCTION"), ascii("RESTORE"), body); // Redis's own payload (LZF inside) restores here too
+        both("FCALL", "only", "0", "x");
+        bothBytes(ascii("FUNCTION"), ascii("RESTORE"), body);
+        bothBytes(ascii("FUNCTION"), ascii("RESTORE"), body, ascii("REPLACE"));
+        bothBytes(ascii("FUNCTION"), ascii("RESTORE"), body, ascii("bogus"));
+        assertThat(kvcache.call("FUNCTION", "DUMP")).startsWith("$");
+        byte[] ours = io.kvcache.protocol.Replies.bulk(kvcache.call("FUNCTION", "DUMP").getBytes(StandardCharsets.ISO_8859_1));
+        both("FUNCTION", "FLUSH");
+        bothBytes(ascii("FUNCTION"), ascii("RESTORE"), ours, ascii("FLUSH")); // and ours restores in Redis
+        both("FUNCTION", "LIST");
     }
 
     @Test

@@ -45,6 +45,9 @@ class CommandsDocTests {
                     + "so EVALSHA finds it after a failover."),
             Map.entry("script", "Through the master: on every shard. LOAD, EXISTS, FLUSH (ASYNC or SYNC), KILL (past "
                     + "`busy-reply-threshold` others get `-BUSY`), HELP; no DEBUG."),
+            Map.entry("fcall", "As EVAL, for a function FUNCTION LOAD registered (docs/scripting.md)."),
+            Map.entry("function", "Through the master: on every shard. LOAD, DELETE, FLUSH, LIST (libraries in name "
+                    + "order), DUMP and RESTORE (Redis 7.0's payload), STATS (no running function shown), KILL, HELP."),
             Map.entry("multi", "Through the master: every key of the transaction on one shard, else `-CROSSSLOT`"
                     + " and EXEC answers EXECABORT; commands over all shards (DBSIZE, KEYS, FLUSHALL, CONFIG ...)"
                     + " answer `-ERR Command not allowed inside a transaction`."),
