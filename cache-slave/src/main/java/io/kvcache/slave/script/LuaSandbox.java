@@ -22,7 +22,7 @@ import org.luaj.vm2.lib.jse.JseMathLib;
 
 /**
  * The Lua world scripts run in, as Redis 7.0 builds it (script_lua.c): the base, table, string
- * and math libraries, {@code bit}, {@code cjson} and {@code redis}; no {@code os}, {@code io}, {@code package},
+ * and math libraries, {@code bit}, {@code cjson}, {@code cmsgpack}, {@code struct} and {@code redis}; no {@code os}, {@code io}, {@code package},
  * {@code require}, {@code load*} or {@code dofile}; Lua 5.1's names LuaJ (a 5.2) lacks
  * ({@code unpack}, {@code table.getn}, {@code math.mod}); and Redis's pcall, which hands a
  * script an error reply's message rather than its table.
@@ -69,8 +69,10 @@ final class LuaSandbox {
         g.rawset("setmetatable", new SetMetatable(protectedTables, g.rawget("setmetatable")));
         g.rawset("bit", BitLib.create());
         g.rawset("cjson", CjsonLib.create());
+        g.rawset("cmsgpack", CmsgpackLib.create());
+        g.rawset("struct", StructLib.create());
         g.rawset("redis", redis);
-        for (String lib : new String[] {"table", "string", "math", "bit", "cjson", "redis"}) {
+        for (String lib : new String[] {"table", "string", "math", "bit", "cjson", "cmsgpack", "struct", "redis"}) {
             LuaValue proxy = readOnly(g.rawget(lib).checktable(), protectedTables);
             g.rawset(lib, proxy);
         }

@@ -189,6 +189,32 @@ class ScriptComparisonTests extends AgainstRedisServer {
         both("EVAL", "return cjson.encode(cjson.decode(ARGV[1]))", "0", "[1,\"two\",[3,{\"k\":\"v\"}]]");
     }
 
+    @Test
+    void cmsgpackAndStructPackAndUnpackAsRedisBundlesThem() throws Exception {
+        both("EVAL", "local s = cmsgpack.pack(1, -1, 200, -200, 70000, -70000, 5000000000, -5000000000, 3.5, 0.1, "
+                + "'abc', string.rep('x', 40), string.rep('y', 300), true, false, nil, {1,2,3}, {a=1}, {}, {1,nil,3}) "
+                + "return {string.byte(s, 1, -1)}", "0");
+        both("EVAL", "return {cmsgpack.unpack(cmsgpack.pack(1, 'x', {1,2}, 2.5, -7, {k='v'}))}", "0");
+        both("EVAL", "local t = cmsgpack.unpack(cmsgpack.pack({a={b={1,2}}})) return t.a.b", "0");
+        both("EVAL", "return cmsgpack.unpack('')", "0");
+        both("EVAL", "return cmsgpack.unpack('\\205')", "0");
+        both("EVAL", "return cmsgpack.unpack()", "0");
+        both("EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 0)}", "0");
+        both("EVAL", "return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 2)}", "0");
+        both("EVAL", "return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2)}", "0");
+        both("EVAL", "return {string.byte(struct.pack('>i2<I4bBhHlLdf', 1, 2, -3, 250, -4, 65000, -5, 6, 1.5, 2.5), "
+                + "1, -1)}", "0");
+        both("EVAL", "return {struct.unpack('>i2I4', struct.pack('>i2I4', -7, 9))}", "0");
+        both("EVAL", "return struct.size('>i2I4d')", "0");
+        both("EVAL", "return {struct.unpack('s', struct.pack('s', 'hey'))}", "0");
+        both("EVAL", "return {struct.unpack('Bc0', struct.pack('Bc0', 3, 'abc'))}", "0");
+        both("EVAL", "return {struct.unpack('c3c0', 'abc')}", "0");
+        both("EVAL", "return struct.pack('q', 1)", "0");
+        both("EVAL", "return {string.byte(struct.pack('!4 b i', 1, 2), 1, -1)}", "0");
+        both("EVAL", "return {struct.unpack('>I4', 'ab')}", "0");
+        both("EVAL", "return {struct.unpack('>I2', 'xxab', 3)}", "0");
+    }
+
     private static final String LIBRARY = "#!lua name=mylib\n"
             + "redis.register_function('myfunc', function(keys, args) return {keys[1], args[1]} end)\n"
             + "redis.register_function{function_name='ro', callback=function(keys, args) "

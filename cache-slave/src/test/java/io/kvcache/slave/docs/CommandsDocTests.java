@@ -40,7 +40,7 @@ class CommandsDocTests {
             Map.entry("publish", "Answers 0: no client can subscribe yet. Scripts may publish (Redisson's unlock does)."),
             Map.entry("eval", "The declared keys on one shard (else `-CROSSSLOT`), run on its primary under the store's lock, "
                     + "replicated as its effects between MULTI and EXEC; LuaJ 3.0.1, Redis 7.0's sandbox and errors "
-                    + "(docs/scripting.md). No `cmsgpack`, `struct` yet."),
+                    + "(docs/scripting.md)."),
             Map.entry("evalsha", "As EVAL; a script cached on a primary is known to its replicas (stream and full sync), "
                     + "so EVALSHA finds it after a failover."),
             Map.entry("script", "Through the master: on every shard. LOAD, EXISTS, FLUSH (ASYNC or SYNC), KILL (past "
