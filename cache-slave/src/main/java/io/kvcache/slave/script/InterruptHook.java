@@ -42,7 +42,31 @@ final class InterruptHook extends DebugLib {
         start(sha, thresholdMillis, 0);
     }
 
+    /** The hook of the script running on this thread (for naming a runtime error's culprit), or null. */
+    private static final ThreadLocal<InterruptHook> RUNNING = new ThreadLocal<>();
+
+    static InterruptHook current() {
+        return RUNNING.get();
+    }
+
+    /** "user_script:3", where the script's last instruction was; null when unknown. */
+    String position() {
+        Prototype p = lastPrototype;
+        int line = currentLine();
+        if (p == null || p.source == null || line == 0) {
+            return null;
+        }
+        String source = p.source.tojstring();
+        return (source.startsWith("@") ? source.substring(1) : source) + ":" + line;
+    }
+
+    /** A LuaJ runtime error's text in Lua 5.1's words, for the instruction the script failed on. */
+    String lua51(String message) {
+        return LuaRuntimeErrors.lua51(message, lastPrototype, lastPc);
+    }
+
     void start(String sha, long thresholdMillis, long limitMillis) {
+        RUNNING.set(this);
         this.deadlineNanos = limitMillis > 0 ? System.nanoTime() + limitMillis * 1_000_000L : 0;
         this.sha = sha;
         this.thresholdNanos = thresholdMillis * 1_000_000L;
@@ -56,6 +80,7 @@ final class InterruptHook extends DebugLib {
     }
 
     void stop() {
+        RUNNING.remove();
         running = false;
         busy = false;
         killed = false;

@@ -73,8 +73,14 @@ final class LuaErrors {
         // LuaJ's own runtime errors: "@user_script:3 attempt to ..." (plus an empty traceback line)
         String message = trimNewlines(String.valueOf(e.getMessage()));
         int space = message.indexOf(' ');
+        InterruptHook hook = InterruptHook.current();
         if (lineOfMessage(message) > 0 && space > 0) {
-            return LuaValue.valueOf(message.substring(1, space) + ": " + message.substring(space + 1));
+            String text = message.substring(space + 1);
+            return LuaValue.valueOf(message.substring(1, space) + ": " + (hook == null ? text : hook.lua51(text)));
+        }
+        if (hook != null && hook.position() != null && message.startsWith("attempt to ")) {
+            // raised past the script's frame (a tail call): where the script was, as Lua says it
+            return LuaValue.valueOf(hook.position() + ": " + hook.lua51(message));
         }
         return LuaValue.valueOf(message);
     }

@@ -129,6 +129,28 @@ class ScriptComparisonTests extends AgainstRedisServer {
     }
 
     @Test
+    void luaRuntimeErrorsNameTheirCulpritAsLua51Does() throws Exception {
+        both("EVAL", "local t = nil; return t.x", "0");
+        both("EVAL", "local t = {} return t.a.b", "0");
+        both("EVAL", "return nosuch.x", "0"); // the sandbox answers first
+        both("EVAL", "local t = {} t.f()", "0");
+        both("EVAL", "local t = {} t:m()", "0");
+        both("EVAL", "local f f()", "0");
+        both("EVAL", "return redis.nosuch()", "0");
+        both("EVAL", "local x return x + 1", "0");
+        both("EVAL", "local x return 1 + x", "0");
+        both("EVAL", "local t = {} return t.n * 2", "0");
+        both("EVAL", "local x return -x", "0");
+        both("EVAL", "local x return #x", "0");
+        both("EVAL", "local x return 'a' .. x", "0");
+        both("EVAL", "local x return x .. 'a'", "0");
+        both("EVAL", "local x = {} return x < 1", "0");
+        both("EVAL", "return {} < {}", "0");
+        both("EVAL", "local ok, e = pcall(function() local t return t.x end) return e", "0");
+        both("EVAL", "local u\nlocal function f() return u.x end\nreturn f()", "0");
+    }
+
+    @Test
     void theSandboxRefusesWhatRedisRefuses() throws Exception {
         both("EVAL", "return a", "0");
         both("EVAL", "a = 1", "0");
