@@ -40,6 +40,13 @@ final class LuaRuntimeErrors {
         int op = Lua.GET_OPCODE(i);
         Matcher m;
         if ((m = INDEX.matcher(message)).matches()) {
+            if (op == Lua.OP_GETTABUP || op == Lua.OP_SETTABUP) { // Lua 5.2 indexes an upvalue in place
+                int u = op == Lua.OP_GETTABUP ? Lua.GETARG_B(i) : Lua.GETARG_A(i);
+                if (u < p.upvalues.length && p.upvalues[u].name != null) {
+                    return "attempt to index upvalue '" + p.upvalues[u].name.tojstring() + "' (a " + m.group(1)
+                            + " value)";
+                }
+            }
             int reg = switch (op) {
                 case Lua.OP_GETTABLE, Lua.OP_SELF -> Lua.GETARG_B(i);
                 case Lua.OP_SETTABLE -> Lua.GETARG_A(i);
