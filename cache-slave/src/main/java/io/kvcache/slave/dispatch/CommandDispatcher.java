@@ -201,7 +201,7 @@ public final class CommandDispatcher {
             scriptThread().execute(() -> execute(requests, session, out, end));
             return;
         }
-        if (!lockOrBusy(requests, out)) {
+        if (!lockOrBusy(requests, session, out)) {
             end.accept(-1);
             return;
         }
@@ -287,14 +287,14 @@ public final class CommandDispatcher {
      *
      * @return whether the lock is held (false: every request is answered)
      */
-    private boolean lockOrBusy(List<Request> requests, RespWriter out) {
+    private boolean lockOrBusy(List<Request> requests, Session session, RespWriter out) {
         if (lock.tryLock()) {
             return true;
         }
         try {
             while (!lock.tryLock(BUSY_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 if (scripts.busy()) {
-                    answerBusy(requests, out);
+                    answerBusy(requests, session, out);
                     return false;
                 }
             }
@@ -306,10 +306,10 @@ public final class CommandDispatcher {
         }
     }
 
-    private void answerBusy(List<Request> requests, RespWriter out) {
+    private void answerBusy(List<Request> requests, Session session, RespWriter out) {
         for (Request r : requests) {
             CommandSpec spec = table.lookup(r.arg(0));
-            if (spec == Commands.SCRIPT && r.argc() == 2 && r.is(1, "kill")) {
+            if ((spec == Commands.SCRIPT || spec == Commands.FUNCTION) && r.argc() == 2 && r.is(1, "kill")) {
                 String refusal = scripts.kill();
                 if (refusal == null) {
                     out.ok();
@@ -318,6 +318,7 @@ public final class CommandDispatcher {
                 }
             } else if (spec == Commands.QUIT) {
                 out.ok();
+                session.closeAfterReply();
                 return;
             } else {
                 error(out, ScriptErrors.BUSY);

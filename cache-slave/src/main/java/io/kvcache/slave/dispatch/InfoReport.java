@@ -125,6 +125,7 @@ public final class InfoReport {
      * used_memory is what the store holds (Keyspace#usedMemory, the figure maxmemory limits), not
      * the heap; the JVM's heap in use and its maximum follow as kvcache_heap_*, and
      * mem_fragmentation_ratio is heap in use over used_memory (Redis's is RSS over used_memory).
+     * The scripts' figures are their source bytes (Redis also counts its Lua VM's own memory).
      */
     private void memory(StringBuilder out) {
         Runtime rt = Runtime.getRuntime();
@@ -133,6 +134,7 @@ public final class InfoReport {
         long peak = db.peakMemory();
         long system = totalSystemMemory();
         var eviction = dispatcher.get().eviction();
+        var scripts = dispatcher.get().scripts();
         header(out, "Memory")
                 .field(out, "used_memory", used)
                 .field(out, "used_memory_human", human(used))
@@ -140,6 +142,10 @@ public final class InfoReport {
                 .field(out, "used_memory_peak_human", human(peak))
                 .field(out, "total_system_memory", system)
                 .field(out, "total_system_memory_human", human(system))
+                .field(out, "used_memory_scripts_eval", scripts.bodyBytes())
+                .field(out, "number_of_cached_scripts", scripts.size())
+                .field(out, "number_of_functions", scripts.functionCount())
+                .field(out, "used_memory_functions", scripts.libraryBytes())
                 .field(out, "maxmemory", eviction.maxmemory())
                 .field(out, "maxmemory_human", human(eviction.maxmemory()))
                 .field(out, "maxmemory_policy", eviction.policy().redisName())

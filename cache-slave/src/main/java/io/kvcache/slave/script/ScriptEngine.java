@@ -112,6 +112,16 @@ public final class ScriptEngine {
         return bodyBytes;
     }
 
+    /** How many functions the libraries registered (INFO number_of_functions). */
+    public int functionCount() {
+        return functions.functionCount();
+    }
+
+    /** The libraries' code bytes (INFO used_memory_functions, roughly). */
+    public long libraryBytes() {
+        return functions.libraries().stream().mapToLong(lib -> lib.code().length).sum();
+    }
+
     /** The code of every function library (a replica's full sync loads them). */
     public List<byte[]> libraryCodes() {
         return functions.libraries().stream().map(FunctionLibraries.Library::code).toList();

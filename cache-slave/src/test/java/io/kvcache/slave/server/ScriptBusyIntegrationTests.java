@@ -52,6 +52,7 @@ class ScriptBusyIntegrationTests {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> other.call("PING").equals(BUSY));
             assertThat(other.call("GET", "k")).isEqualTo(BUSY);
             try (RespConnection killer = RespConnection.open(slave.address())) {
+                assertThat(killer.call("FUNCTION", "STATS")).isEqualTo(BUSY);
                 assertThat(killer.call("SCRIPT", "KILL")).isEqualTo("+OK\r\n");
             }
             assertThat(runner.readReplyString())
@@ -72,8 +73,12 @@ class ScriptBusyIntegrationTests {
                     "redis.call('set', KEYS[1], 'started') local i = 0 while i < 4e7 do i = i + 1 end "
                             + "return redis.call('set', KEYS[1], 'done')", "1", "w"));
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> other.call("PING").equals(BUSY));
-            assertThat(other.call("SCRIPT", "KILL")).startsWith("-UNKILLABLE Sorry the script already executed write "
+            assertThat(other.call("FUNCTION", "KILL")).startsWith("-UNKILLABLE Sorry the script already executed write "
                     + "commands against the dataset.");
+            try (RespConnection leaving = RespConnection.open(slave.address())) {
+                assertThat(leaving.call("QUIT")).isEqualTo("+OK\r\n");
+                assertThat(leaving.read()).as("closed after QUIT, even while busy").isEqualTo(-1);
+            }
             assertThat(runner.readReplyString()).isEqualTo("+OK\r\n");
             assertThat(other.call("GET", "w")).isEqualTo("$4\r\ndone\r\n");
         }
