@@ -23,6 +23,8 @@ final class InterruptHook extends DebugLib {
     private static final int EVERY = 100_000;
 
     private int countdown = EVERY;
+    private final HeapGuard heap = new HeapGuard();
+    private boolean stoppedForMemory;
     /** The functions of the script running, innermost last, and the last instruction run: the script's line now. */
     private Prototype[] frames = new Prototype[64];
     private int depth;
@@ -80,6 +82,10 @@ final class InterruptHook extends DebugLib {
     }
 
     void stop() {
+        if (stoppedForMemory) {
+            stoppedForMemory = false;
+            heap.collectAfterStop();
+        }
         RUNNING.remove();
         running = false;
         busy = false;
@@ -128,6 +134,11 @@ final class InterruptHook extends DebugLib {
         if (killed) {
             log.warn("Lua script killed by user with SCRIPT KILL.");
             throw new ScriptKilled();
+        }
+        if (heap.exhausted()) {
+            log.warn("Lua script {} stopped: the heap is nearly full", sha);
+            stoppedForMemory = true;
+            throw new ScriptKilled(HeapGuard.MESSAGE);
         }
         if (deadlineNanos != 0 && System.nanoTime() - deadlineNanos > 0) {
             throw new ScriptKilled("FUNCTION LOAD timeout");

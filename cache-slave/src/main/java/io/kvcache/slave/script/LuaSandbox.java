@@ -57,6 +57,8 @@ final class LuaSandbox {
         LuaTable table = g.rawget("table").checktable();
         g.rawset("unpack", table.rawget("unpack"));
         table.rawset("getn", new Getn());
+        LuaTable strings = g.rawget("string").checktable();
+        strings.rawset("rep", new Rep(strings.rawget("rep")));
         LuaTable math = g.rawget("math").checktable();
         math.rawset("mod", math.rawget("fmod"));
         g.rawset("collectgarbage", new CollectGarbage());
@@ -76,8 +78,8 @@ final class LuaSandbox {
             LuaValue proxy = readOnly(g.rawget(lib).checktable(), protectedTables);
             g.rawset(lib, proxy);
         }
-        LuaValue strings = g.rawget("string");
-        LuaTable stringMeta = LuaValue.tableOf(new LuaValue[] {LuaValue.INDEX, strings});
+        LuaValue stringLib = g.rawget("string");
+        LuaTable stringMeta = LuaValue.tableOf(new LuaValue[] {LuaValue.INDEX, stringLib});
         stringMeta.rawset(LuaValue.METATABLE, readOnly(stringMeta, protectedTables));
         LuaString.s_metatable = stringMeta; // ("x"):upper() reaches the read-only string table
 
@@ -211,6 +213,26 @@ final class LuaSandbox {
             } catch (StackOverflowError e) {
                 return varargsOf(FALSE, handler.call(valueOf("stack overflow")));
             }
+        }
+    }
+
+    /** string.rep, refusing a result larger than the heap can hold beside the store (HeapGuard). */
+    private static final class Rep extends VarArgFunction {
+
+        private final LuaValue rep;
+
+        Rep(LuaValue rep) {
+            this.rep = rep;
+        }
+
+        @Override
+        public Varargs invoke(Varargs args) {
+            LuaValue s = args.arg1();
+            double n = args.arg(2).optdouble(0);
+            if (s.isstring() && n > 0 && (double) s.checkstring().m_length * n > HeapGuard.largestString()) {
+                throw new ScriptKilled(HeapGuard.MESSAGE);
+            }
+            return rep.invoke(args);
         }
     }
 

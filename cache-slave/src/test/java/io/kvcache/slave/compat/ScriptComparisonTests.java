@@ -352,6 +352,15 @@ class ScriptComparisonTests extends AgainstRedisServer {
         assertThat(kvcache.call("SCRIPT", "LOAD", "return (")).startsWith(prefix);
     }
 
+    @Test
+    void aScriptCannotTakeTheHeapInOneCall() {
+        // Redis would try to allocate it; kvcache's heap is the store's too (HeapGuard), so it refuses.
+        assertThat(kvcache.call("EVAL", "return #string.rep('x', 2^50)", "0"))
+                .startsWith("-ERR not enough memory script: ");
+        assertThat(kvcache.call("EVAL", "return #string.rep('ab', 3)", "0")).isEqualTo(":6\r\n");
+        assertThat(kvcache.call("PING")).isEqualTo("+PONG\r\n");
+    }
+
     /** Runs the command on both; they must answer the same bytes. */
     private String both(String... argv) throws Exception {
         String expected = new String(client.call(argv), StandardCharsets.ISO_8859_1);
