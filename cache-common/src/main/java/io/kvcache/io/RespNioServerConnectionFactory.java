@@ -101,6 +101,12 @@ public final class RespNioServerConnectionFactory extends AbstractServerConnecti
                     getApplicationEventPublisher(), getComponentName());
             initializeConnection(connection, channel.socket());
             addConnection(connection);
+            if (server == null) {
+                // stop() has begun and may have closed the connections before this one joined them:
+                // close it here, or it would outlive the port (a client blocked on it forever)
+                connection.close();
+                return;
+            }
             loop.execute(connection::start);
             harvestClosedConnections();
         } catch (IOException | RuntimeException e) {
