@@ -332,22 +332,13 @@ public final class RespWriter {
             buf[len++] = (byte) ('0' + value);
             return;
         }
-        int digits = digits(value);
+        int digits = RedisNumbers.length(value); // value > 0 here: no sign
         int pos = len + digits;
         len = pos;
         while (value > 0) {
             buf[--pos] = (byte) ('0' + value % 10);
             value /= 10;
         }
-    }
-
-    private static int digits(long v) {
-        int d = 1;
-        while (v >= 10) {
-            v /= 10;
-            d++;
-        }
-        return d;
     }
 
     /** Makes room for extra bytes; false when the replies are (now) being dropped. */

@@ -90,9 +90,11 @@ public final class CommandDispatcher {
     private boolean multiPropagated;
     /**
      * Set when EXEC's commands, a script's, or SCRIPT LOAD grew the replication stream; taken by the
-     * {@link #executeOne} of that command (not by a command it ran). Under lock.
+     * {@link #executeOne} of the client's command (not by a command it ran). Under lock.
      */
     private boolean execWrote;
+    /** How many handlers are running, one inside the other (EXEC or a script runs commands): 0 at a client's command. */
+    private int running;
     /** The scripts of this store (EVAL, SCRIPT). */
     private final ScriptEngine scripts = new ScriptEngine(DEFAULT_BUSY_THRESHOLD_MILLIS);
     /** The script running now, whose commands follow scriptCall's rules; null when none. Under lock. */
@@ -246,19 +248,29 @@ public final class CommandDispatcher {
         return propagation == null ? 0 : propagation.offset();
     }
 
-    /** Whether the batch runs a script: EVAL and its kin, or an EXEC of a transaction that queued one. */
-    private static boolean runsScript(List<Request> requests, Session session) {
+    /**
+     * Whether the batch runs a script: EVAL and its kin, FCALL, or an EXEC of a transaction that
+     * queued one. Before the lock, for every batch: only a name starting as theirs ("ev", "fc",
+     * "ex") is looked up in the table, which says.
+     */
+    private boolean runsScript(List<Request> requests, Session session) {
         for (Request r : requests) {
             byte[] name = r.arg(0);
-            if (name.length >= 4 && ((name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'v'
-                    || (name[0] | 0x20) == 'f' && (name[1] | 0x20) == 'c')) {
-                return true; // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL, FCALL_RO (a cheap look: the table says the rest)
+            if (name.length < 4) {
+                continue;
             }
-            if (name.length == 4 && (name[0] | 0x20) == 'e' && (name[1] | 0x20) == 'x') {
-                Transaction tx = session.transaction();
-                if (tx != null && tx.specs().stream().anyMatch(ScriptCommands.RUN_SCRIPTS::contains)) {
-                    return true;
-                }
+            int first = name[0] | 0x20;
+            int second = name[1] | 0x20;
+            if (!(first == 'e' && (second == 'v' || second == 'x') || first == 'f' && second == 'c')) {
+                continue;
+            }
+            CommandSpec spec = table.lookup(name);
+            if (ScriptCommands.RUN_SCRIPTS.contains(spec)) {
+                return true;
+            }
+            Transaction tx = spec == Commands.EXEC ? session.transaction() : null;
+            if (tx != null && tx.specs().stream().anyMatch(ScriptCommands.RUN_SCRIPTS::contains)) {
+                return true;
             }
         }
         return false;
@@ -659,6 +671,7 @@ public final class CommandDispatcher {
             }
             start = System.nanoTime();
         }
+        running++;
         try {
             binding.handler.handle(request, out, session);
         } catch (ErrorReply e) {
@@ -668,6 +681,8 @@ public final class CommandDispatcher {
             out.truncate(mark);
             log.warn("Command {} failed: {}", spec.name(), e.toString());
             out.error("ERR " + (e instanceof OutOfMemoryError ? "out of memory" : "internal error"));
+        } finally {
+            running--;
         }
         // As Redis's call(): counted once run, so rejected commands and this very INFO are not; a
         // command that blocked counts when it is served (updateStatsOnUnblock), and wrote nothing yet.
@@ -684,8 +699,7 @@ public final class CommandDispatcher {
         if (!failed && !blocked && spec.isWrite() && !watched.isEmpty()) {
             watched.touchKeysOf(spec, request);
         }
-        if (execWrote && (spec == Commands.EXEC || spec == Commands.SCRIPT || spec == Commands.FUNCTION
-                || ScriptCommands.RUN_SCRIPTS.contains(spec))) {
+        if (execWrote && running == 0) {
             execWrote = false;
             return true; // EXEC, a script, SCRIPT LOAD: what they replicated went into the stream on its own
         }
@@ -783,7 +797,8 @@ public final class CommandDispatcher {
             out.error("EXECABORT Transaction discarded because of: " + refusal);
             return;
         }
-        execWrote = exec(tx, session, out);
+        boolean wrote = exec(tx, session, out);
+        execWrote |= wrote; // after exec: a script inside it may have set the flag too
     }
 
     /** WATCH key [key ...]: outside MULTI only. Under lock. */

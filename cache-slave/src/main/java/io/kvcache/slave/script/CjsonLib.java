@@ -97,13 +97,7 @@ final class CjsonLib {
     private static int arrayLength(LuaTable t) {
         int max = 0;
         int items = 0;
-        LuaValue k = LuaValue.NIL;
-        while (true) {
-            Varargs next = t.next(k);
-            k = next.arg1();
-            if (k.isnil()) {
-                break;
-            }
+        for (LuaValue k : t.keys()) {
             if (k.type() != LuaValue.TNUMBER) {
                 return 0;
             }
@@ -123,13 +117,7 @@ final class CjsonLib {
     private static void object(LuaTable t, ByteArrayOutputStream out, int depth) {
         out.write('{');
         boolean first = true;
-        LuaValue k = LuaValue.NIL;
-        while (true) {
-            Varargs next = t.next(k);
-            k = next.arg1();
-            if (k.isnil()) {
-                break;
-            }
+        for (LuaValue k : t.keys()) {
             if (!first) {
                 out.write(',');
             }
@@ -144,7 +132,7 @@ final class CjsonLib {
                 throw fail("Cannot serialise " + k.typename() + ": table key must be a number or string");
             }
             out.write(':');
-            encode(next.arg(2), out, depth + 1);
+            encode(t.rawget(k), out, depth + 1);
         }
         out.write('}');
     }
@@ -264,14 +252,8 @@ final class CjsonLib {
                 }
                 pos++;
                 t.rawset(key, value(depth));
-                skipSpace();
-                if (pos < s.length && s[pos] == ',') {
-                    pos++;
-                } else if (pos < s.length && s[pos] == '}') {
-                    pos++;
+                if (closes('}', "comma or object end")) {
                     return t;
-                } else {
-                    throw expected("comma or object end", pos);
                 }
             }
         }
@@ -287,16 +269,19 @@ final class CjsonLib {
             }
             for (int i = 1; ; i++) {
                 t.rawset(i, value(depth));
-                skipSpace();
-                if (pos < s.length && s[pos] == ',') {
-                    pos++;
-                } else if (pos < s.length && s[pos] == ']') {
-                    pos++;
+                if (closes(']', "comma or array end")) {
                     return t;
-                } else {
-                    throw expected("comma or array end", pos);
                 }
             }
+        }
+
+        /** After a member: a comma (false: another follows) or the closing bracket (true), else the error. */
+        private boolean closes(char close, String expected) {
+            skipSpace();
+            if (pos < s.length && (s[pos] == ',' || s[pos] == close)) {
+                return s[pos++] == close;
+            }
+            throw expected(expected, pos);
         }
 
         private void checkDepth(int depth) {

@@ -151,13 +151,8 @@ final class CmsgpackLib {
         int count = 0;
         double max = 0;
         boolean array = true;
-        LuaValue k = LuaValue.NIL;
-        while (true) {
-            Varargs next = t.next(k);
-            k = next.arg1();
-            if (k.isnil()) {
-                break;
-            }
+        LuaValue[] keys = t.keys();
+        for (LuaValue k : keys) {
             count++;
             if (k.type() != LuaValue.TNUMBER || k.todouble() < 1 || k.todouble() != Math.floor(k.todouble())) {
                 array = false;
@@ -173,15 +168,9 @@ final class CmsgpackLib {
             return;
         }
         header(count, 0x80, 16, 0xde, out);
-        k = LuaValue.NIL;
-        while (true) {
-            Varargs next = t.next(k);
-            k = next.arg1();
-            if (k.isnil()) {
-                break;
-            }
+        for (LuaValue k : keys) {
             encode(k, out, depth);
-            encode(next.arg(2), out, depth);
+            encode(t.rawget(k), out, depth);
         }
     }
 

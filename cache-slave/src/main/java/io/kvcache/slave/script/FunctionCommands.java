@@ -12,7 +12,6 @@ import java.util.Locale;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.ErrorReply;
-import io.kvcache.protocol.RedisNumbers;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
@@ -87,7 +86,7 @@ public final class FunctionCommands {
 
     /** fcallCommandGeneric and scriptPrepareForRun. */
     private void fcall(Request r, RespWriter out, Session s, boolean readOnlyCommand) {
-        int numkeys = numkeys(r);
+        int numkeys = ScriptCommands.numkeys(r, "ERR Bad number of keys provided");
         FunctionLibraries.Function function = libraries.function(r.text(1));
         if (function == null) {
             throw new ErrorReply("ERR Function not found");
@@ -97,22 +96,6 @@ public final class FunctionCommands {
         ScriptCommands.refuseStart(flags, readOnlyCommand, oom, host);
         ScriptRun run = new ScriptRun(s, readOnlyCommand || flags.noWrites(), oom, flags.allowOom());
         host.atomically(run, () -> engine.call(function, r.argv(), 3, numkeys, run, out));
-    }
-
-    private static int numkeys(Request r) {
-        long numkeys;
-        try {
-            numkeys = RedisNumbers.parseLong(r.arg(2));
-        } catch (RedisNumbers.NotANumber e) {
-            throw new ErrorReply("ERR Bad number of keys provided");
-        }
-        if (numkeys > r.argc() - 3) {
-            throw new ErrorReply(ScriptErrors.NUMKEYS_TOO_BIG);
-        }
-        if (numkeys < 0) {
-            throw new ErrorReply(ScriptErrors.NUMKEYS_NEGATIVE);
-        }
-        return (int) numkeys;
     }
 
     private void function(Request r, RespWriter out, Session s) {

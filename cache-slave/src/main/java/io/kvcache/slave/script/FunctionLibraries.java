@@ -181,7 +181,7 @@ final class FunctionLibraries {
 
     /** The redis table while a library loads: register_function, log and the constants; nothing that runs commands. */
     private static LuaTable loadTimeRedis(String library, Map<String, Function> registered) {
-        LuaTable redis = new LuaTable();
+        LuaTable redis = RedisLib.constantsAndHelpers();
         redis.rawset("register_function", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
@@ -189,22 +189,11 @@ final class FunctionLibraries {
                 return NONE;
             }
         });
-        LuaTable full = RedisLib.constantsAndHelpers();
-        LuaValue k = LuaValue.NIL;
-        while (true) {
-            Varargs next = full.next(k);
-            k = next.arg1();
-            if (k.isnil()) {
-                break;
-            }
-            redis.rawset(k, next.arg(2));
-        }
         LuaTable meta = new LuaTable();
         meta.rawset(LuaValue.INDEX, new TwoArgFunction() {
             @Override
             public LuaValue call(LuaValue table, LuaValue key) {
-                throw new ScriptError(valueOf("Script attempted to access nonexistent global variable '"
-                        + key.tojstring() + "'"), true);
+                throw LuaSandbox.nonexistentGlobal(key); // redis.call, during a load: as Redis words it
             }
         });
         redis.setmetatable(meta);
@@ -219,13 +208,7 @@ final class FunctionLibraries {
         LuaValue description = LuaValue.NIL;
         if (args.narg() == 1 && args.arg1().istable()) {
             LuaTable t = args.arg1().checktable();
-            LuaValue key = LuaValue.NIL;
-            while (true) {
-                Varargs next = t.next(key);
-                key = next.arg1();
-                if (key.isnil()) {
-                    break;
-                }
+            for (LuaValue key : t.keys()) {
                 String field = key.isstring() ? key.tojstring() : "";
                 if (!List.of("function_name", "callback", "flags", "description").contains(field)) {
                     throw failed("ERR unknown argument given to redis.register_function");

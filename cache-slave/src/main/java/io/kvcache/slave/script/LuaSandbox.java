@@ -105,6 +105,12 @@ final class LuaSandbox {
         return proxy;
     }
 
+    /** Reading a name the script's globals do not hold (Redis's globals protection). */
+    static ScriptError nonexistentGlobal(LuaValue key) {
+        return new ScriptError(LuaValue.valueOf("Script attempted to access nonexistent global variable '"
+                + key.tojstring() + "'"), true);
+    }
+
     /** KEYS, ARGV, or a function's keys and args: count of the values from from, as a Lua array of strings. */
     static LuaTable table(byte[][] values, int from, int count) {
         LuaTable t = new LuaTable(count, 0);
@@ -120,8 +126,7 @@ final class LuaSandbox {
             if (key.isstring() && READ_AS_NIL.contains(key.tojstring())) {
                 return NIL;
             }
-            throw new ScriptError(valueOf("Script attempted to access nonexistent global variable '"
-                    + key.tojstring() + "'"), true);
+            throw nonexistentGlobal(key);
         }
     }
 

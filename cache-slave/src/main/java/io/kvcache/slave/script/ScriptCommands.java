@@ -75,7 +75,7 @@ public final class ScriptCommands {
 
     /** evalGenericCommand and scriptPrepareForRun. */
     private void eval(Request r, RespWriter out, Session s, boolean bySha, boolean readOnlyCommand) {
-        int numkeys = numkeys(r);
+        int numkeys = numkeys(r, RespErrors.NOT_INTEGER);
         LuaScript script = bySha ? cached(r.text(1)) : load(r.arg(1));
         ScriptFlags flags = script.flags();
         boolean oom = host.outOfMemory();
@@ -105,12 +105,17 @@ public final class ScriptCommands {
         }
     }
 
-    private static int numkeys(Request r) {
+    /**
+     * The numkeys of EVAL or FCALL (argument 2), checked as Redis checks it.
+     *
+     * @param notANumber the error when it is not an integer (EVAL's and FCALL's differ)
+     */
+    static int numkeys(Request r, String notANumber) {
         long numkeys;
         try {
             numkeys = RedisNumbers.parseLong(r.arg(2));
         } catch (RedisNumbers.NotANumber e) {
-            throw new ErrorReply(RespErrors.NOT_INTEGER);
+            throw new ErrorReply(notANumber);
         }
         if (numkeys > r.argc() - 3) {
             throw new ErrorReply(ScriptErrors.NUMKEYS_TOO_BIG);
@@ -131,9 +136,9 @@ public final class ScriptCommands {
 
     /** Compiles and caches body; the first time, replicas learn it too. */
     private LuaScript load(byte[] body) {
-        boolean known = engine.exists(RedisLib.sha1(body));
+        int before = engine.size();
         LuaScript script = engine.load(body);
-        if (!known) {
+        if (engine.size() > before) { // newly cached
             host.propagate(new Request(new byte[][] {bytes("SCRIPT"), bytes("LOAD"), body}));
         }
         return script;

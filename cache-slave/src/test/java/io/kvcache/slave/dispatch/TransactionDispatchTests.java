@@ -80,6 +80,19 @@ class TransactionDispatchTests {
         store.call("GET", "a");
         store.call("EXEC");
         assertThat(stream).containsExactly("MULTI", "SET a 1", "INCR n", "EXEC");
+
+        // A script's writes: one unit too, alone or inside a transaction, and the batch waits for them.
+        stream.clear();
+        String script = "redis.call('set', KEYS[1], 'v') return redis.call('incr', KEYS[2])";
+        assertThat(store.dispatcher.execute(List.of(Request.of("EVAL", script, "2", "s", "m")), store.session,
+                new io.kvcache.protocol.RespWriter())).as("the offset its client waits for").isPositive();
+        store.call("MULTI");
+        store.call("EVAL", script, "2", "s", "m");
+        io.kvcache.protocol.RespWriter exec = new io.kvcache.protocol.RespWriter();
+        assertThat(store.dispatcher.execute(List.of(Request.of("EXEC")), store.session, exec))
+                .as("an EXEC that only ran a script: %s", exec).isPositive();
+        assertThat(stream).containsExactly("SCRIPT LOAD " + script, "MULTI", "SET s v", "INCR m", "EXEC",
+                "MULTI", "SET s v", "INCR m", "EXEC");
     }
 
     @Test
