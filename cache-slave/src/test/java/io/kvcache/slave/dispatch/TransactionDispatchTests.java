@@ -91,8 +91,9 @@ class TransactionDispatchTests {
         io.kvcache.protocol.RespWriter exec = new io.kvcache.protocol.RespWriter();
         assertThat(store.dispatcher.execute(List.of(Request.of("EXEC")), store.session, exec))
                 .as("an EXEC that only ran a script: %s", exec).isPositive();
-        assertThat(stream).containsExactly("SCRIPT LOAD " + script, "MULTI", "SET s v", "INCR m", "EXEC",
-                "MULTI", "SET s v", "INCR m", "EXEC");
+        // (markers are listed by their first word: SCRIPT is the script's SCRIPT LOAD, its first time here)
+        assertThat(stream).containsExactly("SCRIPT", "MULTI", "set s v", "incr m", "EXEC",
+                "MULTI", "set s v", "incr m", "EXEC");
     }
 
     @Test
