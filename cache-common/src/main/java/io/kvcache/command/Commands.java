@@ -34,8 +34,24 @@ public final class Commands {
     public static final CommandSpec TIME = local("time", 1, FAST, STALE, LOADING);
     /** A replica's REPLCONF ACK reaches its primary's data port (docs/replication.md); the rest as Redis. */
     public static final CommandSpec REPLCONF = local("replconf", -1, ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY);
-    /** PUBLISH channel message: no client can subscribe yet (pub/sub is the next issue), so none receives it. */
-    public static final CommandSpec PUBLISH = local("publish", 3, PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE);
+    // Pub/sub (pubsub.c): a proxy answers subscriptions itself and relays what its clients subscribe to
+    public static final CommandSpec SUBSCRIBE = subscription("subscribe", -2, KeySpec.NONE);
+    public static final CommandSpec UNSUBSCRIBE = subscription("unsubscribe", -1, KeySpec.NONE);
+    public static final CommandSpec PSUBSCRIBE = subscription("psubscribe", -2, KeySpec.NONE);
+    public static final CommandSpec PUNSUBSCRIBE = subscription("punsubscribe", -1, KeySpec.NONE);
+    /** The shard channels are key specs (Redis's NOT_KEY: they route, nothing is stored). */
+    public static final CommandSpec SSUBSCRIBE = subscription("ssubscribe", -2, new KeySpec(1, -1, 1));
+    public static final CommandSpec SUNSUBSCRIBE = subscription("sunsubscribe", -1, new KeySpec(1, -1, 1));
+    public static final CommandSpec PUBLISH = new CommandSpec("publish", 3,
+            flags(CommandFlag.PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE), KeySpec.NONE, RequestPolicy.CHANNEL,
+            ResponsePolicy.DEFAULT);
+    public static final CommandSpec SPUBLISH = new CommandSpec("spublish", 3,
+            flags(CommandFlag.PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE), KeySpec.single(), RequestPolicy.CHANNEL,
+            ResponsePolicy.DEFAULT);
+    /** PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB: of the server asked, as in Redis Cluster. */
+    public static final CommandSpec PUBSUB_CMD = local("pubsub", -2);
+    /** CLUSTER SLOTS|SHARDS|NODES|INFO|MYID|KEYSLOT|...: the master answers as a Redis Cluster node. */
+    public static final CommandSpec CLUSTER = local("cluster", -2);
     // Transactions (multi.c)
     public static final CommandSpec MULTI = transaction("multi", 1, KeySpec.NONE, FAST, ALLOW_BUSY);
     public static final CommandSpec EXEC = transaction("exec", 1, KeySpec.NONE, SKIP_SLOWLOG);
@@ -241,7 +257,8 @@ public final class Commands {
     /** Every command, in declaration order. */
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
-            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, PUBLISH, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
+            FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE,
+            SSUBSCRIBE, SUNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB_CMD, CLUSTER, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
             EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO, FUNCTION,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,
@@ -265,6 +282,11 @@ public final class Commands {
 
     private static CommandSpec local(String name, int arity, CommandFlag... flags) {
         return new CommandSpec(name, arity, flags(flags), KeySpec.NONE, RequestPolicy.LOCAL, ResponsePolicy.DEFAULT);
+    }
+
+    private static CommandSpec subscription(String name, int arity, KeySpec keys) {
+        return new CommandSpec(name, arity, flags(CommandFlag.PUBSUB, NOSCRIPT, LOADING, STALE), keys,
+                RequestPolicy.SUBSCRIPTION, ResponsePolicy.DEFAULT);
     }
 
     /** MULTI, EXEC, DISCARD, WATCH, UNWATCH: never in a script (Redis's flags, and theirs). */

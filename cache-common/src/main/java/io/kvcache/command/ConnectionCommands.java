@@ -69,10 +69,7 @@ public final class ConnectionCommands {
                     out.ok();
                 })
                 .on(TIME, this::time)
-                .on(REPLCONF, this::replconf)
-                // The number of clients that received the message: none can subscribe here yet. Scripts
-                // publish on unlock (Redisson's RLock), and must not fail for it.
-                .on(PUBLISH, (r, out, s) -> out.integer(0));
+                .on(REPLCONF, this::replconf);
     }
 
     /** Where REPLCONF ACK goes (a slave in a cluster); without it, acknowledgements are ignored. */
@@ -116,7 +113,9 @@ public final class ConnectionCommands {
         if (r.argc() > 2) {
             throw new ErrorReply(RespErrors.wrongArity("ping"));
         }
-        if (r.argc() == 2) {
+        if (s.isSubscribed()) { // a subscriber's PING answers as a message would come: [pong, argument or ""]
+            out.array(2).bulk("pong").bulk(r.argc() == 2 ? r.arg(1) : new byte[0]);
+        } else if (r.argc() == 2) {
             out.bulk(r.arg(1));
         } else {
             out.simple("PONG");

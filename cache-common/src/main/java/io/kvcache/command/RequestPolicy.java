@@ -27,5 +27,15 @@ public enum RequestPolicy {
      * MULTI, EXEC, DISCARD: the proxy queues the transaction itself and sends it whole, as one
      * contiguous MULTI ... EXEC, to the one shard all its keys live on.
      */
-    TRANSACTION
+    TRANSACTION,
+    /**
+     * (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE: the proxy keeps its clients' subscriptions and subscribes
+     * upstream, on every shard, to what they need; a subscription answers once it is in force there.
+     */
+    SUBSCRIPTION,
+    /**
+     * PUBLISH, SPUBLISH: sent to the shard owning the channel's hash, whose subscribers (every proxy
+     * that relays the channel) hear it; the proxy answers how many of its own clients receive it.
+     */
+    CHANNEL
 }

@@ -11,6 +11,8 @@ public final class Session {
     private final String address;
     private final long createdMillis = System.currentTimeMillis();
     private volatile String name;
+    /** The address the client connected to, when the transport knows it (what CLUSTER SLOTS announces). */
+    private volatile java.net.InetSocketAddress localAddress;
     private boolean closeAfterReply;
     private boolean authenticated;
     private boolean readOnly;
@@ -23,6 +25,10 @@ public final class Session {
     private volatile Runnable onDisconnect;
     private volatile Runnable onClose;
     private volatile Unblocker onUnblock;
+    /** What this client subscribes to; null until its first SUBSCRIBE. Changed under the pub/sub registry's lock. */
+    private volatile Subscriptions subscriptions;
+    /** Where messages for this client go, out of band of its replies (its connection); null: nowhere. */
+    private volatile java.util.function.Consumer<byte[]> pushes;
 
     public Session(long id, String connectionId, String address) {
         this.id = id;
@@ -41,6 +47,14 @@ public final class Session {
 
     public String address() {
         return address;
+    }
+
+    public java.net.InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    public void localAddress(java.net.InetSocketAddress address) {
+        this.localAddress = address;
     }
 
     public long createdMillis() {
@@ -200,6 +214,41 @@ public final class Session {
         Runnable release = onClose;
         if (release != null) {
             release.run();
+        }
+        Subscriptions subs = subscriptions;
+        if (subs != null) {
+            subs.closed(this);
+        }
+    }
+
+    /** The client's subscriptions, null when it never subscribed. */
+    public Subscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    public void subscriptions(Subscriptions subscriptions) {
+        this.subscriptions = subscriptions;
+    }
+
+    /**
+     * Whether the client is in Redis's subscribed mode (CLIENT_PUBSUB): subscribed to a channel, a
+     * pattern or a shard channel, so that only the pub/sub commands, PING, QUIT and RESET run.
+     */
+    public boolean isSubscribed() {
+        Subscriptions subs = subscriptions;
+        return subs != null && subs.total() > 0;
+    }
+
+    /** The connection's way to send this client a message between its replies. */
+    public void pushTo(java.util.function.Consumer<byte[]> target) {
+        this.pushes = target;
+    }
+
+    /** Sends a message (a whole RESP frame) to the client between its replies; any thread. */
+    public void push(byte[] frame) {
+        java.util.function.Consumer<byte[]> target = pushes;
+        if (target != null && !disconnected) {
+            target.accept(frame);
         }
     }
 

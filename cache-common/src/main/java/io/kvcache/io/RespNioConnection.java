@@ -17,6 +17,7 @@ import io.kvcache.protocol.RequestBatch;
 import io.kvcache.protocol.RespDeserializer;
 import io.kvcache.protocol.RespReader;
 import io.kvcache.protocol.RespWriter;
+import io.kvcache.server.OutputBufferLimit;
 
 /**
  * A client connection served by an {@link IoLoop}: a Spring Integration {@code TcpConnection}
@@ -50,6 +51,17 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
     private boolean processing;
     /** Reads are off until the batch in flight is answered ({@link #pauseReadsWhileInFlight}). */
     private boolean readsPaused;
+    /** Messages for a subscriber that came while its batch was in flight: they follow that batch's replies. */
+    private final ArrayDeque<Push> held = new ArrayDeque<>(0);
+    /** Bytes of messages held or unsent: what client-output-buffer-limit pubsub judges. */
+    private long pushBytes;
+    /** When pushBytes went over the soft limit and stayed there, or 0. */
+    private long overSoftSince;
+    private OutputBufferLimit pushLimit = OutputBufferLimit.PUBSUB_DEFAULT;
+
+    /** A message pushed to a subscriber, out of band of its replies. */
+    private record Push(byte[] frame) {
+    }
 
     RespNioConnection(SocketChannel channel, IoLoop loop, boolean lookupHost, ApplicationEventPublisher publisher,
                       String factoryName) {
@@ -191,6 +203,64 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
         this.onPeerClosed = action;
     }
 
+    /** client-output-buffer-limit pubsub for this connection's messages. */
+    public void pushLimit(OutputBufferLimit limit) {
+        this.pushLimit = limit;
+    }
+
+    /**
+     * Sends a subscriber a message (a whole RESP frame) between its replies, from any thread: after
+     * the replies of the batch in flight, if any, so that a SUBSCRIBE's confirmation comes before the
+     * first message. A subscriber that reads too slowly is closed as Redis closes it.
+     */
+    public void push(byte[] frame) {
+        if (!loop.inLoop()) {
+            loop.execute(() -> pushInLoop(frame));
+            return;
+        }
+        pushInLoop(frame);
+    }
+
+    private void pushInLoop(byte[] frame) {
+        if (closed) {
+            return;
+        }
+        pushBytes += frame.length;
+        if (overLimit()) {
+            closeNow();
+            return;
+        }
+        if (inFlight) {
+            held.add(new Push(frame));
+            return;
+        }
+        unsent.add(new Push(frame));
+        try {
+            flush();
+        } catch (IOException e) {
+            closeNow();
+        }
+    }
+
+    /** checkClientOutputBufferLimits for the pubsub class: the hard limit at once, the soft one after its time. */
+    private boolean overLimit() {
+        OutputBufferLimit limit = pushLimit;
+        if (limit.hard() > 0 && pushBytes >= limit.hard()) {
+            return true;
+        }
+        if (limit.soft() > 0 && pushBytes >= limit.soft()) {
+            long now = System.nanoTime();
+            if (overSoftSince == 0) {
+                overSoftSince = now;
+            } else if (now - overSoftSince >= limit.softTime().toNanos()) {
+                return true;
+            }
+        } else {
+            overSoftSince = 0;
+        }
+        return false;
+    }
+
     @Override
     public Object getPayload() {
         return batch;
@@ -220,6 +290,8 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
             interest(SelectionKey.OP_READ);
         }
         unsent.add(payload);
+        unsent.addAll(held);
+        held.clear();
         try {
             flush();
         } catch (IOException e) {
@@ -256,6 +328,15 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
                     length = b.length;
                     if (written < length) {
                         written += channel.write(ByteBuffer.wrap(b, written, length - written));
+                    }
+                }
+                case Push p -> {
+                    length = p.frame.length;
+                    if (written < length) {
+                        written += channel.write(ByteBuffer.wrap(p.frame, written, length - written));
+                    }
+                    if (written == length) {
+                        pushBytes -= length;
                     }
                 }
                 default -> throw new IllegalArgumentException("Not a RESP reply: " + head.getClass());
@@ -314,6 +395,7 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
             }
         }
         unsent.clear();
+        held.clear();
         super.close(); // the close event: the endpoint releases the session and the parse state
     }
 
@@ -325,6 +407,11 @@ public final class RespNioConnection extends TcpConnectionSupport implements IoL
     @Override
     public Object getDeserializerStateKey() {
         return this;
+    }
+
+    /** The address the client connected to (this server's side of the connection). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.socket().getLocalSocketAddress();
     }
 
     @Override

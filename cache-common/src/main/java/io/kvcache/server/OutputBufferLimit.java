@@ -14,6 +14,10 @@ public record OutputBufferLimit(long hard, long soft, Duration softTime) {
     /** Redis's default for normal clients: no limit. */
     public static final OutputBufferLimit NONE = new OutputBufferLimit(0, 0, Duration.ZERO);
 
+    /** Redis's default for subscribers ({@code client-output-buffer-limit pubsub 32mb 8mb 60}). */
+    public static final OutputBufferLimit PUBSUB_DEFAULT =
+            new OutputBufferLimit(32L << 20, 8L << 20, Duration.ofSeconds(60));
+
     /** Parses {@code "256mb 64mb 60"} (sizes as redis.conf writes them, seconds). */
     public static OutputBufferLimit parse(String value) {
         String[] parts = value.trim().split("\\s+");

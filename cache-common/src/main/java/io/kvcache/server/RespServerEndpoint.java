@@ -204,6 +204,8 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
         }
         if (connection instanceof io.kvcache.io.RespNioConnection nio) {
             nio.onPeerClosed(session::disconnected); // a blocked client that left stops waiting
+            session.pushTo(nio::push); // a subscriber's messages
+            session.localAddress(nio.localAddress());
         }
         open.put(id, new ClientConnection(id, connection, session, key, reader, new RespWriter(memory)));
     }

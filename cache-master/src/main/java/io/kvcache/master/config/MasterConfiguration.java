@@ -18,7 +18,10 @@ import io.kvcache.master.rebalance.Rebalancer;
 import io.kvcache.master.rebalance.SlaveMigrationClient;
 import io.kvcache.master.routing.ClusterConfig;
 import io.kvcache.master.routing.MasterInfo;
+import io.kvcache.master.routing.ClusterCommands;
 import io.kvcache.master.routing.Router;
+import io.kvcache.master.pubsub.PubSubRelay;
+import io.kvcache.pubsub.PubSub;
 import io.kvcache.master.topology.ClusterRing;
 import io.kvcache.master.topology.HttpReplicationProbe;
 import io.kvcache.master.topology.TopologyRegistry;
@@ -75,15 +78,27 @@ public class MasterConfiguration {
         return new MasterInfo(clientSessions, properties.port());
     }
 
+    /** The channels and patterns the master's clients subscribe to. */
+    @Bean
+    PubSub pubsub() {
+        return new PubSub();
+    }
+
+    /** Subscribes the master, on every shard's primary, to what its clients subscribe to. */
+    @Bean
+    PubSubRelay pubSubRelay(PubSub pubsub, TopologyRegistry registry) {
+        return new PubSubRelay(pubsub, registry);
+    }
+
     @Bean
     Router router(TopologyRegistry registry, Clients clientSessions, MasterProperties properties, MasterInfo info,
-                  SlaveMigrationClient slaveMigrationClient) {
+                  SlaveMigrationClient slaveMigrationClient, PubSub pubsub, PubSubRelay relay) {
         CommandTable table = CommandTable.standard();
         ConnectionCommands connection = new ConnectionCommands(table, clientSessions, properties.requirepass(),
                 "cluster");
         return new Router(table, connection, registry, info,
                 new ClusterConfig(registry, properties.replyTimeout().toMillis()), properties.replyTimeout().toMillis(),
-                slaveMigrationClient);
+                slaveMigrationClient, pubsub, new ClusterCommands(registry));
     }
 
     /** Marks replicas down when their heartbeats stop (checked a few times per timeout). */

@@ -21,6 +21,9 @@ import io.kvcache.command.ResponsePolicy;
 import io.kvcache.command.SubcommandPolicies;
 import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
+import io.kvcache.command.Subscriptions;
+import io.kvcache.pubsub.PubSub;
+import io.kvcache.pubsub.PubSubCommands;
 import io.kvcache.master.routing.Fragmenter.Fragment;
 import io.kvcache.master.routing.Fragmenter.Place;
 import io.kvcache.master.topology.Shard;
@@ -61,8 +64,11 @@ public final class Router {
     private final BlockingPops blockingPops;
     private final Transactions transactions;
 
+    private final PubSub pubsub;
+
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
-                  ClusterConfig config, long replyTimeoutMillis, KeySettler settler) {
+                  ClusterConfig config, long replyTimeoutMillis, KeySettler settler, PubSub pubsub,
+                  ClusterCommands cluster) {
         this.table = table;
         this.connection = connection;
         this.topology = topology;
@@ -74,7 +80,10 @@ public final class Router {
         this.links = new ShardLinks(topology, settler, replyTimeoutMillis);
         this.blockingPops = new BlockingPops(topology, links, settler);
         this.transactions = new Transactions(localHandlers, links, blockingPops.pool());
+        this.pubsub = pubsub;
         connection.register(localHandlers);
+        new PubSubCommands(pubsub).register(localHandlers);
+        cluster.register(localHandlers);
         info.commandStats(stats);
     }
 
@@ -223,6 +232,11 @@ public final class Router {
             stats.rejected(spec);
             return Transactions.refused(spec, ConnectionCommands.NOAUTH, s);
         }
+        String subscribed = PubSubCommands.refusal(spec, r, s);
+        if (subscribed != null) {
+            stats.rejected(spec);
+            return Transactions.refused(spec, subscribed, s);
+        }
         if (Transactions.queues(spec, s)) {
             return transactions.queue(spec, r, s, t, group.memory());
         }
@@ -236,6 +250,14 @@ public final class Router {
                 case ALL_NODES -> config.route(r, s, group, t, links);
                 case TWO_KEYS_MOVE -> twoKeys(spec, r, s, group, t, mayWait);
                 case BLOCKING -> blocking(spec, r, s, group, t, mayWait);
+                case SUBSCRIPTION -> {
+                    if (!mayWait) {
+                        yield MUST_WAIT; // a subscription answers once the shards have it: never on an I/O loop
+                    }
+                    links.await(group, s);
+                    yield local(spec, r, s);
+                }
+                case CHANNEL -> publish(spec, r, s, group, t);
                 case TRANSACTION -> {
                     if (transactions.needsOwnLink(spec, s)) {
                         if (!mayWait) {
@@ -270,6 +292,32 @@ public final class Router {
             return links.forward(Fragmenter.Place.of(r.arg(0), t).shard(), r, spec, s, group);
         }
         return links.forward(places.getFirst().shard(), r, spec, s, group);
+    }
+
+    /**
+     * PUBLISH, SPUBLISH: to the shard owning the channel's hash, which delivers it to every master
+     * relaying the channel; the reply counts this master's receivers, as a Redis Cluster node counts
+     * its own clients.
+     */
+    private Object publish(CommandSpec spec, Request r, Session s, ReplyGroup group, Topology t) {
+        Subscriptions.Kind kind = spec == Commands.SPUBLISH ? Subscriptions.Kind.SHARD : Subscriptions.Kind.CHANNEL;
+        Object part = links.forward(Place.of(r.arg(1), t).shard(), r, spec, s, group);
+        if (part instanceof byte[] failure) {
+            return failure;
+        }
+        return new Published((PendingReply) part, pubsub.receivers(kind, r.arg(1)));
+    }
+
+    /** A PUBLISH the shard took: answered with this master's count of receivers (or the shard's error). */
+    private record Published(PendingReply part, int receivers) {
+        void writeTo(RespWriter out) {
+            byte[] reply = ShardLinks.reply(part);
+            if (Replies.isError(reply)) {
+                out.raw(reply);
+            } else {
+                out.integer(receivers);
+            }
+        }
     }
 
     /** MGET, MSET, DEL, UNLINK, EXISTS, TOUCH: one sub-request per shard, merged by response policy. */
@@ -417,6 +465,7 @@ public final class Router {
             case ScanStep step -> step.writeTo(out);
             case MasterInfo.Collected collected -> collected.writeTo(out);
             case Transactions.Exec exec -> exec.writeTo(out);
+            case Published published -> published.writeTo(out);
             default -> out.raw(ShardLinks.reply(result));
         }
     }

@@ -13,6 +13,8 @@ import io.kvcache.command.Clients;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
+import io.kvcache.pubsub.PubSub;
+import io.kvcache.pubsub.PubSubCommands;
 import io.kvcache.config.ConfigParameter;
 import io.kvcache.slave.dispatch.ConfigCommands;
 import io.kvcache.slave.dispatch.CommandDispatcher;
@@ -76,7 +78,8 @@ class StoreConfiguration {
      */
     @Bean
     CommandDispatcher commandDispatcher(Keyspace keyspace, Clients clients, SlaveProperties properties,
-                                        Eviction eviction, @Value("${kvcache.cluster.secret:}") String clusterSecret,
+                                        Eviction eviction, PubSub pubsub,
+                                        @Value("${kvcache.cluster.secret:}") String clusterSecret,
                                         // a lone slave (no cluster) has no replication beans
                                         @Value("${kvcache.replication.min-replicas-to-write:0}") int minReplicasToWrite) {
         CommandTable table = CommandTable.standard();
@@ -86,6 +89,7 @@ class StoreConfiguration {
         ConnectionCommands connection = new ConnectionCommands(table, clients, clusterSecret, "cluster");
         connection.register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
+        new PubSubCommands(pubsub).register(handlers);
         DataCommands.register(handlers, keyspace, eviction, properties.protoMaxBulkLen().toBytes(),
                 !clusterSecret.isEmpty());
         new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite), () -> self.get().scripts())
@@ -93,6 +97,12 @@ class StoreConfiguration {
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
         self.set(dispatcher);
         return dispatcher;
+    }
+
+    /** The data port's channels and their subscribers (the masters' relays, and any client of the port). */
+    @Bean
+    PubSub pubsub() {
+        return new PubSub();
     }
 
     /** What CONFIG GET answers for the settings fixed at start. */

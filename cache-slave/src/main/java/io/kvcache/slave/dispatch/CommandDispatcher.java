@@ -29,6 +29,7 @@ import io.kvcache.command.ReplicaAcks;
 import io.kvcache.command.Session;
 import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
+import io.kvcache.pubsub.PubSubCommands;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
@@ -737,7 +738,7 @@ public final class CommandDispatcher {
         if (applying) {
             return null;
         }
-        if (guard != null && !session.isInternal() && spec.keys().hasKeys()) {
+        if (guard != null && !session.isInternal() && spec.keys().hasKeys() && !spec.is(CommandFlag.PUBSUB)) {
             String redirect = guard.check(spec, request);
             if (redirect != null) {
                 return redirect;
@@ -747,9 +748,12 @@ public final class CommandDispatcher {
             return RespErrors.OOM;
         }
         if (spec.isWrite() && propagation != null) {
-            return propagation.refuseWrite();
+            String refused = propagation.refuseWrite();
+            if (refused != null) {
+                return refused;
+            }
         }
-        return null;
+        return PubSubCommands.refusal(spec, request, session);
     }
 
     /** MULTI, EXEC, DISCARD (multi.c), already past {@link #refusal}; EXEC tells what it wrote in {@link #execWrote}. Under lock. */

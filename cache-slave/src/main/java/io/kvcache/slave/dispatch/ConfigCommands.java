@@ -1,5 +1,6 @@
 package io.kvcache.slave.dispatch;
 
+import io.kvcache.protocol.GlobMatcher;
 import static io.kvcache.command.Commands.CONFIG;
 
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,6 @@ import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Eviction;
-import io.kvcache.slave.store.GlobMatcher;
 import io.kvcache.slave.store.HeapBudget;
 import io.kvcache.slave.store.Keyspace;
 import io.kvcache.slave.script.ScriptEngine;

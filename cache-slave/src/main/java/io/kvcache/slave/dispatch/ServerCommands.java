@@ -9,8 +9,11 @@ import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Keyspace;
 
-/** The commands about a slave's whole store: INFO, DBSIZE, FLUSHALL, FLUSHDB. */
+/** The commands about a slave's whole store: INFO, DBSIZE, FLUSHALL, FLUSHDB; and CLUSTER, which a slave does not serve. */
 public final class ServerCommands {
+
+    /** What a Redis not in cluster mode answers to CLUSTER: a slave is one node of a shard, not of a Redis Cluster. */
+    static final String CLUSTER_DISABLED = "ERR This instance has cluster support disabled";
 
     private final Keyspace db;
     private final InfoReport info;
@@ -24,7 +27,8 @@ public final class ServerCommands {
         h.on(INFO, (r, out, s) -> out.bulk(info.render(r)))
                 .on(DBSIZE, (r, out, s) -> out.integer(db.size()))
                 .on(FLUSHALL, this::flush)
-                .on(FLUSHDB, this::flush);
+                .on(FLUSHDB, this::flush)
+                .on(CLUSTER, (r, out, s) -> out.error(CLUSTER_DISABLED));
     }
 
     /** FLUSHALL / FLUSHDB [SYNC|ASYNC]: both flush at once. */

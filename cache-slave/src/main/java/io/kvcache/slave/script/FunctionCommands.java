@@ -1,5 +1,6 @@
 package io.kvcache.slave.script;
 
+import io.kvcache.protocol.GlobMatcher;
 import static io.kvcache.command.Commands.FCALL;
 import static io.kvcache.command.Commands.FCALL_RO;
 import static io.kvcache.command.Commands.FUNCTION;
@@ -16,7 +17,6 @@ import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.FunctionPayload;
-import io.kvcache.slave.store.GlobMatcher;
 
 /**
  * FCALL, FCALL_RO and FUNCTION (Redis 7.0's functions.c). A function runs as a script does

@@ -1,5 +1,6 @@
 package io.kvcache.slave.store;
 
+import io.kvcache.protocol.GlobMatcher;
 import static io.kvcache.command.Commands.*;
 
 import java.nio.charset.StandardCharsets;

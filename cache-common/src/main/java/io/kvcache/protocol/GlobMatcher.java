@@ -1,4 +1,4 @@
-package io.kvcache.slave.store;
+package io.kvcache.protocol;
 
 /**
  * Redis's glob matching (util.c stringmatchlen): * ? [abc] [^a-z] and \ escapes, binary-safe.
@@ -14,7 +14,7 @@ public final class GlobMatcher {
     private GlobMatcher() {
     }
 
-    static boolean matches(byte[] pattern, byte[] string) {
+    public static boolean matches(byte[] pattern, byte[] string) {
         boolean[] skipLongerMatches = new boolean[1];
         return match(pattern, 0, string, 0, false, skipLongerMatches, 0);
     }
