@@ -18,6 +18,8 @@ public enum ConfigParameter {
     LFU_DECAY_TIME("lfu-decay-time", Kind.INT, true, 0),
     /** How long a script runs, in milliseconds, before others get -BUSY (0: never); alias lua-time-limit. */
     BUSY_REPLY_THRESHOLD("busy-reply-threshold", Kind.INT, true, 0),
+    /** Which keyspace events slaves publish (K, E and the classes of notify.c); empty: none, Redis's default. */
+    NOTIFY_KEYSPACE_EVENTS("notify-keyspace-events", Kind.KEYSPACE_EVENTS, true),
     /** Always yes: a replica takes its primary's evictions as deletions and never evicts itself. */
     REPLICA_IGNORE_MAXMEMORY("replica-ignore-maxmemory", Kind.FIXED, false),
     DATABASES("databases", Kind.FIXED, false),
@@ -32,7 +34,7 @@ public enum ConfigParameter {
     SAVE("save", Kind.FIXED, false),
     APPENDONLY("appendonly", Kind.FIXED, false);
 
-    private enum Kind { MEMORY, POLICY, INT, FIXED }
+    private enum Kind { MEMORY, POLICY, INT, KEYSPACE_EVENTS, FIXED }
 
     static final String NOT_MEMORY = "argument must be a memory value";
     static final String NOT_INTEGER = "argument couldn't be parsed into an integer";
@@ -107,6 +109,13 @@ public enum ConfigParameter {
                             + " inclusive");
                 }
                 yield Long.toString(n);
+            }
+            case KEYSPACE_EVENTS -> {
+                int flags = KeyspaceEventFlags.parse(value);
+                if (flags < 0) {
+                    throw new InvalidValue(KeyspaceEventFlags.INVALID);
+                }
+                yield KeyspaceEventFlags.format(flags);
             }
             case FIXED -> throw new InvalidValue(IMMUTABLE);
         };

@@ -92,9 +92,10 @@ class StoreConfiguration {
         new PubSubCommands(pubsub).register(handlers);
         DataCommands.register(handlers, keyspace, eviction, properties.protoMaxBulkLen().toBytes(),
                 !clusterSecret.isEmpty());
-        new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite), () -> self.get().scripts())
+        new ConfigCommands(eviction, keyspace, fixedSettings(properties, minReplicasToWrite), self::get)
                 .register(handlers);
         CommandDispatcher dispatcher = new CommandDispatcher(table, connection, keyspace, handlers, eviction);
+        dispatcher.keyspaceEvents(pubsub);
         self.set(dispatcher);
         return dispatcher;
     }

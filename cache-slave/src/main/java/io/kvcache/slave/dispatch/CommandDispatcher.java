@@ -29,7 +29,9 @@ import io.kvcache.command.ReplicaAcks;
 import io.kvcache.command.Session;
 import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
+import io.kvcache.pubsub.PubSub;
 import io.kvcache.pubsub.PubSubCommands;
+import io.kvcache.config.KeyspaceEventFlags;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespErrors;
 import io.kvcache.protocol.RespWriter;
@@ -73,6 +75,8 @@ public final class CommandDispatcher {
     private final CommandStats.Tally appliedStats;
     private final Eviction eviction;
     private WritePropagation propagation;
+    /** Keyspace notifications, when a pub/sub registry is installed. */
+    private volatile KeyspaceEvents keyspaceEvents;
     private KeyGuard guard;
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
@@ -148,6 +152,22 @@ public final class CommandDispatcher {
         }
         keyspace.watch(blocked);
         keyspace.onDeletedByServer(watched::touch); // expired or evicted: a change WATCH sees
+    }
+
+    /**
+     * Publishes keyspace events on this registry (notify-keyspace-events), for the store's writes,
+     * expirations and evictions.
+     */
+    public void keyspaceEvents(PubSub pubsub) {
+        KeyspaceEvents events = new KeyspaceEvents(pubsub, keyspace);
+        keyspace.onExpired(key -> events.notify(KeyspaceEventFlags.EXPIRED, "expired", key));
+        keyspace.onEvicted(key -> events.notify(KeyspaceEventFlags.EVICTED, "evicted", key));
+        this.keyspaceEvents = events;
+    }
+
+    /** notify-keyspace-events, as flags (0 when none are published). */
+    KeyspaceEvents keyspaceEvents() {
+        return keyspaceEvents;
     }
 
     /** Installs replication's view of the writes (a slave in a cluster); none when alone. */
@@ -661,6 +681,8 @@ public final class CommandDispatcher {
         if (!watched.isEmpty() && (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB)) {
             watched.touchThoseThatExist(); // touchAllWatchedKeysInDb
         }
+        boolean notifies = keyspaceEvents != null && keyspaceEvents.watches(spec);
+        long existedBefore = notifies ? keyspaceEvents.existing(spec, request) : 0;
         int mark = out.size();
         long start;
         if (applying) {
@@ -699,6 +721,9 @@ public final class CommandDispatcher {
         boolean replicated = !failed && !blocked && (propagated || mayPropagate && keyspace.hasReplicatedAs());
         if (!failed && !blocked && spec.isWrite() && !watched.isEmpty()) {
             watched.touchKeysOf(spec, request);
+        }
+        if (notifies && !failed && !blocked) {
+            keyspaceEvents.after(spec, request, out, mark, existedBefore);
         }
         if (execWrote && running == 0) {
             execWrote = false;

@@ -17,13 +17,13 @@ import io.kvcache.command.Session;
 import io.kvcache.config.ConfigCommand;
 import io.kvcache.config.ConfigParameter;
 import io.kvcache.config.MaxmemoryPolicy;
+import io.kvcache.config.KeyspaceEventFlags;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Eviction;
 import io.kvcache.slave.store.HeapBudget;
 import io.kvcache.slave.store.Keyspace;
-import io.kvcache.slave.script.ScriptEngine;
 
 /**
  * CONFIG on a slave (config.c): GET of the parameters {@link ConfigParameter} lists, SET of the
@@ -37,17 +37,18 @@ public final class ConfigCommands {
     private final Eviction eviction;
     private final Keyspace db;
     private final Map<ConfigParameter, String> fixed;
-    private final java.util.function.Supplier<ScriptEngine> scripts;
+    private final java.util.function.Supplier<CommandDispatcher> dispatcher;
 
     /**
      * @param fixed   the values of the parameters set at start only
-     * @param scripts the store's scripts (busy-reply-threshold), once its dispatcher exists
+     * @param dispatcher the store's dispatcher, once it exists: its scripts (busy-reply-threshold) and
+     *                   keyspace events (notify-keyspace-events)
      */
     public ConfigCommands(Eviction eviction, Keyspace db, Map<ConfigParameter, String> fixed,
-                          java.util.function.Supplier<ScriptEngine> scripts) {
+                          java.util.function.Supplier<CommandDispatcher> dispatcher) {
         this.eviction = eviction;
         this.db = db;
-        this.scripts = scripts;
+        this.dispatcher = dispatcher;
         this.fixed = new EnumMap<>(ConfigParameter.class);
         this.fixed.putAll(fixed);
     }
@@ -112,7 +113,11 @@ public final class ConfigCommands {
             case MAXMEMORY_SAMPLES -> Integer.toString(eviction.samples());
             case LFU_LOG_FACTOR -> Integer.toString(eviction.lfuLogFactor());
             case LFU_DECAY_TIME -> Integer.toString(eviction.lfuDecayTime());
-            case BUSY_REPLY_THRESHOLD -> Long.toString(scripts.get().busyThresholdMillis());
+            case BUSY_REPLY_THRESHOLD -> Long.toString(dispatcher.get().scripts().busyThresholdMillis());
+            case NOTIFY_KEYSPACE_EVENTS -> {
+                KeyspaceEvents events = dispatcher.get().keyspaceEvents();
+                yield KeyspaceEventFlags.format(events == null ? 0 : events.flags());
+            }
             default -> fixed.getOrDefault(p, "");
         };
     }
@@ -129,7 +134,12 @@ public final class ConfigCommands {
         }
         values.forEach((p, v) -> {
             if (p == ConfigParameter.BUSY_REPLY_THRESHOLD) {
-                scripts.get().busyThresholdMillis(Long.parseLong(v));
+                dispatcher.get().scripts().busyThresholdMillis(Long.parseLong(v));
+            } else if (p == ConfigParameter.NOTIFY_KEYSPACE_EVENTS) {
+                KeyspaceEvents events = dispatcher.get().keyspaceEvents();
+                if (events != null) {
+                    events.flags(KeyspaceEventFlags.parse(v));
+                }
             } else {
                 apply(eviction, p, v);
             }

@@ -34,6 +34,9 @@ public final class Keyspace {
 
     private ExpiryMode expiryMode = ExpiryMode.DELETE;
     private Consumer<byte[]> deletionListener = key -> { };
+    /** Told apart from the deletion listener: an expiration (keyspace event "expired") or an eviction ("evicted"). */
+    private Consumer<byte[]> expiredListener = key -> { };
+    private Consumer<byte[]> evictedListener = key -> { };
     private Runnable activeExpiryWanted = () -> { };
 
     private final UsedMemory memory = new UsedMemory();
@@ -167,7 +170,16 @@ public final class Keyspace {
         this.deletionListener = this.deletionListener.andThen(listener);
     }
 
-    /** Adds a key that is known to be absent. */
+    /** Told (under the store's lock) the key of every entry whose deadline passed, after its removal. */
+    public void onExpired(Consumer<byte[]> listener) {
+        this.expiredListener = this.expiredListener.andThen(listener);
+    }
+
+    /** Told (under the store's lock) the key of every entry evicted, after its removal. */
+    public void onEvicted(Consumer<byte[]> listener) {
+        this.evictedListener = this.evictedListener.andThen(listener);
+    }
+
     /** Told of every key created, while clients wait for keys (blocking pops); null otherwise. */
     public interface KeyWatch {
         void created(byte[] key);
@@ -330,12 +342,14 @@ public final class Keyspace {
         remove(e);
         expiredKeys++;
         deletionListener.accept(e.key);
+        expiredListener.accept(e.key);
     }
 
     /** Evicts an entry: removed, and its deletion replicated as an expiry's is. */
     void evict(Entry e) {
         remove(e);
         deletionListener.accept(e.key);
+        evictedListener.accept(e.key);
     }
 
     /** Whether this entry is still the one stored under its key (an eviction candidate may be stale). */

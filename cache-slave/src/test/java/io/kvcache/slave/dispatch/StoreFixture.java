@@ -51,7 +51,7 @@ public final class StoreFixture {
         new ConnectionCommands(table, clients, null, "cluster").register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
         DataCommands.register(handlers, keyspace, eviction, 512L * 1024 * 1024, false);
-        new ConfigCommands(eviction, keyspace, Map.of(), () -> self.get().scripts()).register(handlers);
+        new ConfigCommands(eviction, keyspace, Map.of(), self::get).register(handlers);
         extra.accept(handlers);
         dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);
         self.set(dispatcher);
