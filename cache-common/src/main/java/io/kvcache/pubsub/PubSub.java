@@ -1,7 +1,6 @@
 package io.kvcache.pubsub;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,11 +49,14 @@ public final class PubSub {
     }
 
     private final Map<Kind, Map<ByteKey, Set<Session>>> subscribers = new java.util.EnumMap<>(Kind.class);
+    /** Each name's subscribers as an array, made when a message first needs it after a change: a fan-out copies nothing. */
+    private final Map<Kind, Map<ByteKey, Session[]>> snapshots = new java.util.EnumMap<>(Kind.class);
     private volatile Relay relay = Relay.NONE;
 
     public PubSub() {
         for (Kind kind : Kind.values()) {
             subscribers.put(kind, new HashMap<>());
+            snapshots.put(kind, new HashMap<>());
         }
     }
 
@@ -77,6 +79,7 @@ public final class PubSub {
         if (subs.of(kind).add(key)) {
             Set<Session> sessions = subscribers.get(kind).computeIfAbsent(key, k -> new LinkedHashSet<>());
             sessions.add(session);
+            snapshots.get(kind).remove(key);
             if (sessions.size() == 1) {
                 relay.subscribed(kind, List.of(name));
             }
@@ -121,6 +124,7 @@ public final class PubSub {
     private void drop(Kind kind, Session session, ByteKey key) {
         Map<ByteKey, Set<Session>> byName = subscribers.get(kind);
         Set<Session> sessions = byName.get(key);
+        snapshots.get(kind).remove(key);
         if (sessions != null && sessions.remove(session) && sessions.isEmpty()) {
             byName.remove(key);
             relay.unsubscribed(kind, List.of(key.bytes()));
@@ -134,10 +138,10 @@ public final class PubSub {
      * @return the number of deliveries (a client subscribed to the channel and to a matching pattern counts twice)
      */
     public int publish(Kind kind, byte[] channel, byte[] message) {
-        List<Session> channelReceivers;
+        Session[] channelReceivers;
         List<Map.Entry<ByteKey, List<Session>>> patternReceivers = List.of();
         synchronized (this) {
-            channelReceivers = snapshot(subscribers.get(kind).get(new ByteKey(channel)));
+            channelReceivers = snapshot(kind, new ByteKey(channel));
             if (kind == Kind.CHANNEL && !subscribers.get(Kind.PATTERN).isEmpty()) {
                 patternReceivers = new ArrayList<>();
                 for (Map.Entry<ByteKey, Set<Session>> e : subscribers.get(Kind.PATTERN).entrySet()) {
@@ -147,10 +151,12 @@ public final class PubSub {
                 }
             }
         }
-        int count = channelReceivers.size();
-        if (!channelReceivers.isEmpty()) {
+        int count = channelReceivers.length;
+        if (count > 0) {
             byte[] frame = PubSubFrames.message(kind.messageWord(), channel, message);
-            channelReceivers.forEach(s -> s.push(frame));
+            for (Session s : channelReceivers) {
+                s.push(frame);
+            }
         }
         for (Map.Entry<ByteKey, List<Session>> e : patternReceivers) {
             byte[] frame = PubSubFrames.patternMessage(e.getKey().bytes(), channel, message);
@@ -165,11 +171,13 @@ public final class PubSub {
      * relay): the frame goes as it is to that name's subscribers of this kind.
      */
     public void deliver(Kind kind, byte[] name, byte[] frame) {
-        List<Session> receivers;
+        Session[] receivers;
         synchronized (this) {
-            receivers = snapshot(subscribers.get(kind).get(new ByteKey(name)));
+            receivers = snapshot(kind, new ByteKey(name));
         }
-        receivers.forEach(s -> s.push(frame));
+        for (Session s : receivers) {
+            s.push(frame);
+        }
     }
 
     /** How many deliveries a PUBLISH on this channel makes here now (the count a master answers). */
@@ -218,7 +226,19 @@ public final class PubSub {
         action.run();
     }
 
-    private static List<Session> snapshot(Collection<Session> sessions) {
-        return sessions == null ? List.of() : List.copyOf(sessions);
+    private static final Session[] NONE = new Session[0];
+
+    /** The name's subscribers now, as an array no change will touch (under the lock). */
+    private Session[] snapshot(Kind kind, ByteKey key) {
+        Session[] cached = snapshots.get(kind).get(key);
+        if (cached == null) {
+            Set<Session> sessions = subscribers.get(kind).get(key);
+            if (sessions == null) {
+                return NONE;
+            }
+            cached = sessions.toArray(NONE);
+            snapshots.get(kind).put(key, cached);
+        }
+        return cached;
     }
 }
