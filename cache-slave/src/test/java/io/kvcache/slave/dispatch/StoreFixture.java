@@ -11,6 +11,8 @@ import io.kvcache.command.Clients;
 import io.kvcache.command.CommandTable;
 import io.kvcache.command.ConnectionCommands;
 import io.kvcache.command.Handlers;
+import io.kvcache.pubsub.PubSub;
+import io.kvcache.pubsub.PubSubCommands;
 import io.kvcache.command.Session;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
@@ -37,6 +39,9 @@ public final class StoreFixture {
     public final CommandDispatcher dispatcher;
     public final Session session;
 
+    /** The store's channels (PUBLISH, keyspace events). */
+    public final PubSub pubsub = new PubSub();
+
     /** The standard command table and handlers, with a 512 MB proto-max-bulk-len. */
     public StoreFixture() {
         this(CommandTable.standard(), h -> {
@@ -50,10 +55,12 @@ public final class StoreFixture {
         InfoReport info = new InfoReport(keyspace, clients, 7001, self::get);
         new ConnectionCommands(table, clients, null, "cluster").register(handlers);
         new ServerCommands(keyspace, info).register(handlers);
+        new PubSubCommands(pubsub).register(handlers);
         DataCommands.register(handlers, keyspace, eviction, 512L * 1024 * 1024, false);
         new ConfigCommands(eviction, keyspace, Map.of(), self::get).register(handlers);
         extra.accept(handlers);
         dispatcher = new CommandDispatcher(table, null, keyspace, handlers, eviction);
+        dispatcher.keyspaceEvents(pubsub);
         self.set(dispatcher);
         session = clients.session("test-connection", "127.0.0.1:50000");
     }
