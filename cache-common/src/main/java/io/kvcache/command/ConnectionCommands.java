@@ -113,7 +113,7 @@ public final class ConnectionCommands {
         if (r.argc() > 2) {
             throw new ErrorReply(RespErrors.wrongArity("ping"));
         }
-        if (s.isSubscribed()) { // a subscriber's PING answers as a message would come: [pong, argument or ""]
+        if (s.inSubscribedMode()) { // a subscriber's PING answers as a message would come: [pong, argument or ""]
             out.array(2).bulk("pong").bulk(r.argc() == 2 ? r.arg(1) : new byte[0]);
         } else if (r.argc() == 2) {
             out.bulk(r.arg(1));
@@ -122,13 +122,16 @@ public final class ConnectionCommands {
         }
     }
 
-    /** HELLO [2 [AUTH user pass] [SETNAME name]]: RESP3 does not exist yet, so 3 gets NOPROTO. */
+    /**
+     * HELLO [2|3 [AUTH user pass] [SETNAME name]]: RESP3 from this reply on (its replies are
+     * converted: {@link io.kvcache.protocol.Resp3}); the reply is the server's map.
+     */
     private void hello(Request r, RespWriter out, Session s) {
-        long version = 0;
+        long version = s.protocol();
         int next = 1;
         if (r.argc() >= 2) {
             version = Arguments.longArg(r, next++, "ERR Protocol version is not an integer or out of range");
-            if (version != 2) {
+            if (version < 2 || version > 3) {
                 throw new ErrorReply("NOPROTO unsupported protocol version");
             }
         }
@@ -152,10 +155,11 @@ public final class ConnectionCommands {
                     + "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
                     + "the RESP protocol version at the same time");
         }
+        s.protocol((int) version);
         out.array(14);
         out.bulk("server").bulk("redis");
         out.bulk("version").bulk(REDIS_VERSION);
-        out.bulk("proto").integer(2);
+        out.bulk("proto").integer(version);
         out.bulk("id").integer(s.id());
         out.bulk("mode").bulk(mode);
         out.bulk("role").bulk("master");

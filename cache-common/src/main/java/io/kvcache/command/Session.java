@@ -16,6 +16,8 @@ public final class Session {
     private boolean closeAfterReply;
     private boolean authenticated;
     private boolean readOnly;
+    /** The protocol HELLO chose: 2 (RESP2, the default) or 3. */
+    private volatile int protocol = 2;
     private boolean internal;
     private Runnable afterBatch;
     private Blocking blocking;
@@ -76,6 +78,20 @@ public final class Session {
 
     public boolean isClosing() {
         return closeAfterReply;
+    }
+
+    /** HELLO 2 or 3. */
+    public void protocol(int protocol) {
+        this.protocol = protocol;
+    }
+
+    public int protocol() {
+        return protocol;
+    }
+
+    /** Whether replies go out in RESP3 (after HELLO 3). */
+    public boolean isResp3() {
+        return protocol == 3;
     }
 
     /** READONLY (true) or READWRITE (false): whether this client accepts reads from replicas. */
@@ -239,6 +255,11 @@ public final class Session {
         return subs != null && subs.total() > 0;
     }
 
+    /** Redis's RESP2 subscribed mode: subscribed, and not in RESP3 (where any command runs beside messages). */
+    public boolean inSubscribedMode() {
+        return protocol == 2 && isSubscribed();
+    }
+
     /** The connection's way to send this client a message between its replies. */
     public void pushTo(java.util.function.Consumer<byte[]> target) {
         this.pushes = target;
@@ -248,7 +269,7 @@ public final class Session {
     public void push(byte[] frame) {
         java.util.function.Consumer<byte[]> target = pushes;
         if (target != null && !disconnected) {
-            target.accept(frame);
+            target.accept(protocol == 3 ? io.kvcache.protocol.Resp3.push(frame) : frame);
         }
     }
 

@@ -283,6 +283,16 @@ public final class RespWriter {
         return Arrays.copyOf(buf, len);
     }
 
+    /** Rewrites what was written from position from on, in RESP3 as that command's reply takes it. */
+    public void toResp3(int from, Resp3.Shape shape) {
+        if (discarding || from >= len) {
+            return; // dropped past the client's limit: the client is closed, not answered
+        }
+        byte[] converted = Resp3.convert(buf, from, len, shape);
+        len = from;
+        raw(converted);
+    }
+
     /** Forgets the content and the watcher; a buffer grown for one huge reply is released. */
     public void reset() {
         len = 0;

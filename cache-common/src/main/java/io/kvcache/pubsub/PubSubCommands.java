@@ -45,7 +45,7 @@ public final class PubSubCommands {
      * @return the error to answer, or null when the command may run
      */
     public static String refusal(CommandSpec spec, Request r, Session session) {
-        if (!session.isSubscribed() || ALLOWED_WHILE_SUBSCRIBED.contains(spec)) {
+        if (!session.inSubscribedMode() || ALLOWED_WHILE_SUBSCRIBED.contains(spec)) {
             return null;
         }
         String name = CONTAINERS.contains(spec) && r.argc() > 1

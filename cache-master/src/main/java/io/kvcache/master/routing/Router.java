@@ -34,6 +34,8 @@ import io.kvcache.master.upstream.ReplyGroup;
 import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Replies;
+import io.kvcache.protocol.Resp3;
+import io.kvcache.command.Resp3Shapes;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 
@@ -157,17 +159,24 @@ public final class Router {
             long elapsed = System.nanoTime() - b.start;
             for (int i = 0; i < b.routed; i++) {
                 int mark = out.size();
+                boolean resp3 = b.session.isResp3();
                 if (b.results[i] instanceof Transactions.Exec exec) {
                     // Redis counts each command EXEC ran, and its errors, as if sent alone.
-                    exec.writeTo(out, (spec, o, at) -> {
+                    exec.writeTo(out, (spec, request, o, at) -> {
                         boolean failed = o.size() > at && o.byteAt(at) == '-';
                         stats.called(spec, elapsed, failed);
                         if (failed) {
                             stats.error(o.errorPrefix(at));
+                        } else if (resp3) {
+                            o.toResp3(at, Resp3Shapes.of(spec, request));
                         }
                     });
                 } else {
                     write(b.results[i], out);
+                }
+                if (resp3) { // the shards speak RESP2 to the master: each reply is converted here
+                    out.toResp3(mark, b.results[i] instanceof Transactions.Exec ? Resp3.Shape.PLAIN
+                            : Resp3Shapes.of(b.ran[i], b.requests.get(i)));
                 }
                 boolean failed = out.size() > mark && out.byteAt(mark) == '-';
                 if (b.ran[i] != null) {

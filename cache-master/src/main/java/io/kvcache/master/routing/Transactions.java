@@ -309,11 +309,11 @@ final class Transactions {
         /** What EXEC ran, one call per queued command: whether its reply is an error (for commandstats). */
         @FunctionalInterface
         interface Ran {
-            void ran(CommandSpec spec, RespWriter out, int replyAt);
+            void ran(CommandSpec spec, Request request, RespWriter out, int replyAt);
         }
 
         void writeTo(RespWriter out) {
-            writeTo(out, (spec, o, at) -> { });
+            writeTo(out, (spec, request, o, at) -> { });
         }
 
         void writeTo(RespWriter out, Ran ran) {
@@ -338,7 +338,7 @@ final class Transactions {
                     out.raw(next < shardReplies.size() ? shardReplies.get(next) : ShardLinks.error(ShardLinks.CLUSTER_DOWN));
                     next++;
                 }
-                ran.ran(spec, out, at);
+                ran.ran(spec, requests.get(i), out, at);
             }
         }
 

@@ -29,6 +29,7 @@ import io.kvcache.command.ReplicaAcks;
 import io.kvcache.command.Session;
 import io.kvcache.metrics.CommandStats;
 import io.kvcache.protocol.ErrorReply;
+import io.kvcache.command.Resp3Shapes;
 import io.kvcache.pubsub.PubSub;
 import io.kvcache.pubsub.PubSubCommands;
 import io.kvcache.config.KeyspaceEventFlags;
@@ -460,7 +461,7 @@ public final class CommandDispatcher {
             if (withError) {
                 error(s.out, RespErrors.UNBLOCKED);
             } else {
-                s.out.nullArray();
+                nil(s.session, s.out, true);
             }
             continueBatch(s, s.index + 1);
             serveReady();
@@ -725,6 +726,10 @@ public final class CommandDispatcher {
         if (notifies && !failed && !blocked) {
             keyspaceEvents.after(spec, request, out, mark, existedBefore);
         }
+        if (session.isResp3() && !applying && scriptRun == null && !blocked && !failed) {
+            // A script's redis.call sees RESP2, whatever its client speaks; the script's reply is converted.
+            out.toResp3(mark, Resp3Shapes.of(spec, request));
+        }
         if (execWrote && running == 0) {
             execWrote = false;
             return true; // EXEC, a script, SCRIPT LOAD: what they replicated went into the stream on its own
@@ -899,14 +904,23 @@ public final class CommandDispatcher {
     private boolean runAtOnce(CommandSpec spec, Request request, Session session, RespWriter out) {
         boolean wrote = executeOne(spec, request, session, out);
         if (session.takeBlocking() != null) {
-            if (spec == Commands.BLMOVE || spec == Commands.BRPOPLPUSH) {
-                out.nullBulk();
-            } else {
-                out.nullArray();
-            }
+            nil(session, out, !(spec == Commands.BLMOVE || spec == Commands.BRPOPLPUSH));
         }
         return wrote;
     }
+
+    /** A nil reply: RESP3's null, or RESP2's nil array or nil bulk. */
+    private static void nil(Session session, RespWriter out, boolean array) {
+        if (session.isResp3()) {
+            out.raw(RESP3_NULL);
+        } else if (array) {
+            out.nullArray();
+        } else {
+            out.nullBulk();
+        }
+    }
+
+    private static final byte[] RESP3_NULL = {'_', '\r', '\n'};
 
     /**
      * Runs body's commands as one unit in the replication stream: MULTI before the first write,

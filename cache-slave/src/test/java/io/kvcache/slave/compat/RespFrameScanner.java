@@ -4,7 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Finds where one complete RESP2 reply ends in a byte buffer that may hold only part of it.
+ * Finds where one complete RESP2 or RESP3 reply ends in a byte buffer that may hold only part of it.
  * <p>
  * The scanner is resumable: when the bytes run out it keeps the position of the first element it
  * could not finish and the element counts of the arrays still open, so a large nested reply arriving
@@ -34,12 +34,12 @@ final class RespFrameScanner {
             int next = lineEnd + 2;
             byte type = buf[element];
             switch (type) {
-                case '+', '-', ':' -> {
+                case '+', '-', ':', '_', ',', '#', '(' -> { // RESP3's null, double, boolean, big number: one line
                     if (type == ':') {
                         parseLong(buf, element + 1, lineEnd);
                     }
                 }
-                case '$' -> {
+                case '$', '=', '!' -> { // RESP3's verbatim string and blob error: as a bulk
                     long length = parseLong(buf, element + 1, lineEnd);
                     if (length >= 0) {
                         long bulkEnd = (long) next + length + 2;
@@ -54,8 +54,8 @@ final class RespFrameScanner {
                         throw malformed(buf, element, "negative bulk length");
                     }
                 }
-                case '*' -> {
-                    long count = parseLong(buf, element + 1, lineEnd);
+                case '*', '~', '>', '%' -> { // RESP3's set, push, map (two elements per entry)
+                    long count = parseLong(buf, element + 1, lineEnd) * (type == '%' ? 2 : 1);
                     if (count > 0) {
                         scanned = next - start;
                         openArrays.addLast(count);
