@@ -39,8 +39,8 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 
 /**
- * Real Redis clients against the master of 3 shards: Jedis, Lettuce (which opens with HELLO 3, gets
- * NOPROTO and falls back to RESP2) and redis-cli.
+ * Real Redis clients against the master of 3 shards: Jedis, Lettuce (which opens with HELLO 3 and
+ * speaks RESP3) and redis-cli.
  */
 class ClientCompatibilityIntegrationTests {
 
@@ -156,14 +156,14 @@ class ClientCompatibilityIntegrationTests {
     // ---- Lettuce -------------------------------------------------------------------------------------------
 
     @Test
-    void lettuceConnectsAfterNoprotoForHello3AndWorksSynchronously() {
+    void lettuceNegotiatesResp3AndWorksSynchronously() {
         RedisClient client = lettuce();
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> sync = connection.sync();
 
-            // Lettuce's default handshake tries HELLO 3 first and falls back to RESP2 on NOPROTO
+            // Lettuce's default handshake is HELLO 3, which the master takes
             assertThat(((StatefulRedisConnectionImpl<String, String>) connection).getConnectionState()
-                    .getNegotiatedProtocolVersion()).isEqualTo(ProtocolVersion.RESP2);
+                    .getNegotiatedProtocolVersion()).isEqualTo(ProtocolVersion.RESP3);
             assertThat(sync.ping()).isEqualTo("PONG");
             assertThat(sync.set("lt:a", "1")).isEqualTo("OK");
             assertThat(sync.get("lt:a")).isEqualTo("1");
@@ -184,11 +184,14 @@ class ClientCompatibilityIntegrationTests {
     }
 
     @Test
-    void masterAnswersNoprotoToHello3AndRepliesInResp2ToHello2() throws IOException {
+    void masterAnswersHello3WithAMapAndHello2WithAnArray() throws IOException {
         try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
-            assertThat(Resp.call(raw, "HELLO", "3")).isEqualTo("-NOPROTO unsupported protocol version\r\n");
+            assertThat(Resp.call(raw, "HELLO", "4")).isEqualTo("-NOPROTO unsupported protocol version\r\n");
+            assertThat(Resp.call(raw, "HELLO", "3")).startsWith("%7\r\n").contains("$5\r\nproto\r\n:3\r\n");
+            assertThat(Resp.call(raw, "GET", "hello:missing")).isEqualTo("_\r\n");
             String hello2 = Resp.call(raw, "HELLO", "2");
             assertThat(hello2).startsWith("*14\r\n").contains("$5\r\nproto\r\n:2\r\n");
+            assertThat(Resp.call(raw, "GET", "hello:missing")).isEqualTo("$-1\r\n");
         }
     }
 

@@ -30,14 +30,20 @@ class CommandsDocTests {
                     + " `LREM key count value` is Redis's."),
             Map.entry("select", "Only database 0: other indexes answer `-ERR SELECT is not allowed in cluster mode`,"
                     + " as Redis Cluster."),
-            Map.entry("hello", "RESP2 only: `HELLO 3` answers `-NOPROTO unsupported protocol version`;"
-                    + " clients such as Lettuce then fall back to RESP2."),
+            Map.entry("hello", "RESP2 and RESP3: after `HELLO 3` replies take Redis 7.0's RESP3 shapes (maps, sets,"
+                    + " doubles, nulls, verbatim strings, pushes; docs/pubsub.md); `mode` is `cluster`."),
             Map.entry("command", "COMMAND, COUNT, LIST, INFO, GETKEYS, HELP; `COMMAND DOCS` answers an empty list."),
-            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, UNBLOCK (TIMEOUT or ERROR; through the master, its own clients), HELP."),
+            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, UNBLOCK (TIMEOUT or ERROR; through the master, its own clients), HELP;"
+                    + " not yet TRACKING, KILL, PAUSE, REPLY, SETINFO, NO-EVICT, NO-TOUCH."),
             Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
                     + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
-            Map.entry("publish", "Answers 0: no client can subscribe yet. Scripts may publish (Redisson's unlock does)."),
+            Map.entry("publish", "Through the master: to the shard owning the channel's hash; answers how many of the"
+                    + " master's own clients receive it, as a Redis Cluster node (docs/pubsub.md)."),
+            Map.entry("pubsub", "Of the server asked: through the master, its own clients' subscriptions."),
+            Map.entry("cluster", "On the master: SLOTS, SHARDS, NODES, INFO, MYID, KEYSLOT, HELP, as a one-node"
+                    + " Redis Cluster serving every slot; a slave answers `-ERR This instance has cluster support"
+                    + " disabled`."),
             Map.entry("eval", "The declared keys on one shard (else `-CROSSSLOT`), run on its primary under the store's lock, "
                     + "replicated as its effects between MULTI and EXEC; LuaJ 3.0.1, Redis 7.0's sandbox and errors "
                     + "(docs/scripting.md)."),
