@@ -30,6 +30,7 @@ public final class ConnectionCommands {
     private final byte[] requirepass;
     private final String mode;
     private volatile ReplicaAcks replicaAcks;
+    private volatile TrackingCommands tracking;
 
     /**
      * @param requirepass the password clients must AUTH with, or null for none
@@ -70,6 +71,11 @@ public final class ConnectionCommands {
                 })
                 .on(TIME, this::time)
                 .on(REPLCONF, this::replconf);
+    }
+
+    /** Where CLIENT TRACKING and its kin are answered (the master); without it they are unknown. */
+    public void tracking(TrackingCommands tracking) {
+        this.tracking = tracking;
     }
 
     /** Where REPLCONF ACK goes (a slave in a cluster); without it, acknowledgements are ignored. */
@@ -322,6 +328,14 @@ public final class ConnectionCommands {
                 throw new ErrorReply(String.format(RespErrors.SUBCOMMAND_SYNTAX_FORMAT, r.text(1), "CLIENT"));
             }
             out.integer(unblock(r) ? 1 : 0);
+        } else if (tracking != null && r.is(1, "tracking") && r.argc() >= 3) {
+            tracking.tracking(r, out, s);
+        } else if (tracking != null && r.is(1, "caching") && r.argc() >= 3) {
+            tracking.caching(r, out, s);
+        } else if (tracking != null && r.is(1, "getredir") && r.argc() == 2) {
+            tracking.getredir(r, out, s);
+        } else if (tracking != null && r.is(1, "trackinginfo") && r.argc() == 2) {
+            tracking.trackinginfo(r, out, s);
         } else if (r.is(1, "help") && r.argc() == 2) {
             helpReply(out, List.of("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                     "GETNAME", "    Return the name of the current connection.",

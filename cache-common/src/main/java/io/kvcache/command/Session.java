@@ -16,6 +16,8 @@ public final class Session {
     private boolean closeAfterReply;
     private boolean authenticated;
     private boolean readOnly;
+    /** CLIENT TRACKING ON: the keys this client reads are remembered (client-side caching). */
+    private volatile boolean tracking;
     /** The protocol HELLO chose: 2 (RESP2, the default) or 3. */
     private volatile int protocol = 2;
     private boolean internal;
@@ -27,6 +29,8 @@ public final class Session {
     private volatile Runnable onDisconnect;
     private volatile Runnable onClose;
     private volatile Unblocker onUnblock;
+    /** What other features release when the connection goes (client tracking); any thread. */
+    private final java.util.List<Runnable> whenClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** What this client subscribes to; null until its first SUBSCRIBE. Changed under the pub/sub registry's lock. */
     private volatile Subscriptions subscriptions;
     /** Where messages for this client go, out of band of its replies (its connection); null: nowhere. */
@@ -78,6 +82,14 @@ public final class Session {
 
     public boolean isClosing() {
         return closeAfterReply;
+    }
+
+    public void tracking(boolean on) {
+        this.tracking = on;
+    }
+
+    public boolean isTracking() {
+        return tracking;
     }
 
     /** HELLO 2 or 3. */
@@ -235,6 +247,12 @@ public final class Session {
         if (subs != null) {
             subs.closed(this);
         }
+        whenClosed.forEach(Runnable::run);
+    }
+
+    /** Adds something to release once the connection is gone, however it ended. */
+    public void whenClosed(Runnable action) {
+        whenClosed.add(action);
     }
 
     /** The client's subscriptions, null when it never subscribed. */

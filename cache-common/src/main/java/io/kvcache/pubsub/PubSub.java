@@ -68,6 +68,11 @@ public final class PubSub {
         return relay;
     }
 
+    /** Waits (bounded) until what was subscribed so far is in force upstream (nothing to wait for without a relay). */
+    public void awaitInForce() {
+        relay.awaitInForce();
+    }
+
     /** Subscribes the session; returns its count for the reply (Redis's subscription count of that kind). */
     public synchronized int subscribe(Kind kind, Session session, byte[] name) {
         Subscriptions subs = session.subscriptions();

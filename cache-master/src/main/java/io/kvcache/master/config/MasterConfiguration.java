@@ -21,6 +21,7 @@ import io.kvcache.master.routing.MasterInfo;
 import io.kvcache.master.routing.ClusterCommands;
 import io.kvcache.master.routing.Router;
 import io.kvcache.master.pubsub.PubSubRelay;
+import io.kvcache.master.tracking.ClientTracking;
 import io.kvcache.pubsub.PubSub;
 import io.kvcache.master.topology.ClusterRing;
 import io.kvcache.master.topology.HttpReplicationProbe;
@@ -98,7 +99,7 @@ public class MasterConfiguration {
                 "cluster");
         return new Router(table, connection, registry, info,
                 new ClusterConfig(registry, properties.replyTimeout().toMillis()), properties.replyTimeout().toMillis(),
-                slaveMigrationClient, pubsub, new ClusterCommands(registry));
+                slaveMigrationClient, pubsub, new ClusterCommands(registry), new ClientTracking(pubsub, clientSessions));
     }
 
     /** Marks replicas down when their heartbeats stop (checked a few times per timeout). */

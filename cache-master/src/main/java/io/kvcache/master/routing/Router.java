@@ -23,6 +23,7 @@ import io.kvcache.command.ScanCursor;
 import io.kvcache.command.Session;
 import io.kvcache.command.Subscriptions;
 import io.kvcache.pubsub.PubSub;
+import io.kvcache.master.tracking.ClientTracking;
 import io.kvcache.pubsub.PubSubCommands;
 import io.kvcache.master.routing.Fragmenter.Fragment;
 import io.kvcache.master.routing.Fragmenter.Place;
@@ -67,10 +68,11 @@ public final class Router {
     private final Transactions transactions;
 
     private final PubSub pubsub;
+    private final ClientTracking tracking;
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
                   ClusterConfig config, long replyTimeoutMillis, KeySettler settler, PubSub pubsub,
-                  ClusterCommands cluster) {
+                  ClusterCommands cluster, ClientTracking tracking) {
         this.table = table;
         this.connection = connection;
         this.topology = topology;
@@ -83,6 +85,8 @@ public final class Router {
         this.blockingPops = new BlockingPops(topology, links, settler);
         this.transactions = new Transactions(localHandlers, links, blockingPops.pool());
         this.pubsub = pubsub;
+        this.tracking = tracking;
+        connection.tracking(tracking);
         connection.register(localHandlers);
         new PubSubCommands(pubsub).register(localHandlers);
         cluster.register(localHandlers);
@@ -249,10 +253,18 @@ public final class Router {
         if (Transactions.queues(spec, s)) {
             return transactions.queue(spec, r, s, t, group.memory());
         }
+        if (s.isTracking()) {
+            tracking.routed(spec, r, s);
+        }
         ran[index] = spec;
         try {
             return switch (spec.requestPolicy()) {
-                case LOCAL -> local(spec, r, s);
+                case LOCAL -> {
+                    if (!mayWait && tracking.wouldListen(spec, r)) {
+                        yield MUST_WAIT; // the first CLIENT TRACKING ON answers once the shards tell it changes
+                    }
+                    yield local(spec, r, s);
+                }
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
                 case ALL_SHARDS -> allShards(spec, r, s, group, t, mayWait);

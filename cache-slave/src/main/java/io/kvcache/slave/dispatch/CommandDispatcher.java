@@ -78,6 +78,8 @@ public final class CommandDispatcher {
     private WritePropagation propagation;
     /** Keyspace notifications, when a pub/sub registry is installed. */
     private volatile KeyspaceEvents keyspaceEvents;
+    /** The keys writes change, told to masters whose clients track keys (client-side caching). */
+    private volatile ModifiedKeys modifiedKeys;
     private KeyGuard guard;
     /** True while a replica applies its primary's stream: no refusal, no propagation. */
     private boolean applying;
@@ -157,13 +159,17 @@ public final class CommandDispatcher {
 
     /**
      * Publishes keyspace events on this registry (notify-keyspace-events), for the store's writes,
-     * expirations and evictions.
+     * expirations and evictions; and the keys that change, while a master tracks them (client-side
+     * caching).
      */
     public void keyspaceEvents(PubSub pubsub) {
         KeyspaceEvents events = new KeyspaceEvents(pubsub, keyspace);
         keyspace.onExpired(key -> events.notify(KeyspaceEventFlags.EXPIRED, "expired", key));
         keyspace.onEvicted(key -> events.notify(KeyspaceEventFlags.EVICTED, "evicted", key));
         this.keyspaceEvents = events;
+        ModifiedKeys modified = new ModifiedKeys(pubsub);
+        keyspace.onDeletedByServer(modified::changed);
+        this.modifiedKeys = modified;
     }
 
     /** notify-keyspace-events, as flags (0 when none are published). */
@@ -725,6 +731,14 @@ public final class CommandDispatcher {
         }
         if (notifies && !failed && !blocked) {
             keyspaceEvents.after(spec, request, out, mark, existedBefore);
+        }
+        ModifiedKeys modified = modifiedKeys;
+        if (modified != null && modified.wanted() && !failed && !blocked && spec.isWrite()) {
+            if (spec == Commands.FLUSHALL || spec == Commands.FLUSHDB) {
+                modified.flushed();
+            } else {
+                modified.written(spec, request);
+            }
         }
         if (session.isResp3() && !applying && scriptRun == null && !blocked && !failed) {
             // A script's redis.call sees RESP2, whatever its client speaks; the script's reply is converted.
