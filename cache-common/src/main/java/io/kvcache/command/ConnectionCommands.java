@@ -328,6 +328,28 @@ public final class ConnectionCommands {
                 throw new ErrorReply(String.format(RespErrors.SUBCOMMAND_SYNTAX_FORMAT, r.text(1), "CLIENT"));
             }
             out.integer(unblock(r) ? 1 : 0);
+        } else if (r.is(1, "setinfo") && r.argc() == 4) {
+            setinfo(r, s);
+            out.ok();
+        } else if ((r.is(1, "no-evict") || r.is(1, "no-touch")) && r.argc() == 3) {
+            // Accepted: kvcache's clients are never evicted, and what a read touches stays as Redis keeps it.
+            if (!r.is(2, "on") && !r.is(2, "off")) {
+                throw new ErrorReply(RespErrors.SYNTAX);
+            }
+            out.ok();
+        } else if (r.is(1, "reply") && r.argc() == 3) {
+            if (r.is(2, "on")) {
+                s.replyMode(Session.ReplyMode.ON);
+                out.ok();
+            } else if (r.is(2, "off")) {
+                s.replyMode(Session.ReplyMode.OFF);
+            } else if (r.is(2, "skip")) {
+                s.replyMode(Session.ReplyMode.SKIP_NEXT);
+            } else {
+                throw new ErrorReply(RespErrors.SYNTAX);
+            }
+        } else if (r.is(1, "kill") && r.argc() >= 3) {
+            kill(r, out, s);
         } else if (tracking != null && r.is(1, "tracking") && r.argc() >= 3) {
             tracking.tracking(r, out, s);
         } else if (tracking != null && r.is(1, "caching") && r.argc() >= 3) {
@@ -349,6 +371,104 @@ public final class ConnectionCommands {
         } else {
             throw unknownSubcommand(r, "CLIENT");
         }
+    }
+
+    /** CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2; client libraries send it when they connect). */
+    private static void setinfo(Request r, Session s) {
+        String attribute = r.text(2);
+        boolean name = attribute.equalsIgnoreCase("lib-name");
+        if (!name && !attribute.equalsIgnoreCase("lib-ver")) {
+            throw new ErrorReply("ERR Unrecognized option '" + attribute + "'");
+        }
+        for (byte b : r.arg(3)) {
+            if (b < '!' || b > '~') {
+                throw new ErrorReply("ERR " + attribute + " cannot contain spaces, newlines or special characters.");
+            }
+        }
+        String value = r.text(3);
+        s.libInfo(name ? value : null, name ? null : value);
+    }
+
+    /**
+     * CLIENT KILL addr:port (answers OK) or CLIENT KILL with filters ID, ADDR, LADDR, USER, SKIPME,
+     * TYPE, MAXAGE (answers how many it closed), as networking.c's clientKillCommand.
+     */
+    private void kill(Request r, RespWriter out, Session s) {
+        if (r.argc() == 3) {
+            Session victim = null;
+            for (Session each : clients.all()) {
+                if (r.text(2).equals(each.address())) {
+                    victim = each;
+                }
+            }
+            if (victim == null || !victim.kill()) {
+                throw new ErrorReply("ERR No such client");
+            }
+            out.ok();
+            return;
+        }
+        if (r.argc() % 2 != 0) {
+            throw new ErrorReply(RespErrors.SYNTAX);
+        }
+        Long id = null;
+        String addr = null;
+        String laddr = null;
+        String type = null;
+        boolean skipMe = true;
+        long maxAge = 0;
+        for (int j = 2; j < r.argc(); j += 2) {
+            String value = r.text(j + 1);
+            if (r.is(j, "id")) {
+                id = Arguments.longArg(r, j + 1, "ERR client-id should be greater than 0");
+                if (id <= 0) {
+                    throw new ErrorReply("ERR client-id should be greater than 0");
+                }
+            } else if (r.is(j, "addr")) {
+                addr = value;
+            } else if (r.is(j, "laddr")) {
+                laddr = value;
+            } else if (r.is(j, "type")) {
+                type = value.toLowerCase(java.util.Locale.ROOT);
+                if (!List.of("normal", "pubsub", "master", "replica", "slave").contains(type)) {
+                    throw new ErrorReply("ERR Unknown client type '" + value + "'");
+                }
+            } else if (r.is(j, "user")) {
+                if (!value.equals("default")) {
+                    throw new ErrorReply("ERR No such user '" + value + "'");
+                }
+            } else if (r.is(j, "skipme")) {
+                if (value.equalsIgnoreCase("yes")) {
+                    skipMe = true;
+                } else if (value.equalsIgnoreCase("no")) {
+                    skipMe = false;
+                } else {
+                    throw new ErrorReply(RespErrors.SYNTAX);
+                }
+            } else if (r.is(j, "maxage")) {
+                maxAge = Arguments.longArg(r, j + 1);
+            } else {
+                throw new ErrorReply(RespErrors.SYNTAX);
+            }
+        }
+        long killed = 0;
+        long now = System.currentTimeMillis();
+        for (Session each : clients.all()) {
+            if ((id != null && each.id() != id) || (addr != null && !addr.equals(each.address()))
+                    || (laddr != null && (each.localAddress() == null || !laddr.equals(
+                    each.localAddress().getHostString() + ":" + each.localAddress().getPort())))
+                    || (type != null && !type.equals(each.isSubscribed() ? "pubsub" : "normal"))
+                    || (maxAge > 0 && (now - each.createdMillis()) / 1000 < maxAge)
+                    || (skipMe && each == s)) {
+                continue;
+            }
+            if (each == s) {
+                s.closeAfterReply(); // its own connection: after this reply, as Redis's CLIENT_CLOSE_AFTER_REPLY
+                killed++;
+            } else if (each.kill()) {
+                killed++;
+            }
+        }
+        out.integer(killed);
     }
 
     /** CLIENT UNBLOCK id [TIMEOUT|ERROR]: the reason is checked before the id, as Redis does. */

@@ -16,6 +16,15 @@ public final class Session {
     private boolean closeAfterReply;
     private boolean authenticated;
     private boolean readOnly;
+    /** CLIENT REPLY: ON, OFF (no replies), SKIP (the next command's reply is dropped). */
+    public enum ReplyMode { ON, OFF, SKIP_NEXT, SKIP }
+
+    private ReplyMode replyMode = ReplyMode.ON;
+    /** CLIENT SETINFO: the library the client says it is (lib-name, lib-ver). */
+    private volatile String libName;
+    private volatile String libVersion;
+    /** Closes the connection (CLIENT KILL); null when the transport gave none. */
+    private volatile Runnable killer;
     /** CLIENT TRACKING ON: the keys this client reads are remembered (client-side caching). */
     private volatile boolean tracking;
     /** The protocol HELLO chose: 2 (RESP2, the default) or 3. */
@@ -82,6 +91,65 @@ public final class Session {
 
     public boolean isClosing() {
         return closeAfterReply;
+    }
+
+    /** CLIENT REPLY ON|OFF|SKIP (SKIP drops the reply of the command after this one). */
+    public void replyMode(ReplyMode mode) {
+        if (mode == ReplyMode.SKIP_NEXT && replyMode == ReplyMode.OFF) {
+            return; // Redis: SKIP while OFF changes nothing
+        }
+        this.replyMode = mode;
+    }
+
+    /**
+     * After each command of the client: whether its reply is dropped (CLIENT REPLY OFF, or the
+     * command after a SKIP); moves SKIP along.
+     */
+    public boolean replyDropped() {
+        ReplyMode mode = replyMode;
+        if (mode == ReplyMode.ON) {
+            return false;
+        }
+        if (mode == ReplyMode.SKIP_NEXT) {
+            replyMode = ReplyMode.SKIP;
+            return false;
+        }
+        if (mode == ReplyMode.SKIP) {
+            replyMode = ReplyMode.ON;
+        }
+        return true;
+    }
+
+    public void libInfo(String name, String version) {
+        if (name != null) {
+            this.libName = name;
+        }
+        if (version != null) {
+            this.libVersion = version;
+        }
+    }
+
+    public String libName() {
+        return libName;
+    }
+
+    public String libVersion() {
+        return libVersion;
+    }
+
+    /** How CLIENT KILL closes this client's connection. */
+    public void killer(Runnable close) {
+        this.killer = close;
+    }
+
+    /** CLIENT KILL: closes the connection (after the reply being written, if this is the killer itself). */
+    public boolean kill() {
+        Runnable close = killer;
+        if (close == null) {
+            return false;
+        }
+        close.run();
+        return true;
     }
 
     public void tracking(boolean on) {

@@ -207,6 +207,9 @@ public final class RespServerEndpoint implements MessageHandler, ApplicationList
             session.pushTo(nio::push); // a subscriber's messages
             session.localAddress(nio.localAddress());
         }
+        if (connection instanceof io.kvcache.io.RespNioConnection) {
+            session.killer(connection::close);
+        }
         open.put(id, new ClientConnection(id, connection, session, key, reader, new RespWriter(memory)));
     }
 

@@ -150,6 +150,7 @@ public final class Router {
                 return false;
             }
             b.results[b.routed] = result;
+            b.dropped[b.routed] = b.session.replyDropped(); // CLIENT REPLY OFF or SKIP, as the batch stood here
         }
         return true;
     }
@@ -189,6 +190,9 @@ public final class Router {
                 if (failed) {
                     stats.error(out.errorPrefix(mark));
                 }
+                if (b.dropped[i]) {
+                    out.truncate(mark);
+                }
             }
         } finally {
             b.group.release(); // also when a step threw: the reservation must not outlive the batch
@@ -209,6 +213,7 @@ public final class Router {
         final Topology topology = Router.this.topology.current();
         final Object[] results;
         final CommandSpec[] ran;
+        final boolean[] dropped;
         int routed;
 
         Batch(List<Request> requests, Session session, RespWriter out, Runnable done, ReplyGroup group) {
@@ -219,6 +224,7 @@ public final class Router {
             this.group = group;
             this.results = new Object[requests.size()];
             this.ran = new CommandSpec[requests.size()];
+            this.dropped = new boolean[requests.size()];
         }
     }
 

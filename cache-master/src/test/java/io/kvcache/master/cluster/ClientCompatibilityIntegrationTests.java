@@ -184,6 +184,29 @@ class ClientCompatibilityIntegrationTests {
     }
 
     @Test
+    void clientSetinfoReplyAndKillThroughTheMaster() throws IOException {
+        try (RawRedisClient client = new RawRedisClient(cluster.clientAddress());
+             RawRedisClient victim = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(client, "CLIENT", "SETINFO", "LIB-NAME", "redis-py")).isEqualTo("+OK\r\n");
+            assertThat(Resp.call(client, "CLIENT", "SETINFO", "LIB-VER", "5.0.1")).isEqualTo("+OK\r\n");
+            assertThat(Resp.call(client, "CLIENT", "SETINFO", "LIB-NAME", "has space"))
+                    .isEqualTo("-ERR LIB-NAME cannot contain spaces, newlines or special characters.\r\n");
+            assertThat(Resp.call(client, "CLIENT", "SETINFO", "colour", "x"))
+                    .isEqualTo("-ERR Unrecognized option 'colour'\r\n");
+            assertThat(Resp.call(client, "CLIENT", "NO-TOUCH", "ON")).isEqualTo("+OK\r\n");
+            client.sendRaw(RawRedisClient.encode(java.util.List.of(
+                    new byte[][] {"CLIENT".getBytes(), "REPLY".getBytes(), "SKIP".getBytes()},
+                    new byte[][] {"SET".getBytes(), "reply:m".getBytes(), "1".getBytes()},
+                    new byte[][] {"GET".getBytes(), "reply:m".getBytes()})));
+            assertThat(new String(client.readReply(), java.nio.charset.StandardCharsets.US_ASCII))
+                    .as("SKIP and the SET after it answer nothing").isEqualTo("$1\r\n1\r\n");
+            String id = Resp.call(victim, "CLIENT", "ID").substring(1).trim();
+            assertThat(Resp.call(client, "CLIENT", "KILL", "ID", id)).isEqualTo(":1\r\n");
+            org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> victim.call("PING"));
+        }
+    }
+
+    @Test
     void masterAnswersHello3WithAMapAndHello2WithAnArray() throws IOException {
         try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
             assertThat(Resp.call(raw, "HELLO", "4")).isEqualTo("-NOPROTO unsupported protocol version\r\n");

@@ -247,7 +247,11 @@ public final class CommandDispatcher {
                 if (spec == null || !spec.keys().hasKeys()) {
                     pendingStats.flush(); // INFO, CONFIG RESETSTAT: they see every command before them
                 }
+                int mark = out.size();
                 wrote |= executeOne(spec, requests.get(i), session, out);
+                if (!session.isBlocking() && session.replyDropped()) {
+                    out.truncate(mark); // CLIENT REPLY OFF or SKIP
+                }
                 Blocking blocking = session.takeBlocking();
                 if (blocking != null) {
                     BlockedClients.Suspended s = new BlockedClients.Suspended(session, requests, out, end);

@@ -33,8 +33,10 @@ class CommandsDocTests {
             Map.entry("hello", "RESP2 and RESP3: after `HELLO 3` replies take Redis 7.0's RESP3 shapes (maps, sets,"
                     + " doubles, nulls, verbatim strings, pushes; docs/pubsub.md); `mode` is `cluster`."),
             Map.entry("command", "COMMAND, COUNT, LIST, INFO, GETKEYS, HELP; `COMMAND DOCS` answers an empty list."),
-            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, UNBLOCK (TIMEOUT or ERROR; through the master, its own clients), HELP;"
-                    + " not yet TRACKING, KILL, PAUSE, REPLY, SETINFO, NO-EVICT, NO-TOUCH."),
+            Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, UNBLOCK (TIMEOUT or ERROR), KILL (old form and"
+                    + " filters ID ADDR LADDR USER SKIPME TYPE MAXAGE), REPLY ON|OFF|SKIP, SETINFO, NO-EVICT and NO-TOUCH"
+                    + " (accepted), HELP; through the master, its own clients; on the master also TRACKING, CACHING,"
+                    + " GETREDIR, TRACKINGINFO (docs/pubsub.md). Not yet PAUSE, UNPAUSE."),
             Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
                     + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
