@@ -50,6 +50,10 @@ public final class Commands {
             ResponsePolicy.DEFAULT);
     /** PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB: of the server asked, as in Redis Cluster. */
     public static final CommandSpec PUBSUB_CMD = local("pubsub", -2);
+    /** ROLE: a master, as a Redis Cluster primary answers. */
+    public static final CommandSpec ROLE = local("role", 1, NOSCRIPT, LOADING, STALE, FAST);
+    /** WAIT numreplicas timeout: through the master, the replicas in sync on every shard. */
+    public static final CommandSpec WAIT = local("wait", 3, NOSCRIPT);
     /** CLUSTER SLOTS|SHARDS|NODES|INFO|MYID|KEYSLOT|...: the master answers as a Redis Cluster node. */
     public static final CommandSpec CLUSTER = local("cluster", -2);
     // Transactions (multi.c)
@@ -258,7 +262,7 @@ public final class Commands {
     public static final List<CommandSpec> ALL = List.of(
             PING, ECHO, QUIT, HELLO, AUTH, SELECT, COMMAND, CLIENT, READONLY_CMD, READWRITE, INFO, DBSIZE,
             FLUSHALL, FLUSHDB, TIME, CONFIG, REPLCONF, SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE,
-            SSUBSCRIBE, SUNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB_CMD, CLUSTER, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
+            SSUBSCRIBE, SUNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB_CMD, ROLE, WAIT, CLUSTER, MULTI, EXEC, DISCARD, WATCH, UNWATCH,
             EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO, FUNCTION,
             GET, SET, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, INCR, INCRBY,
             INCRBYFLOAT, DECR, DECRBY, APPEND, STRLEN, GETRANGE, SUBSTR, SETRANGE, LCS,

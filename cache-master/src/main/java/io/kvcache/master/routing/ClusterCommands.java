@@ -8,6 +8,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.kvcache.cluster.KeySlot;
+import io.kvcache.command.Arguments;
+import io.kvcache.command.Commands;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
 import io.kvcache.master.topology.TopologyRegistry;
@@ -38,7 +40,40 @@ public final class ClusterCommands {
     }
 
     public void register(Handlers h) {
-        h.on(CLUSTER, this::cluster);
+        h.on(CLUSTER, this::cluster)
+                .on(Commands.ROLE, (r, out, s) -> out.array(3).bulk("master").integer(0).array(0))
+                .on(Commands.WAIT, this::waitForReplicas);
+    }
+
+    /**
+     * WAIT numreplicas timeout: a write the master acknowledged is on every replica in sync of its
+     * shard (ack=replicas), so the answer is the fewest replicas in sync over the shards; when that is
+     * fewer than asked, WAIT waits for more, up to the timeout (0: for ever), as Redis does. Runs on a
+     * virtual thread (the router sends it there).
+     */
+    private void waitForReplicas(Request r, RespWriter out, Session s) {
+        long wanted = Arguments.longArg(r, 1);
+        long timeout = Arguments.longArg(r, 2, "ERR timeout is not an integer or out of range");
+        if (timeout < 0) {
+            throw new ErrorReply("ERR timeout is negative");
+        }
+        long deadline = timeout == 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000L;
+        long inSync = inSyncEverywhere();
+        while (inSync < wanted && System.nanoTime() < deadline && !s.isDisconnected()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(WAIT_POLL_NANOS);
+            inSync = inSyncEverywhere();
+        }
+        out.integer(inSync);
+    }
+
+    private static final long WAIT_POLL_NANOS = 50_000_000;
+
+    private long inSyncEverywhere() {
+        long fewest = Long.MAX_VALUE;
+        for (io.kvcache.master.topology.Shard shard : topology.current().placedShards()) {
+            fewest = Math.min(fewest, shard.inSync() == null ? 0 : shard.inSync().size());
+        }
+        return fewest == Long.MAX_VALUE ? 0 : fewest;
     }
 
     private void cluster(Request r, RespWriter out, Session s) {

@@ -266,8 +266,9 @@ public final class Router {
         try {
             return switch (spec.requestPolicy()) {
                 case LOCAL -> {
-                    if (!mayWait && tracking.wouldListen(spec, r)) {
-                        yield MUST_WAIT; // the first CLIENT TRACKING ON answers once the shards tell it changes
+                    if (!mayWait && (spec == Commands.WAIT || tracking.wouldListen(spec, r))) {
+                        // WAIT may wait for replicas; the first CLIENT TRACKING ON answers once the shards tell it changes
+                        yield MUST_WAIT;
                     }
                     yield local(spec, r, s);
                 }

@@ -200,6 +200,12 @@ class ClientCompatibilityIntegrationTests {
                     new byte[][] {"GET".getBytes(), "reply:m".getBytes()})));
             assertThat(new String(client.readReply(), java.nio.charset.StandardCharsets.US_ASCII))
                     .as("SKIP and the SET after it answer nothing").isEqualTo("$1\r\n1\r\n");
+            assertThat(Resp.call(client, "ROLE")).isEqualTo("*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
+            String inSync = Resp.call(client, "WAIT", "0", "0");
+            assertThat(inSync).matches(":\\d+\r\n");
+            assertThat(Resp.call(client, "WAIT", "99", "100")).as("fewer than asked: after the timeout")
+                    .isEqualTo(inSync);
+            assertThat(Resp.call(client, "WAIT", "1", "-1")).isEqualTo("-ERR timeout is negative\r\n");
             String id = Resp.call(victim, "CLIENT", "ID").substring(1).trim();
             assertThat(Resp.call(client, "CLIENT", "KILL", "ID", id)).isEqualTo(":1\r\n");
             org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> victim.call("PING"));

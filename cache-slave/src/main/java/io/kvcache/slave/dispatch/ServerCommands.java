@@ -5,6 +5,7 @@ import static io.kvcache.command.Commands.*;
 import io.kvcache.command.Arguments;
 import io.kvcache.command.Handlers;
 import io.kvcache.command.Session;
+import io.kvcache.protocol.ErrorReply;
 import io.kvcache.protocol.Request;
 import io.kvcache.protocol.RespWriter;
 import io.kvcache.slave.store.Keyspace;
@@ -28,7 +29,16 @@ public final class ServerCommands {
                 .on(DBSIZE, (r, out, s) -> out.integer(db.size()))
                 .on(FLUSHALL, this::flush)
                 .on(FLUSHDB, this::flush)
-                .on(CLUSTER, (r, out, s) -> out.error(CLUSTER_DISABLED));
+                .on(CLUSTER, (r, out, s) -> out.error(CLUSTER_DISABLED))
+                // As INFO replication says: each slave answers for itself as a master; its replicas follow it over REST.
+                .on(ROLE, (r, out, s) -> out.array(3).bulk("master").integer(0).array(0))
+                .on(WAIT, (r, out, s) -> {
+                    Arguments.longArg(r, 1);
+                    if (Arguments.longArg(r, 2, "ERR timeout is not an integer or out of range") < 0) {
+                        throw new ErrorReply("ERR timeout is negative");
+                    }
+                    out.integer(0); // no Redis replica follows a slave's data port
+                });
     }
 
     /** FLUSHALL / FLUSHDB [SYNC|ASYNC]: both flush at once. */

@@ -43,6 +43,10 @@ class CommandsDocTests {
             Map.entry("publish", "Through the master: to the shard owning the channel's hash; answers how many of the"
                     + " master's own clients receive it, as a Redis Cluster node (docs/pubsub.md)."),
             Map.entry("pubsub", "Of the server asked: through the master, its own clients' subscriptions."),
+            Map.entry("role", "`master`, offset 0 and no replicas: the master answers as a Redis Cluster primary;"
+                    + " a slave's replicas follow it over REST, not as Redis replicas."),
+            Map.entry("wait", "Through the master: the fewest replicas in sync over the shards (a write acknowledged"
+                    + " with ack=replicas is on all of them), waiting up to the timeout for more; a slave answers 0."),
             Map.entry("cluster", "On the master: SLOTS, SHARDS, NODES, INFO, MYID, KEYSLOT, HELP, as a one-node"
                     + " Redis Cluster serving every slot; a slave answers `-ERR This instance has cluster support"
                     + " disabled`."),
