@@ -76,6 +76,9 @@ public final class Resp3Shapes {
         if (spec == CONFIG) {
             return r.argc() > 1 && r.is(1, "get") ? Shape.MAP : Shape.PLAIN;
         }
+        if (spec == FUNCTION && r.argc() > 1) {
+            return r.is(1, "list") ? Shape.FUNCTION_LIST : r.is(1, "stats") ? Shape.FUNCTION_STATS : Shape.PLAIN;
+        }
         if (spec == COMMAND) {
             return r.argc() > 1 && r.is(1, "docs") ? Shape.MAP : Shape.PLAIN;
         }

@@ -38,7 +38,11 @@ public final class Resp3 {
         /** A bulk of text: a verbatim string "txt" (INFO, CLIENT LIST). */
         VERBATIM,
         /** One or more arrays: pushes (the confirmations of SUBSCRIBE and its kin, messages). */
-        PUSH
+        PUSH,
+        /** FUNCTION LIST: each library a map, its functions maps, their flags sets. */
+        FUNCTION_LIST,
+        /** FUNCTION STATS: a map of the running script (a map) and the engines (a map of maps). */
+        FUNCTION_STATS
     }
 
     private Resp3() {
@@ -148,10 +152,91 @@ public final class Resp3 {
                 out.write(b, cr + 2, len + 2);
                 return cr + 2 + len + 2;
             }
+            case FUNCTION_LIST -> {
+                if (type != '*') {
+                    return element(b, p, out);
+                }
+                long n = count(b, p, cr);
+                out.header('*', n);
+                int q = cr + 2;
+                for (long i = 0; i < n; i++) {
+                    q = map(b, q, out, (key, at) -> key.equals("functions") ? arrayOf(b, at, out,
+                            at2 -> map(b, at2, out, (k2, v2) -> k2.equals("flags") ? set(b, v2, out) : element(b, v2, out)))
+                            : element(b, at, out));
+                }
+                return q;
+            }
+            case FUNCTION_STATS -> {
+                if (type != '*') {
+                    return element(b, p, out);
+                }
+                return map(b, p, out, (key, at) -> key.equals("engines")
+                        ? map(b, at, out, (engine, v) -> map(b, v, out, (k, v2) -> element(b, v2, out)))
+                        : b[at] == '*' && !isNil(b, at, lineEnd(b, at)) ? map(b, at, out, (k, v) -> element(b, v, out))
+                        : element(b, at, out));
+            }
             default -> {
                 return element(b, p, out);
             }
         }
+    }
+
+    /** Converts the value at a position, knowing its key; returns where the next element begins. */
+    @FunctionalInterface
+    private interface Value {
+        int convert(String key, int at);
+    }
+
+    /** A RESP2 array of keys and values as a map, each value converted knowing its key. */
+    private static int map(byte[] b, int p, Out out, Value value) {
+        int cr = lineEnd(b, p);
+        if (b[p] != '*' || isNil(b, p, cr)) {
+            return element(b, p, out);
+        }
+        long n = count(b, p, cr);
+        out.header('%', n / 2);
+        int q = cr + 2;
+        for (long i = 0; i < n / 2; i++) {
+            int keyEnd = element(b, q, out);
+            String key = text(b, q);
+            q = value.convert(key, keyEnd);
+        }
+        return q;
+    }
+
+    /** An array whose elements each convert by element. */
+    private static int arrayOf(byte[] b, int p, Out out, java.util.function.IntUnaryOperator element) {
+        int cr = lineEnd(b, p);
+        if (b[p] != '*' || isNil(b, p, cr)) {
+            return element(b, p, out);
+        }
+        long n = count(b, p, cr);
+        out.header('*', n);
+        int q = cr + 2;
+        for (long i = 0; i < n; i++) {
+            q = element.applyAsInt(q);
+        }
+        return q;
+    }
+
+    private static int set(byte[] b, int p, Out out) {
+        int cr = lineEnd(b, p);
+        if (b[p] != '*' || isNil(b, p, cr)) {
+            return element(b, p, out);
+        }
+        long n = count(b, p, cr);
+        out.header('~', n);
+        return elements(b, cr + 2, n, out);
+    }
+
+    /** The text of a bulk or simple string at p (a map's key). */
+    private static String text(byte[] b, int p) {
+        int cr = lineEnd(b, p);
+        if (b[p] == '$') {
+            int len = (int) count(b, p, cr);
+            return len < 0 ? "" : new String(b, cr + 2, len, StandardCharsets.ISO_8859_1);
+        }
+        return new String(b, p + 1, cr - p - 1, StandardCharsets.ISO_8859_1);
     }
 
     /** A flat array of 2n elements as n pairs, the second of each a double when scored. */

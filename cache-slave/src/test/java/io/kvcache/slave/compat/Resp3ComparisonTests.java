@@ -68,7 +68,23 @@ class Resp3ComparisonTests extends AgainstRedisServer {
                     a("LCS", "k", "k", "IDX"), a("SCAN", "0", "MATCH", "nothing*"), a("TYPE", "missing"),
                     a("TTL", "k"), a("OBJECT", "ENCODING", "missing"), a("EXISTS", "k"),
                     a("EVAL", "return nil", "0"), a("EVAL", "return redis.call('hgetall', KEYS[1])", "1", "h"),
-                    a("EVAL", "return {1, false, 'x'}", "0"), a("WRONGCOMMAND"), a("GET"))) {
+                    a("EVAL", "return {1, false, 'x'}", "0"), a("WRONGCOMMAND"), a("GET"),
+                    a("SRANDMEMBER", "s", "-2"), a("SRANDMEMBER", "missing", "2"), a("SPOP", "s", "0"),
+                    a("HRANDFIELD", "one", "-2", "WITHVALUES"), a("ZADD", "z1", "1", "a"),
+                    a("ZRANDMEMBER", "z1", "-2", "WITHSCORES"), a("ZSCAN", "z1", "0"), a("HSCAN", "one", "0"),
+                    a("SCRIPT", "EXISTS", "abc"), a("SETBIT", "bits", "3", "1"), a("GETBIT", "bits", "3"),
+                    a("BITCOUNT", "bits"), a("BITFIELD", "bits", "GET", "u4", "0"), a("PFADD", "hll", "a", "b"),
+                    a("PFCOUNT", "hll"), a("RPUSH", "nums", "3", "1", "2"), a("SORT", "nums"),
+                    a("SORT", "missing"), a("LPOS", "nums", "1", "COUNT", "0"), a("LINDEX", "nums", "9"),
+                    a("LRANGE", "missing", "0", "-1"), a("GETRANGE", "k", "0", "0"), a("STRLEN", "k"),
+                    a("EXPIRE", "k", "100"), a("TTL", "k"), a("PERSIST", "k"), a("GETEX", "missing"),
+                    a("COPY", "k", "k2"), a("RENAME", "k2", "k3"), a("TYPE", "k3"), a("OBJECT", "ENCODING", "nums"),
+                    a("DUMP", "missing"), a("DBSIZE"), a("SINTERCARD", "1", "s"),
+                    a("ZUNIONSTORE", "zz", "1", "z1"), a("ZRANGESTORE", "zz2", "z1", "0", "-1"),
+                    a("FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function{function_name='f3', "
+                            + "callback=function() return 1 end, flags={'no-writes'}}"),
+                    a("FUNCTION", "LIST"), a("FUNCTION", "LIST", "WITHCODE"), a("FUNCTION", "STATS"),
+                    a("FCALL", "f3", "0"), a("FUNCTION", "FLUSH"), a("FUNCTION", "LIST"))) {
                 both.call(command);
             }
             both.call("MULTI");
