@@ -31,6 +31,7 @@ public final class ConnectionCommands {
     private final String mode;
     private volatile ReplicaAcks replicaAcks;
     private volatile TrackingCommands tracking;
+    private volatile ClientPause pause;
 
     /**
      * @param requirepass the password clients must AUTH with, or null for none
@@ -71,6 +72,11 @@ public final class ConnectionCommands {
                 })
                 .on(TIME, this::time)
                 .on(REPLCONF, this::replconf);
+    }
+
+    /** What CLIENT PAUSE and UNPAUSE act on (the master's router holds commands by it); without it they are unknown. */
+    public void pause(ClientPause pause) {
+        this.pause = pause;
     }
 
     /** Where CLIENT TRACKING and its kin are answered (the master); without it they are unknown. */
@@ -348,6 +354,24 @@ public final class ConnectionCommands {
             } else {
                 throw new ErrorReply(RespErrors.SYNTAX);
             }
+        } else if (pause != null && r.is(1, "pause") && (r.argc() == 3 || r.argc() == 4)) {
+            long millis = Arguments.longArg(r, 2, "ERR timeout is not an integer or out of range");
+            if (millis < 0) {
+                throw new ErrorReply("ERR timeout is negative");
+            }
+            boolean all = true;
+            if (r.argc() == 4) {
+                if (r.is(3, "write")) {
+                    all = false;
+                } else if (!r.is(3, "all")) {
+                    throw new ErrorReply(RespErrors.SYNTAX);
+                }
+            }
+            pause.pause(millis, all);
+            out.ok();
+        } else if (pause != null && r.is(1, "unpause") && r.argc() == 2) {
+            pause.unpause();
+            out.ok();
         } else if (r.is(1, "kill") && r.argc() >= 3) {
             kill(r, out, s);
         } else if (tracking != null && r.is(1, "tracking") && r.argc() >= 3) {

@@ -20,6 +20,7 @@ import io.kvcache.command.Handlers;
 import io.kvcache.command.ResponsePolicy;
 import io.kvcache.command.SubcommandPolicies;
 import io.kvcache.command.ScanCursor;
+import io.kvcache.command.ClientPause;
 import io.kvcache.command.Session;
 import io.kvcache.command.Subscriptions;
 import io.kvcache.pubsub.PubSub;
@@ -69,6 +70,7 @@ public final class Router {
 
     private final PubSub pubsub;
     private final ClientTracking tracking;
+    private final ClientPause pause = new ClientPause();
 
     public Router(CommandTable table, ConnectionCommands connection, TopologyRegistry topology, MasterInfo info,
                   ClusterConfig config, long replyTimeoutMillis, KeySettler settler, PubSub pubsub,
@@ -87,6 +89,7 @@ public final class Router {
         this.pubsub = pubsub;
         this.tracking = tracking;
         connection.tracking(tracking);
+        connection.pause(pause);
         connection.register(localHandlers);
         new PubSubCommands(pubsub).register(localHandlers);
         cluster.register(localHandlers);
@@ -258,6 +261,13 @@ public final class Router {
         }
         if (Transactions.queues(spec, s)) {
             return transactions.queue(spec, r, s, t, group.memory());
+        }
+        if (pause.holds(spec, s)) { // CLIENT PAUSE: the command waits for its end, off the I/O loop
+            if (!mayWait) {
+                return MUST_WAIT;
+            }
+            links.await(group, s);
+            pause.await(spec, s);
         }
         if (s.isTracking()) {
             tracking.routed(spec, r, s);

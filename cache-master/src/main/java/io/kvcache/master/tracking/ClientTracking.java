@@ -50,7 +50,8 @@ public final class ClientTracking implements TrackingCommands {
     private final Map<ByteKey, Set<Session>> readers = new HashMap<>();
     /** Keys a NOLOOP client wrote, whose next invalidation it does not hear. */
     private final Map<ByteKey, Set<Session>> ownWrites = new HashMap<>();
-    private boolean listening;
+    /** Subscribed to the slaves' changes (written under this object's lock). */
+    private volatile boolean listening;
 
     /** One tracking client's options. */
     private static final class State {
@@ -187,9 +188,9 @@ public final class ClientTracking implements TrackingCommands {
     }
 
     /** Whether CLIENT TRACKING ON would start the subscription to the slaves' changes (it then waits for them). */
-    public synchronized boolean wouldListen(CommandSpec spec, Request r) {
-        return !listening && spec == io.kvcache.command.Commands.CLIENT && r.argc() >= 3 && r.is(1, "tracking")
-                && r.is(2, "on");
+    public boolean wouldListen(CommandSpec spec, Request r) {
+        return spec == io.kvcache.command.Commands.CLIENT && r.argc() >= 3 && r.is(1, "tracking") && r.is(2, "on")
+                && !listening;
     }
 
     @Override

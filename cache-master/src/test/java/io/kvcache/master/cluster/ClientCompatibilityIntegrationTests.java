@@ -213,6 +213,26 @@ class ClientCompatibilityIntegrationTests {
     }
 
     @Test
+    void clientPauseHoldsWritesUntilUnpauseWhileReadsGoOn() throws Exception {
+        try (RawRedisClient admin = new RawRedisClient(cluster.clientAddress());
+             RawRedisClient writer = new RawRedisClient(cluster.clientAddress(), Duration.ofMillis(500));
+             RawRedisClient reader = new RawRedisClient(cluster.clientAddress())) {
+            assertThat(Resp.call(admin, "CLIENT", "PAUSE", "-1")).isEqualTo("-ERR timeout is negative\r\n");
+            assertThat(Resp.call(admin, "CLIENT", "PAUSE", "10", "SOMETIMES")).isEqualTo("-ERR syntax error\r\n");
+            assertThat(Resp.call(admin, "CLIENT", "PAUSE", "100000", "WRITE")).isEqualTo("+OK\r\n");
+            writer.sendRaw("SET paused:key v\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            org.assertj.core.api.Assertions.assertThatThrownBy(writer::readReply).as("the write is held")
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(Resp.call(reader, "GET", "paused:key")).as("reads run during a WRITE pause").isEqualTo("$-1\r\n");
+            assertThat(Resp.call(reader, "PING")).isEqualTo("+PONG\r\n");
+            assertThat(Resp.call(admin, "CLIENT", "UNPAUSE")).isEqualTo("+OK\r\n");
+            assertThat(new String(writer.readReply(), java.nio.charset.StandardCharsets.US_ASCII))
+                    .as("the held write runs once unpaused").isEqualTo("+OK\r\n");
+            assertThat(Resp.call(reader, "GET", "paused:key")).isEqualTo("$1\r\nv\r\n");
+        }
+    }
+
+    @Test
     void masterAnswersHello3WithAMapAndHello2WithAnArray() throws IOException {
         try (RawRedisClient raw = new RawRedisClient(cluster.clientAddress())) {
             assertThat(Resp.call(raw, "HELLO", "4")).isEqualTo("-NOPROTO unsupported protocol version\r\n");

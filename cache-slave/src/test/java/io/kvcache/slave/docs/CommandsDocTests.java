@@ -36,7 +36,8 @@ class CommandsDocTests {
             Map.entry("client", "SETNAME, GETNAME, ID, INFO, LIST, UNBLOCK (TIMEOUT or ERROR), KILL (old form and"
                     + " filters ID ADDR LADDR USER SKIPME TYPE MAXAGE), REPLY ON|OFF|SKIP, SETINFO, NO-EVICT and NO-TOUCH"
                     + " (accepted), HELP; through the master, its own clients; on the master also TRACKING, CACHING,"
-                    + " GETREDIR, TRACKINGINFO (docs/pubsub.md). Not yet PAUSE, UNPAUSE."),
+                    + " GETREDIR, TRACKINGINFO (docs/pubsub.md), PAUSE (WRITE or ALL; CLIENT itself still runs) and"
+                    + " UNPAUSE."),
             Map.entry("info", "Sections server, clients, memory, persistence, stats, replication, cpu, modules,"
                     + " commandstats, errorstats, cluster, keyspace. On the master: the cluster's keyspace."),
             Map.entry("readonly", "Accepted (OK); reads from replicas come with replication."),
