@@ -94,7 +94,31 @@ final class KeyspaceEvents {
 
     /** The commands whose events are written out below, not by a rule. */
     private static final java.util.Set<CommandSpec> SPECIAL = java.util.Set.of(DEL, UNLINK, RENAME, RENAMENX,
-            RPOPLPUSH, LMOVE, SMOVE, COPY);
+            RPOPLPUSH, LMOVE, BRPOPLPUSH, BLMOVE, SMOVE, COPY, GETEX);
+
+    /** The commands that store a result at their first key: the event when it holds something, else "del". */
+    private static final Map<CommandSpec, Rule> STORES = new IdentityHashMap<>();
+
+    /** The pops whose reply names the key popped (the first element): its event, and "del" once empty. */
+    private static final Map<CommandSpec, Rule> POPS_NAMING_THE_KEY = new IdentityHashMap<>();
+
+    static {
+        STORES.put(SINTERSTORE, new Rule(KeyspaceEventFlags.SET, "sinterstore", When.POSITIVE, true));
+        STORES.put(SUNIONSTORE, new Rule(KeyspaceEventFlags.SET, "sunionstore", When.POSITIVE, true));
+        STORES.put(SDIFFSTORE, new Rule(KeyspaceEventFlags.SET, "sdiffstore", When.POSITIVE, true));
+        STORES.put(ZUNIONSTORE, new Rule(KeyspaceEventFlags.ZSET, "zunionstore", When.POSITIVE, true));
+        STORES.put(ZINTERSTORE, new Rule(KeyspaceEventFlags.ZSET, "zinterstore", When.POSITIVE, true));
+        STORES.put(ZDIFFSTORE, new Rule(KeyspaceEventFlags.ZSET, "zdiffstore", When.POSITIVE, true));
+        STORES.put(ZRANGESTORE, new Rule(KeyspaceEventFlags.ZSET, "zrangestore", When.POSITIVE, true));
+        POPS_NAMING_THE_KEY.put(BLPOP, new Rule(KeyspaceEventFlags.LIST, "lpop", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(BRPOP, new Rule(KeyspaceEventFlags.LIST, "rpop", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(BZPOPMIN, new Rule(KeyspaceEventFlags.ZSET, "zpopmin", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(BZPOPMAX, new Rule(KeyspaceEventFlags.ZSET, "zpopmax", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(LMPOP, new Rule(KeyspaceEventFlags.LIST, "lpop", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(BLMPOP, new Rule(KeyspaceEventFlags.LIST, "lpop", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(ZMPOP, new Rule(KeyspaceEventFlags.ZSET, "zpopmin", When.NOT_NULL, false));
+        POPS_NAMING_THE_KEY.put(BZMPOP, new Rule(KeyspaceEventFlags.ZSET, "zpopmin", When.NOT_NULL, false));
+    }
 
     /** Which types empty containers leave behind a "del" for (a list popped to nothing is deleted). */
     private static final int CONTAINERS =
@@ -121,7 +145,8 @@ final class KeyspaceEvents {
     boolean watches(CommandSpec spec) {
         int f = flags;
         return (f & (KeyspaceEventFlags.KEYSPACE | KeyspaceEventFlags.KEYEVENT)) != 0 && (f & ~(KeyspaceEventFlags.KEYSPACE | KeyspaceEventFlags.KEYEVENT)) != 0
-                && spec != null && (RULES.containsKey(spec) || SPECIAL.contains(spec));
+                && spec != null && (RULES.containsKey(spec) || SPECIAL.contains(spec) || STORES.containsKey(spec)
+                || POPS_NAMING_THE_KEY.containsKey(spec));
     }
 
     /** Before the command runs: which of its keys exist (bit k for key k, up to 64). */
@@ -142,6 +167,32 @@ final class KeyspaceEvents {
             special(spec, r, out, mark, existedBefore);
             return;
         }
+        Rule store = STORES.get(spec);
+        if (store != null) {
+            byte[] destination = r.arg(spec.keys().position(r, 0));
+            if (fires(When.POSITIVE, out, mark)) {
+                notify(store.type, store.event, destination);
+            } else if ((existedBefore & 1) != 0) {
+                notify(KeyspaceEventFlags.GENERIC, "del", destination);
+            }
+            return;
+        }
+        Rule pop = POPS_NAMING_THE_KEY.get(spec);
+        if (pop != null) {
+            if (!fires(When.NOT_NULL, out, mark)) {
+                return;
+            }
+            byte[] key = firstBulk(out, mark);
+            String event = pop.event;
+            if (spec == LMPOP || spec == BLMPOP || spec == ZMPOP || spec == BZMPOP) {
+                event = endOf(spec, r);
+            }
+            notify(pop.type, event, key);
+            if (keyspace.typeOf(key) == null) {
+                notify(KeyspaceEventFlags.GENERIC, "del", key);
+            }
+            return;
+        }
         Rule rule = RULES.get(spec);
         if (rule.when == When.SET_DONE ? !setDone(r, out, mark) : !fires(rule.when, out, mark)) {
             return;
@@ -154,7 +205,7 @@ final class KeyspaceEvents {
                 continue;
             }
             notify(rule.type, rule.event, key);
-            if ((spec == SET && hasExpiry(r)) || spec == SETEX || spec == PSETEX) {
+            if ((spec == SET && hasExpiry(r, 3)) || spec == SETEX || spec == PSETEX) {
                 notify(KeyspaceEventFlags.GENERIC, "expire", key);
             }
             if ((rule.type & CONTAINERS) != 0 && (existedBefore & (1L << k)) != 0 && keyspace.typeOf(key) == null) {
@@ -180,6 +231,14 @@ final class KeyspaceEvents {
             if (fires(When.POSITIVE, out, mark)) {
                 notify(KeyspaceEventFlags.GENERIC, "copy_to", r.arg(2));
             }
+        } else if (spec == GETEX) {
+            if (fires(When.NOT_NULL, out, mark)) {
+                if (hasExpiry(r, 2)) {
+                    notify(KeyspaceEventFlags.GENERIC, "expire", r.arg(1));
+                } else if (r.argc() > 2 && r.is(2, "persist")) {
+                    notify(KeyspaceEventFlags.GENERIC, "persist", r.arg(1));
+                }
+            }
         } else if (spec == SMOVE) {
             if (fires(When.POSITIVE, out, mark)) {
                 notify(KeyspaceEventFlags.SET, "srem", r.arg(1));
@@ -188,9 +247,9 @@ final class KeyspaceEvents {
                 }
                 notify(KeyspaceEventFlags.SET, "sadd", r.arg(2));
             }
-        } else if (fires(When.NOT_NULL, out, mark)) { // RPOPLPUSH, LMOVE: lmoveGenericCommand pushes, then pops
-            boolean fromLeft = spec == LMOVE && r.is(3, "left");
-            boolean toLeft = spec == RPOPLPUSH || r.is(4, "left");
+        } else if (fires(When.NOT_NULL, out, mark)) { // RPOPLPUSH, LMOVE and their blocking kin: push, then pop
+            boolean fromLeft = (spec == LMOVE || spec == BLMOVE) && r.is(3, "left");
+            boolean toLeft = spec == RPOPLPUSH || spec == BRPOPLPUSH || r.is(4, "left");
             notify(KeyspaceEventFlags.LIST, toLeft ? "lpush" : "rpush", r.arg(2));
             notify(KeyspaceEventFlags.LIST, fromLeft ? "lpop" : "rpop", r.arg(1));
             if (keyspace.typeOf(r.arg(1)) == null) {
@@ -199,8 +258,40 @@ final class KeyspaceEvents {
         }
     }
 
-    private static boolean hasExpiry(Request r) {
-        for (int j = 3; j < r.argc(); j++) {
+    /** LMPOP's LEFT|RIGHT, ZMPOP's MIN|MAX (after numkeys and the keys; BLMPOP and BZMPOP after their timeout). */
+    private static String endOf(CommandSpec spec, Request r) {
+        int numkeysAt = spec == BLMPOP || spec == BZMPOP ? 2 : 1;
+        int at = numkeysAt + 1 + Integer.parseInt(r.text(numkeysAt));
+        boolean list = spec == LMPOP || spec == BLMPOP;
+        if (list) {
+            return r.is(at, "left") ? "lpop" : "rpop";
+        }
+        return r.is(at, "min") ? "zpopmin" : "zpopmax";
+    }
+
+    /** The first bulk of the array reply at mark: the key a pop names. */
+    private static byte[] firstBulk(RespWriter out, int mark) {
+        int p = mark;
+        while (out.byteAt(p) != '\n') {
+            p++;
+        }
+        p++; // past the array's header, at "$<len>"
+        int len = 0;
+        int q = p + 1;
+        while (out.byteAt(q) != '\r') {
+            len = len * 10 + (out.byteAt(q) - '0');
+            q++;
+        }
+        byte[] key = new byte[len];
+        for (int i = 0; i < len; i++) {
+            key[i] = out.byteAt(q + 2 + i);
+        }
+        return key;
+    }
+
+    /** Whether an expiry option (EX, PX, EXAT, PXAT) is among the arguments from position from on. */
+    private static boolean hasExpiry(Request r, int from) {
+        for (int j = from; j < r.argc(); j++) {
             if (r.is(j, "ex") || r.is(j, "px") || r.is(j, "exat") || r.is(j, "pxat")) {
                 return true;
             }

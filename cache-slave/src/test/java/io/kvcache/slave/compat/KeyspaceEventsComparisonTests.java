@@ -72,7 +72,16 @@ class KeyspaceEventsComparisonTests extends AgainstRedisServer {
                 a("PFMERGE", "hll2", "hll"), a("SETBIT", "bits", "1", "1"), a("GETSET", "foo", "new"),
                 a("SET", "foo", "x", "NX"), a("SET", "nx", "x", "XX"), a("SET", "fresh", "x", "GET"),
                 a("BITOP", "OR", "bits2", "bits", "foo"), a("DEL", "bits2"), a("DEL", "bits2"),
-                a("SET", "gone", "v", "PX", "1"));
+                a("SADD", "sa", "1", "2"), a("SADD", "sb", "2"), a("SINTERSTORE", "sdst", "sa", "sb"),
+                a("SINTERSTORE", "sdst", "sa", "nothing"), a("SUNIONSTORE", "sdst", "sa", "sb"),
+                a("SDIFFSTORE", "sdst2", "sb", "sa"), a("ZADD", "za", "1", "x", "2", "y"),
+                a("ZUNIONSTORE", "zdst", "1", "za"), a("ZRANGESTORE", "zdst2", "za", "0", "0"),
+                a("RPUSH", "ml", "a", "b", "c"), a("LMPOP", "1", "ml", "RIGHT"), a("LMPOP", "2", "none", "ml", "LEFT", "COUNT", "5"),
+                a("ZMPOP", "1", "za", "MAX"), a("RPUSH", "bl", "a"), a("BLPOP", "bl", "0.01"), a("BLPOP", "bl", "0.01"),
+                a("ZADD", "bz", "1", "m"), a("BZPOPMIN", "bz", "0.01"), a("RPUSH", "bsrc", "v"),
+                a("BLMOVE", "bsrc", "bdst", "RIGHT", "LEFT", "0.01"), a("SET", "gx", "1"),
+                a("GETEX", "gx", "EX", "100"), a("GETEX", "gx", "PERSIST"), a("GETEX", "gx"),
+                a("SET", "ex", "ex"), a("SET", "gone", "v", "PX", "1"));
         List<String> kvEvents = eventsOf(slave.address(), writes);
         List<String> redisEvents = eventsOf(redis.address(), writes);
         assertThat(kvEvents).hasSizeGreaterThan(60).containsExactlyElementsOf(redisEvents);
