@@ -64,6 +64,16 @@ public final class Clients {
         return totalConnections.get();
     }
 
+    /** The open client with this id (CLIENT UNBLOCK, CLIENT TRACKING REDIRECT), or null. */
+    public Session byId(long id) {
+        for (Session each : sessions.values()) {
+            if (each.id() == id) {
+                return each;
+            }
+        }
+        return null;
+    }
+
     public Collection<Session> all() {
         return sessions.values();
     }

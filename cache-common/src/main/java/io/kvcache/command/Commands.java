@@ -53,7 +53,8 @@ public final class Commands {
     /** ROLE: a master, as a Redis Cluster primary answers. */
     public static final CommandSpec ROLE = local("role", 1, NOSCRIPT, LOADING, STALE, FAST);
     /** WAIT numreplicas timeout: through the master, the replicas in sync on every shard. */
-    public static final CommandSpec WAIT = local("wait", 3, NOSCRIPT);
+    public static final CommandSpec WAIT = new CommandSpec("wait", 3, flags(NOSCRIPT), KeySpec.NONE,
+            RequestPolicy.LOCAL_WAITING, ResponsePolicy.DEFAULT);
     /** CLUSTER SLOTS|SHARDS|NODES|INFO|MYID|KEYSLOT|...: the master answers as a Redis Cluster node. */
     public static final CommandSpec CLUSTER = local("cluster", -2);
     // Transactions (multi.c)

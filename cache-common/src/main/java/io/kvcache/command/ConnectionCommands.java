@@ -505,13 +505,8 @@ public final class ConnectionCommands {
                 throw new ErrorReply(RespErrors.UNBLOCK_REASON);
             }
         }
-        long id = Arguments.longArg(r, 2);
-        for (Session each : clients.all()) {
-            if (each.id() == id) {
-                return each.unblock(withError);
-            }
-        }
-        return false;
+        Session blocked = clients.byId(Arguments.longArg(r, 2));
+        return blocked != null && blocked.unblock(withError);
     }
 
     private static String clientLine(Session s) {

@@ -15,6 +15,8 @@ public enum RequestPolicy {
     ALL_NODES,
     /** Answered by the proxy itself (PING, ECHO, HELLO, COMMAND, SELECT, QUIT, ...). */
     LOCAL,
+    /** Answered by the proxy itself after waiting for the cluster (WAIT): never on an I/O loop. */
+    LOCAL_WAITING,
     /** Keys may live on two shards and the proxy moves the element (RPOPLPUSH, LMOVE). */
     TWO_KEYS_MOVE,
     /**

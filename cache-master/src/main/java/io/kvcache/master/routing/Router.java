@@ -276,12 +276,12 @@ public final class Router {
         try {
             return switch (spec.requestPolicy()) {
                 case LOCAL -> {
-                    if (!mayWait && (spec == Commands.WAIT || tracking.wouldListen(spec, r))) {
-                        // WAIT may wait for replicas; the first CLIENT TRACKING ON answers once the shards tell it changes
-                        yield MUST_WAIT;
+                    if (!mayWait && tracking.wouldListen(spec, r)) {
+                        yield MUST_WAIT; // the first CLIENT TRACKING ON answers once the shards tell it changes
                     }
                     yield local(spec, r, s);
                 }
+                case LOCAL_WAITING -> mayWait ? local(spec, r, s) : MUST_WAIT;
                 case SINGLE_SHARD -> singleShard(spec, r, s, group, t);
                 case MULTI_SHARD -> multiShard(spec, r, s, group, t);
                 case ALL_SHARDS -> allShards(spec, r, s, group, t, mayWait);

@@ -83,7 +83,7 @@ public final class ClientTracking implements TrackingCommands {
                     throw new ErrorReply("ERR A client can only redirect to a single other client");
                 }
                 next.redirect = Arguments.longArg(r, j);
-                if (sessionById(next.redirect) == null) {
+                if (clients.byId(next.redirect) == null) {
                     throw new ErrorReply("ERR The client ID you want redirect to does not exist");
                 }
             } else if (r.is(j, "bcast")) {
@@ -247,7 +247,7 @@ public final class ClientTracking implements TrackingCommands {
             if (state.noloop) {
                 flags.add("noloop");
             }
-            if (state.redirect != 0 && sessionById(state.redirect) == null) {
+            if (state.redirect != 0 && clients.byId(state.redirect) == null) {
                 flags.add("broken_redirect");
             }
         }
@@ -348,7 +348,7 @@ public final class ClientTracking implements TrackingCommands {
             redirect = state.redirect;
         }
         if (redirect != 0) {
-            Session target = sessionById(redirect);
+            Session target = clients.byId(redirect);
             if (target == null) {
                 if (s.isResp3()) {
                     RespWriter w = new RespWriter(48);
@@ -380,13 +380,4 @@ public final class ClientTracking implements TrackingCommands {
     }
 
     private static final byte[] NULL3 = {'_', '\r', '\n'};
-
-    private Session sessionById(long id) {
-        for (Session each : clients.all()) {
-            if (each.id() == id) {
-                return each;
-            }
-        }
-        return null;
-    }
 }

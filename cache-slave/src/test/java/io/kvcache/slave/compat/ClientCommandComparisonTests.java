@@ -7,12 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.kvcache.slave.support.RunningSlave;
 
 /**
  * CLIENT REPLY, KILL and NO-EVICT on a slave's data port beside redis-server, over real sockets:
@@ -20,21 +16,7 @@ import io.kvcache.slave.support.RunningSlave;
  * another.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClientCommandComparisonTests extends AgainstRedisServer {
-
-    private static RunningSlave slave;
-
-    @BeforeAll
-    static void startSlave() {
-        slave = RunningSlave.start();
-    }
-
-    @AfterAll
-    static void stopSlave() {
-        if (slave != null) {
-            slave.close();
-        }
-    }
+class ClientCommandComparisonTests extends AgainstRedisServerAndSlave {
 
     @Test
     void clientReplyOffAndSkipDropRepliesAsRedisDoes() throws Exception {

@@ -8,12 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.kvcache.slave.support.RunningSlave;
 
 /**
  * Keyspace notifications on a slave beside a real redis-server: notify-keyspace-events as CONFIG
@@ -21,21 +17,7 @@ import io.kvcache.slave.support.RunningSlave;
  * command's event name, "del" for a container emptied, "expired"), compared frame by frame.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class KeyspaceEventsComparisonTests extends AgainstRedisServer {
-
-    private static RunningSlave slave;
-
-    @BeforeAll
-    static void startSlave() {
-        slave = RunningSlave.start();
-    }
-
-    @AfterAll
-    static void stopSlave() {
-        if (slave != null) {
-            slave.close();
-        }
-    }
+class KeyspaceEventsComparisonTests extends AgainstRedisServerAndSlave {
 
     @Test
     void configReadsAndPrintsTheFlagsAsRedisDoes() throws Exception {

@@ -9,14 +9,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.kvcache.slave.support.RunningSlave;
 
 /**
  * Pub/sub sessions on a slave's data port beside a real redis-server, over real sockets: a
@@ -25,26 +21,12 @@ import io.kvcache.slave.support.RunningSlave;
  * refusals and PING, PUBSUB's introspection and errors).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PubSubComparisonTests extends AgainstRedisServer {
-
-    private static RunningSlave slave;
+class PubSubComparisonTests extends AgainstRedisServerAndSlave {
 
     private RawRedisClient kvSub;
     private RawRedisClient kvPub;
     private RawRedisClient redisSub;
     private RawRedisClient redisPub;
-
-    @BeforeAll
-    static void startSlave() {
-        slave = RunningSlave.start();
-    }
-
-    @AfterAll
-    static void stopSlave() {
-        if (slave != null) {
-            slave.close();
-        }
-    }
 
     @BeforeEach
     void connect() throws IOException {

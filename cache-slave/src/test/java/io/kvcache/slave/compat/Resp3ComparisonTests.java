@@ -7,12 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.kvcache.slave.support.RunningSlave;
 
 /**
  * RESP3 sessions (HELLO 3) on a slave's data port beside redis-server, every reply compared as
@@ -20,21 +16,7 @@ import io.kvcache.slave.support.RunningSlave;
  * scripts, and pub/sub's pushes.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class Resp3ComparisonTests extends AgainstRedisServer {
-
-    private static RunningSlave slave;
-
-    @BeforeAll
-    static void startSlave() {
-        slave = RunningSlave.start();
-    }
-
-    @AfterAll
-    static void stopSlave() {
-        if (slave != null) {
-            slave.close();
-        }
-    }
+class Resp3ComparisonTests extends AgainstRedisServerAndSlave {
 
     @Test
     void everyFamilyAnswersInRedisRESP3Shapes() throws Exception {
